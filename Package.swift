@@ -1,0 +1,35 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "CreditKit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "CreditKit", targets: ["CreditKit"]),
+        .executable(name: "credit", targets: ["credit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // zlib, for reading `.gz` datasets directly (MNIST ships as gzip-compressed IDX).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(
+            name: "CreditKit",
+            dependencies: ["CZlib"],
+            resources: [.copy("Resources/digits.csv.gz")]
+        ),
+        .executableTarget(
+            name: "credit",
+            dependencies: [
+                "CreditKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "CreditKitTests",
+            dependencies: ["CreditKit"],
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+)

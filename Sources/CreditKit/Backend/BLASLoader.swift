@@ -1,0 +1,154 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Finds and loads a BLAS library with `dlopen`, resolving `cblas_sgemm` once.
+enum BLASLoader {
+    struct Candidate {
+        var kind: LinearAlgebraBackend.Kind
+        var files: [String]
+    }
+
+    static var platformCandidates: [Candidate] {
+        #if os(macOS)
+        return [Candidate(kind: .accelerate, files: ["/System/Library/Frameworks/Accelerate.framework/Accelerate"]),
+                Candidate(kind: .openBLAS, files: ["libopenblas.dylib", "/opt/homebrew/opt/openblas/lib/libopenblas.dylib"])]
+        #else
+        return [
+            Candidate(kind: .openBLAS, files: ["libopenblas.so.0", "libopenblas.so"]),
+            Candidate(kind: .mkl, files: ["libmkl_rt.so.2", "libmkl_rt.so"]),
+            Candidate(kind: .blis, files: ["libblis.so.4", "libblis.so"]),
+            Candidate(kind: .systemBLAS, files: ["libblas.so.3"]),
+        ]
+        #endif
+    }
+
+    static func load(request: String?) -> LinearAlgebraBackend {
+        let request = (request ?? "auto").trimmingCharacters(in: .whitespaces)
+        var notes: [String] = []
+        let candidates: [Candidate]
+        switch request.lowercased() {
+        case "", "auto":
+            candidates = platformCandidates
+        case "none", "portable", "off":
+            return LinearAlgebraBackend.portable.with(notes: ["CREDITKIT_BLAS=\(request): BLAS disabled"])
+        case "openblas": candidates = platformCandidates.filter { $0.kind == .openBLAS }
+        case "mkl": candidates = platformCandidates.filter { $0.kind == .mkl }
+        case "blis": candidates = platformCandidates.filter { $0.kind == .blis }
+        case "system": candidates = platformCandidates.filter { $0.kind == .systemBLAS }
+        case "accelerate": candidates = platformCandidates.filter { $0.kind == .accelerate }
+        default:
+            candidates = [Candidate(kind: .custom, files: [request])]
+        }
+        for candidate in candidates {
+            for file in candidate.files {
+                switch open(file, kind: candidate.kind) {
+                case .success(let backend):
+                    return backend.with(notes: notes + backend.notes)
+                case .failure(let reason):
+                    notes.append("\(file): \(reason)")
+                }
+            }
+        }
+        if candidates.isEmpty {
+            notes.append("CREDITKIT_BLAS=\(request): no such backend on this platform")
+        }
+        notes.append("no BLAS library loaded; using the portable Swift kernel")
+        return LinearAlgebraBackend.portable.with(notes: notes)
+    }
+
+    private struct LoadFailure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    private static func open(_ file: String, kind: LinearAlgebraBackend.Kind) -> Result<LinearAlgebraBackend, LoadFailure> {
+        guard var handle = dlopen(file, RTLD_NOW | RTLD_LOCAL) else {
+            return .failure(LoadFailure(description: "not loadable (\(lastError()))"))
+        }
+        var notes: [String] = []
+        let cpu = CPUFeatures.current()
+        if kind == .openBLAS || kind == .systemBLAS || kind == .custom,
+           let reported = coreName(handle) {
+            let userChoice = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]
+            if let userChoice, !userChoice.isEmpty {
+                notes.append("OPENBLAS_CORETYPE=\(userChoice) set by the user; OpenBLAS uses \(reported)")
+            } else if let corrected = OpenBLASCoreType.correction(reportedCore: reported, cpu: cpu) {
+                // OpenBLAS reads OPENBLAS_CORETYPE only while it initializes: unload, set, reload.
+                dlclose(handle)
+                setenv("OPENBLAS_CORETYPE", corrected, 1)
+                guard let reloaded = dlopen(file, RTLD_NOW | RTLD_LOCAL) else {
+                    return .failure(LoadFailure(description: "reload with OPENBLAS_CORETYPE=\(corrected) failed (\(lastError()))"))
+                }
+                handle = reloaded
+                let now = coreName(handle) ?? "?"
+                notes.append("OpenBLAS detected \(reported) on a CPU with \(cpu.vectorClass); "
+                             + "set OPENBLAS_CORETYPE=\(corrected) before initialization (now \(now))")
+            }
+        }
+        guard let symbol = dlsym(handle, "cblas_sgemm") else {
+            dlclose(handle)
+            return .failure(LoadFailure(description: "has no cblas_sgemm"))
+        }
+        let functions = CBLASFunctions(sgemm: unsafeBitCast(symbol, to: CBLASFunctions.SGEMM.self))
+        let resolvedKind: LinearAlgebraBackend.Kind = (kind == .systemBLAS && coreName(handle) != nil) ? .openBLAS : kind
+        return .success(LinearAlgebraBackend(
+            kind: resolvedKind, libraryPath: resolvedPath(handle, symbol: symbol) ?? file,
+            configuration: configuration(handle), coreType: coreName(handle), threads: threadCount(handle),
+            notes: notes, sgemm: functions))
+    }
+
+    private static func lastError() -> String {
+        dlerror().map { String(cString: $0) } ?? "unknown error"
+    }
+
+    private typealias StringGetter = @convention(c) () -> UnsafePointer<CChar>?
+    private typealias IntGetter = @convention(c) () -> Int32
+
+    private static func string(_ handle: UnsafeMutableRawPointer, _ name: String) -> String? {
+        guard let symbol = dlsym(handle, name) else { return nil }
+        let getter = unsafeBitCast(symbol, to: StringGetter.self)
+        return getter().map { String(cString: $0).trimmingCharacters(in: .whitespaces) }
+    }
+
+    private static func coreName(_ handle: UnsafeMutableRawPointer) -> String? {
+        string(handle, "openblas_get_corename")
+    }
+
+    private static func configuration(_ handle: UnsafeMutableRawPointer) -> String? {
+        string(handle, "openblas_get_config")
+    }
+
+    private static func threadCount(_ handle: UnsafeMutableRawPointer) -> Int? {
+        for name in ["openblas_get_num_threads", "mkl_get_max_threads", "bli_thread_get_num_threads"] {
+            if let symbol = dlsym(handle, name) {
+                return Int(unsafeBitCast(symbol, to: IntGetter.self)())
+            }
+        }
+        return nil
+    }
+
+    /// The file a loaded library came from, read from the process's memory map (Linux), so that
+    /// `credit info` shows e.g. `/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0`.
+    private static func resolvedPath(_ handle: UnsafeMutableRawPointer, symbol: UnsafeMutableRawPointer) -> String? {
+        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return nil }
+        let address = UInt(bitPattern: symbol)
+        for line in maps.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 6 else { continue }
+            let range = fields[0].split(separator: "-")
+            guard range.count == 2, let low = UInt(range[0], radix: 16), let high = UInt(range[1], radix: 16) else { continue }
+            if (low..<high).contains(address) { return fields[5...].joined(separator: " ") }
+        }
+        return nil
+    }
+}
+
+extension LinearAlgebraBackend {
+    func with(notes: [String]) -> LinearAlgebraBackend {
+        LinearAlgebraBackend(kind: kind, libraryPath: libraryPath, configuration: configuration,
+                             coreType: coreType, threads: threads, notes: notes, sgemm: sgemmFunctions)
+    }
+}

@@ -1,0 +1,164 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// The library that computes matrix products: a BLAS loaded at run time, or the portable kernel.
+///
+/// Concretely: `gemm` computes `C ← α·op(A)·op(B) + β·C` on row-major `Float` matrices. The
+/// backend is chosen once per process (``shared``) from the environment variable
+/// `CREDITKIT_BLAS`:
+///
+/// - unset or `auto`: the first of OpenBLAS, MKL, BLIS, the system `libblas.so.3` (Linux) or
+///   Accelerate (macOS) that loads, else the portable kernel;
+/// - `openblas`, `mkl`, `blis`, `system`, `accelerate`: only that library (portable if it fails);
+/// - `none` or `portable`: the portable Swift kernel;
+/// - a path to a shared library exporting `cblas_sgemm`.
+///
+/// Nothing is linked at build time, so the package builds on a machine with no BLAS installed.
+public struct LinearAlgebraBackend: Sendable {
+    public enum Kind: String, Sendable {
+        case openBLAS = "OpenBLAS", mkl = "MKL", blis = "BLIS", systemBLAS = "system BLAS"
+        case accelerate = "Accelerate", custom = "custom BLAS", portable = "portable Swift kernel"
+    }
+
+    public let kind: Kind
+    /// The file that was loaded, if any.
+    public let libraryPath: String?
+    /// The library's own description of its build (OpenBLAS: `openblas_get_config()`).
+    public let configuration: String?
+    /// The kernel family in use (OpenBLAS: `openblas_get_corename()`).
+    public let coreType: String?
+    /// The number of threads the library uses for one product, when it says.
+    public let threads: Int?
+    /// What the loader did and why: libraries tried, core-type corrections.
+    public let notes: [String]
+    private let sgemm: CBLASFunctions?
+    var sgemmFunctions: CBLASFunctions? { sgemm }
+    /// When set, every product's shape is recorded (used by `credit bench` to time the GEMMs of a
+    /// training step on their own).
+    private var recorder: GEMMRecorder?
+
+    public var name: String { kind.rawValue }
+    public var isPortable: Bool { sgemm == nil }
+
+    /// The backend every network uses unless told otherwise, chosen on first use.
+    public static let shared: LinearAlgebraBackend = BLASLoader.load(
+        request: ProcessInfo.processInfo.environment["CREDITKIT_BLAS"])
+
+    /// The portable Swift kernel, always available.
+    public static let portable = LinearAlgebraBackend(
+        kind: .portable, libraryPath: nil, configuration: nil, coreType: nil, threads: 1, notes: [], sgemm: nil)
+
+    init(kind: Kind, libraryPath: String?, configuration: String?, coreType: String?, threads: Int?,
+         notes: [String], sgemm: CBLASFunctions?) {
+        self.kind = kind
+        self.libraryPath = libraryPath
+        self.configuration = configuration
+        self.coreType = coreType
+        self.threads = threads
+        self.notes = notes
+        self.sgemm = sgemm
+    }
+
+    /// `C ← α·op(A)·op(B) + β·C`. Shapes must agree (a programmer error otherwise).
+    public func gemm(
+        _ a: Matrix, _ transA: Transpose, _ b: Matrix, _ transB: Transpose,
+        into c: inout Matrix, alpha: Float = 1, beta: Float = 0
+    ) {
+        let m = transA == .none ? a.rows : a.columns
+        let k = transA == .none ? a.columns : a.rows
+        let kB = transB == .none ? b.rows : b.columns
+        let n = transB == .none ? b.columns : b.rows
+        precondition(k == kB && c.rows == m && c.columns == n,
+                     "gemm shapes: op(A) \(m)×\(k), op(B) \(kB)×\(n), C \(c.rows)×\(c.columns)")
+        guard m > 0, n > 0 else { return }
+        let (lda, ldb, ldc) = (a.columns, b.columns, c.columns)
+        a.storage.withUnsafeBufferPointer { pa in
+            b.storage.withUnsafeBufferPointer { pb in
+                c.storage.withUnsafeMutableBufferPointer { pc in
+                    gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                         a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb,
+                         beta: beta, c: pc.baseAddress!, ldc: ldc)
+                }
+            }
+        }
+    }
+
+    /// The pointer form of ``gemm(_:_:_:_:into:alpha:beta:)``, row-major with explicit strides.
+    public func gemm(
+        transA: Transpose, transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        recorder?.record(GEMMShape(transA: transA, transB: transB, m: m, n: n, k: k, beta: beta))
+        if let sgemm {
+            sgemm.call(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                       a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        } else {
+            PortableGEMM.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                              a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
+}
+
+extension LinearAlgebraBackend {
+    /// This backend, recording the shape of every product into `recorder`.
+    public func recording(into recorder: GEMMRecorder) -> LinearAlgebraBackend {
+        var copy = self
+        copy.recorder = recorder
+        return copy
+    }
+}
+
+/// The shape of one matrix product.
+public struct GEMMShape: Sendable, Equatable {
+    public var transA: Transpose, transB: Transpose
+    public var m: Int, n: Int, k: Int
+    public var beta: Float
+    /// Floating-point operations: one multiply and one add per term.
+    public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+}
+
+/// Collects the shapes of the products a backend computes.
+public final class GEMMRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [GEMMShape] = []
+
+    public init() {}
+
+    func record(_ shape: GEMMShape) {
+        lock.lock()
+        recorded.append(shape)
+        lock.unlock()
+    }
+
+    public var shapes: [GEMMShape] {
+        lock.lock()
+        defer { lock.unlock() }
+        return recorded
+    }
+}
+
+/// The resolved `cblas_sgemm` entry point of a loaded library.
+struct CBLASFunctions: @unchecked Sendable {
+    typealias SGEMM = @convention(c) (
+        Int32, Int32, Int32, Int32, Int32, Int32, Float,
+        UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32, Float,
+        UnsafeMutablePointer<Float>?, Int32) -> Void
+
+    let sgemm: SGEMM
+
+    private static let rowMajor: Int32 = 101, noTrans: Int32 = 111, trans: Int32 = 112
+
+    @inline(__always)
+    func call(transA: Transpose, transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
+              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+              beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        sgemm(Self.rowMajor, transA == .none ? Self.noTrans : Self.trans,
+              transB == .none ? Self.noTrans : Self.trans,
+              Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+}

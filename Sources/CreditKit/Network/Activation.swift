@@ -1,0 +1,111 @@
+/// A unit's transfer function `h = f(a)`.
+///
+/// The positive and negative rectifiers are the two node kinds of Kickback (Balduzzi et al. 2015):
+/// both fire when `a > 0`; the positive one outputs `a` (subgradient `𝟙 = 1`), the negative one
+/// outputs `−a` (subgradient `𝟙 = −1`). `relu` is the positive rectifier under its usual name.
+public enum Activation: String, CaseIterable, Sendable, Codable {
+    case tanh
+    case sigmoid
+    case relu
+    case identity
+    case positiveRectifier = "positive-rectifier"
+    case negativeRectifier = "negative-rectifier"
+
+    /// `h = f(a)`, elementwise over the rows in use.
+    public func apply(_ preActivation: Matrix, into activity: inout Matrix) {
+        precondition(preActivation.rows == activity.rows && preActivation.columns == activity.columns)
+        let count = preActivation.count
+        preActivation.storage.withUnsafeBufferPointer { a in
+            activity.storage.withUnsafeMutableBufferPointer { h in
+                let a = a.baseAddress!, h = h.baseAddress!
+                switch self {
+                case .tanh: Self.map(a, h, count, VectorMath.tanh)
+                case .sigmoid: Self.map(a, h, count, VectorMath.sigmoid)
+                case .relu, .positiveRectifier:
+                    Self.map(a, h, count) { $0.replacing(with: 0, where: $0 .< 0) }
+                case .negativeRectifier:
+                    Self.map(a, h, count) { (-$0).replacing(with: 0, where: $0 .< 0) }
+                case .identity: h.update(from: a, count: count)
+                }
+            }
+        }
+    }
+
+    /// `g ← g ⊙ f'(a)`: turns a credit with respect to the activity into one with respect to the
+    /// pre-activation. The derivative is taken from the activity where that is cheaper (tanh,
+    /// sigmoid) and from the pre-activation for the rectifiers.
+    public func multiplyByDerivative(_ gradient: inout Matrix, preActivation: Matrix, activity: Matrix) {
+        precondition(gradient.rows == activity.rows && gradient.columns == activity.columns)
+        let count = gradient.count
+        gradient.storage.withUnsafeMutableBufferPointer { g in
+            preActivation.storage.withUnsafeBufferPointer { a in
+                activity.storage.withUnsafeBufferPointer { h in
+                    let g = g.baseAddress!, a = a.baseAddress!, h = h.baseAddress!
+                    switch self {
+                    case .tanh: Self.scale(g, by: h, count) { 1 - $0 * $0 }
+                    case .sigmoid: Self.scale(g, by: h, count) { $0 * (1 - $0) }
+                    case .relu, .positiveRectifier:
+                        Self.scale(g, by: a, count) { SIMD8(repeating: 0).replacing(with: 1, where: $0 .> 0) }
+                    case .negativeRectifier:
+                        Self.scale(g, by: a, count) { SIMD8(repeating: 0).replacing(with: -1, where: $0 .> 0) }
+                    case .identity: break
+                    }
+                }
+            }
+        }
+    }
+
+    /// The derivative `f'(a)` of one unit (for tests and diagnostics, not the hot path).
+    public func derivative(preActivation a: Float) -> Float {
+        switch self {
+        case .tanh: let t = VectorMath.tanh(a); return 1 - t * t
+        case .sigmoid: let s = VectorMath.sigmoid(a); return s * (1 - s)
+        case .relu, .positiveRectifier: return a > 0 ? 1 : 0
+        case .negativeRectifier: return a > 0 ? -1 : 0
+        case .identity: return 1
+        }
+    }
+
+    /// `f(a)` of one unit.
+    public func value(_ a: Float) -> Float {
+        switch self {
+        case .tanh: VectorMath.tanh(a)
+        case .sigmoid: VectorMath.sigmoid(a)
+        case .relu, .positiveRectifier: max(0, a)
+        case .negativeRectifier: -max(0, a)
+        case .identity: a
+        }
+    }
+
+    @inline(__always)
+    private static func map(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int,
+                            _ f: (SIMD8<Float>) -> SIMD8<Float>) {
+        var i = 0
+        while i + 8 <= count {
+            store8(f(load8(x + i)), y + i)
+            i += 8
+        }
+        if i < count {
+            var tail = SIMD8<Float>()
+            for t in 0..<(count - i) { tail[t] = x[i + t] }
+            let out = f(tail)
+            for t in 0..<(count - i) { y[i + t] = out[t] }
+        }
+    }
+
+    @inline(__always)
+    private static func scale(_ g: UnsafeMutablePointer<Float>, by x: UnsafePointer<Float>, _ count: Int,
+                              _ derivative: (SIMD8<Float>) -> SIMD8<Float>) {
+        var i = 0
+        while i + 8 <= count {
+            store8(load8(g + i) * derivative(load8(x + i)), g + i)
+            i += 8
+        }
+        if i < count {
+            var tail = SIMD8<Float>()
+            for t in 0..<(count - i) { tail[t] = x[i + t] }
+            let d = derivative(tail)
+            for t in 0..<(count - i) { g[i + t] *= d[t] }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+/// One fully connected layer: `aⁱ = Wⁱ hⁱ⁻¹ + bⁱ`, `hⁱ = fᵢ(aⁱ)`.
+public struct DenseLayer: Sendable, Equatable {
+    /// `Wⁱ`, shape `(outputs, inputs)`, so that it multiplies a column `hⁱ⁻¹` as in the papers.
+    public var weights: Matrix
+    /// `bⁱ`, shape `(1, outputs)`.
+    public var biases: Matrix
+    public var activation: Activation
+
+    public var inputs: Int { weights.columns }
+    public var outputs: Int { weights.rows }
+}
+
+/// A feed-forward network of dense layers. The forward pass is shared by every learning rule.
+public struct Network: Sendable, Equatable {
+    public let architecture: Architecture
+    public var layers: [DenseLayer]
+
+    /// A network with weights drawn by `initializer` and zero biases.
+    public init(architecture: Architecture, initializer: Initializer, random: inout RandomSource) {
+        self.architecture = architecture
+        var layers: [DenseLayer] = []
+        for ℓ in 0..<architecture.depth {
+            let activation = architecture.activation(ofLayer: ℓ)
+            let w = initializer.weights(outputs: architecture.sizes[ℓ + 1], inputs: architecture.sizes[ℓ],
+                                        activation: activation, random: &random)
+            layers.append(DenseLayer(weights: w, biases: Matrix(rows: 1, columns: w.rows), activation: activation))
+        }
+        self.layers = layers
+    }
+
+    /// A network with the given layers (their shapes must chain).
+    public init(architecture: Architecture, layers: [DenseLayer]) {
+        precondition(layers.count == architecture.depth)
+        self.architecture = architecture
+        self.layers = layers
+    }
+
+    public var depth: Int { layers.count }
+
+    /// The forward pass on `workspace.input` (rows in use), filling every `aⁱ` and `hⁱ`.
+    ///
+    /// Concretely, for each layer: `A ← 1·bᵀ` then `A ← H_below · Wᵀ + A` (one GEMM), `H ← f(A)`.
+    public func forward(_ workspace: inout Workspace, backend: LinearAlgebraBackend) {
+        for ℓ in 0..<depth {
+            let below = ℓ == 0 ? workspace.input : workspace.activities[ℓ - 1]  // (batch, inputs)
+            let layer = layers[ℓ]
+            workspace.preActivations[ℓ].fillRows(with: layer.biases)            // (batch, outputs)
+            backend.gemm(below, .none, layer.weights, .transposed, into: &workspace.preActivations[ℓ], beta: 1)
+            layer.activation.apply(workspace.preActivations[ℓ], into: &workspace.activities[ℓ])
+        }
+    }
+}
+
+/// Every buffer one training step needs, allocated once for a batch size and reused.
+///
+/// Layer arrays are indexed by ℓ = i − 1 for weight layer i = 1 … L: `preActivations[ℓ]` is `aⁱ`,
+/// `activities[ℓ]` is `hⁱ`, `credits[ℓ]` is `δaⁱ`. Every matrix has the batch as its rows.
+public struct Workspace: Sendable {
+    public let capacity: Int
+    public private(set) var batchSize: Int
+    /// `h⁰ = x`, `(batch, n₀)`.
+    public var input: Matrix
+    /// The target `y`, `(batch, n_L)`.
+    public var target: Matrix
+    public var preActivations: [Matrix]
+    public var activities: [Matrix]
+    /// The credit signals `δaⁱ` a rule writes; `credits[L−1]` holds the output error `e`.
+    public var credits: [Matrix]
+    /// `ΔWⁱ` and `Δbⁱ` before the learning rate: `δaⁱ (hⁱ⁻¹)ᵀ / batch` and `mean(δaⁱ)`.
+    public var weightGradients: [Matrix]
+    public var biasGradients: [Matrix]
+
+    public init(architecture: Architecture, batchSize: Int) {
+        precondition(batchSize > 0)
+        capacity = batchSize
+        self.batchSize = batchSize
+        let sizes = architecture.sizes
+        input = Matrix(rows: batchSize, columns: sizes[0])
+        target = Matrix(rows: batchSize, columns: sizes[sizes.count - 1])
+        preActivations = sizes.dropFirst().map { Matrix(rows: batchSize, columns: $0) }
+        activities = preActivations
+        credits = preActivations
+        weightGradients = zip(sizes, sizes.dropFirst()).map { Matrix(rows: $0.1, columns: $0.0) }
+        biasGradients = sizes.dropFirst().map { Matrix(rows: 1, columns: $0) }
+    }
+
+    /// The activity feeding layer ℓ: `hⁱ⁻¹` (the input for ℓ = 0).
+    public func activity(below layer: Int) -> Matrix {
+        layer == 0 ? input : activities[layer - 1]
+    }
+
+    public var output: Matrix { activities[activities.count - 1] }
+
+    /// Uses the first `rows` rows (≤ capacity) of every batch buffer, e.g. for an epoch's last,
+    /// smaller batch. No allocation.
+    public mutating func setBatchSize(_ rows: Int) {
+        precondition(rows > 0 && rows <= capacity, "batch size \(rows) exceeds workspace capacity \(capacity)")
+        guard rows != batchSize else { return }
+        batchSize = rows
+        input.resizeRows(rows)
+        target.resizeRows(rows)
+        for ℓ in preActivations.indices {
+            preActivations[ℓ].resizeRows(rows)
+            activities[ℓ].resizeRows(rows)
+            credits[ℓ].resizeRows(rows)
+        }
+    }
+}

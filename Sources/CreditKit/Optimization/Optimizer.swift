@@ -1,0 +1,144 @@
+import Foundation
+
+/// The optimizers that apply a rule's update.
+public enum OptimizerKind: String, CaseIterable, Sendable, Codable {
+    /// `θ ← θ − η g`.
+    case sgd
+    /// Classical momentum: `v ← μ v − η g`, `θ ← θ + v`.
+    case momentum
+    /// Adam (Kingma & Ba 2015): `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`,
+    /// `θ ← θ − η √(1−β₂ᵗ)/(1−β₁ᵗ) · m / (√v + ε)`.
+    case adam
+}
+
+public struct OptimizerSettings: Sendable, Codable, Equatable {
+    public var kind: OptimizerKind
+    public var learningRate: Float
+    public var momentum: Float = 0.9
+    public var beta1: Float = 0.9
+    public var beta2: Float = 0.999
+    public var epsilon: Float = 1e-8
+
+    public init(kind: OptimizerKind, learningRate: Float, momentum: Float = 0.9) {
+        self.kind = kind
+        self.learningRate = learningRate
+        self.momentum = momentum
+    }
+}
+
+/// An optimizer with its per-parameter state (velocities, moments), shared by every rule.
+public struct Optimizer: Sendable, Equatable {
+    public var settings: OptimizerSettings
+    /// The learning rate of the current epoch (the schedule changes it; settings keep the base).
+    public var learningRate: Float
+    public private(set) var step: Int = 0
+    /// Per parameter tensor (weights, biases of each layer, in order): the optimizer's buffers.
+    public var slots: [[Matrix]]
+
+    public init(settings: OptimizerSettings, network: Network) {
+        self.settings = settings
+        self.learningRate = settings.learningRate
+        let buffersPerParameter = switch settings.kind {
+        case .sgd: 0
+        case .momentum: 1
+        case .adam: 2
+        }
+        slots = network.layers.flatMap { layer in
+            [layer.weights, layer.biases].map { parameter in
+                Array(repeating: Matrix(rows: parameter.rows, columns: parameter.columns), count: buffersPerParameter)
+            }
+        }
+    }
+
+    /// Applies one step to every layer of `network` from the gradients in `workspace`.
+    public mutating func apply(to network: inout Network, gradients workspace: Workspace) {
+        step += 1
+        for ℓ in network.layers.indices {
+            update(&network.layers[ℓ].weights, gradient: workspace.weightGradients[ℓ], slot: 2 * ℓ)
+            update(&network.layers[ℓ].biases, gradient: workspace.biasGradients[ℓ], slot: 2 * ℓ + 1)
+        }
+    }
+
+    /// One parameter tensor. A single fused pass over memory per optimizer.
+    public mutating func update(_ parameter: inout Matrix, gradient: Matrix, slot: Int) {
+        precondition(parameter.count == gradient.count)
+        let count = parameter.count
+        let eta = learningRate
+        let s = settings
+        // Take the buffers out of `slots` while they are written (no copy: they stay unique).
+        var buffers = slots[slot]
+        slots[slot] = []
+        var first = buffers.isEmpty ? Matrix(rows: 0, columns: 0) : buffers[0]
+        var second = buffers.count < 2 ? Matrix(rows: 0, columns: 0) : buffers[1]
+        buffers = []
+        defer {
+            switch s.kind {
+            case .sgd: slots[slot] = []
+            case .momentum: slots[slot] = [first]
+            case .adam: slots[slot] = [first, second]
+            }
+        }
+        switch s.kind {
+        case .sgd:
+            parameter.storage.withUnsafeMutableBufferPointer { p in
+                gradient.storage.withUnsafeBufferPointer { g in
+                    Self.forEachBlock(count) { i in
+                        store8(load8(p.baseAddress! + i) - eta * load8(g.baseAddress! + i), p.baseAddress! + i)
+                    } scalar: { i in p[i] -= eta * g[i] }
+                }
+            }
+        case .momentum:
+            let mu = s.momentum
+            parameter.storage.withUnsafeMutableBufferPointer { p in
+                gradient.storage.withUnsafeBufferPointer { g in
+                    first.storage.withUnsafeMutableBufferPointer { v in
+                        let p = p.baseAddress!, g = g.baseAddress!, v = v.baseAddress!
+                        Self.forEachBlock(count) { i in
+                            let velocity = mu * load8(v + i) - eta * load8(g + i)
+                            store8(velocity, v + i)
+                            store8(load8(p + i) + velocity, p + i)
+                        } scalar: { i in
+                            v[i] = mu * v[i] - eta * g[i]
+                            p[i] += v[i]
+                        }
+                    }
+                }
+            }
+        case .adam:
+            let (b1, b2, eps) = (s.beta1, s.beta2, s.epsilon)
+            let t = Float(step)
+            let stepSize = eta * (1 - Foundation.pow(b2, t)).squareRoot() / (1 - Foundation.pow(b1, t))
+            parameter.storage.withUnsafeMutableBufferPointer { p in
+                gradient.storage.withUnsafeBufferPointer { g in
+                    first.storage.withUnsafeMutableBufferPointer { m in
+                        second.storage.withUnsafeMutableBufferPointer { v in
+                            let p = p.baseAddress!, g = g.baseAddress!, m = m.baseAddress!, v = v.baseAddress!
+                            Self.forEachBlock(count) { i in
+                                let gi = load8(g + i)
+                                let mi = b1 * load8(m + i) + (1 - b1) * gi
+                                let vi = b2 * load8(v + i) + (1 - b2) * gi * gi
+                                store8(mi, m + i)
+                                store8(vi, v + i)
+                                store8(load8(p + i) - stepSize * mi / (vi.squareRoot() + eps), p + i)
+                            } scalar: { i in
+                                m[i] = b1 * m[i] + (1 - b1) * g[i]
+                                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                                p[i] -= stepSize * m[i] / (v[i].squareRoot() + eps)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sets the step counter (when restoring a checkpoint).
+    public mutating func restore(step: Int) { self.step = step }
+
+    @inline(__always)
+    private static func forEachBlock(_ count: Int, vector: (Int) -> Void, scalar: (Int) -> Void) {
+        var i = 0
+        while i + 8 <= count { vector(i); i += 8 }
+        while i < count { scalar(i); i += 1 }
+    }
+}

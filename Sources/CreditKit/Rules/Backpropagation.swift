@@ -1,0 +1,21 @@
+/// Backpropagation, the reference every other rule is measured against.
+///
+/// Concretely: `δaᴸ = e`, `δaⁱ = ((Wⁱ⁺¹)ᵀ δaⁱ⁺¹) ⊙ fᵢ'(aⁱ)` (Rumelhart et al. 1986). In the
+/// row-major batch layout this is `Δ_i = (Δ_{i+1} · Wⁱ⁺¹) ⊙ f'(A_i)`, one GEMM per hidden layer.
+public struct Backpropagation: LearningRule {
+    public init() {}
+
+    public var name: String { "bp" }
+
+    public mutating func assignCredit(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend,
+                               random: inout RandomSource) {
+        for ℓ in stride(from: network.depth - 2, through: 0, by: -1) {
+            let above = workspace.credits[ℓ + 1]                       // (batch, n_{i+1})
+            backend.gemm(above, .none, network.layers[ℓ + 1].weights, .none,
+                         into: &workspace.credits[ℓ])                   // (batch, n_i)
+            network.layers[ℓ].activation.multiplyByDerivative(
+                &workspace.credits[ℓ], preActivation: workspace.preActivations[ℓ],
+                activity: workspace.activities[ℓ])
+        }
+    }
+}

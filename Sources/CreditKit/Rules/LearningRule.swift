@@ -1,0 +1,37 @@
+/// A credit-assignment rule: how each hidden layer's credit signal `δaⁱ` is computed.
+///
+/// Every rule in CreditKit shares the same shape, which is Theorem 1 of the Kickback paper and
+/// equation (4) of the general-feedback paper: a network is a set of *local learners* glued
+/// together by error signals. Concretely, one training step is
+///
+/// 1. the shared forward pass fills `aⁱ` and `hⁱ` (``Network/forward(_:backend:)``);
+/// 2. the loss writes the output error `e = ∂L/∂aᴸ` into `credits[L−1]`;
+/// 3. **the rule** fills `credits[ℓ]` = `δaⁱ` for every hidden layer (this protocol);
+/// 4. the shared local update forms `ΔWⁱ = −η δaⁱ (hⁱ⁻¹)ᵀ / batch`, `Δbⁱ = −η mean(δaⁱ)`
+///    (``LocalUpdate``) and the shared optimizer applies it.
+///
+/// Backprop transports `e` down through `(Wⁱ⁺¹)ᵀ`; feedback alignment through fixed random `Bⁱ⁺¹`;
+/// DFA straight from `e` through `Bⁱ`; node perturbation through `Bⁱ⁺¹` it learns from noise. Each
+/// is one type conforming to this protocol, owning its feedback weights; nothing else changes.
+public protocol LearningRule: Sendable {
+    /// The name used on the command line (`--rule`).
+    var name: String { get }
+
+    /// Fills `workspace.credits[ℓ]` for ℓ = 0 … L−2 from the forward state and the output error
+    /// in `workspace.credits[L−1]`. It may also change the output error (e.g. Kickback).
+    /// Rules that draw random numbers per batch use `random`, which the trainer derives from the
+    /// run's seed and the epoch, so a resumed run repeats the uninterrupted one exactly.
+    mutating func assignCredit(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend,
+                               random: inout RandomSource)
+
+    /// The rule's own learned or fixed state (feedback matrices), saved in checkpoints so that a
+    /// resumed run continues exactly. Rules without state return `[]`.
+    var state: [Matrix] { get set }
+}
+
+extension LearningRule {
+    public var state: [Matrix] {
+        get { [] }
+        set {}
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+
+/// The folder a training run writes: `config.json`, `metrics.csv`, `summary.json`,
+/// `checkpoint.bin` and `curves.svg`. Every file is replaced atomically after each epoch, so an
+/// interrupted run keeps everything up to its last finished epoch and `--resume` continues it.
+public struct RunDirectory: Sendable {
+    public let path: String
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    public var configurationPath: String { path + "/config.json" }
+    public var metricsPath: String { path + "/metrics.csv" }
+    public var summaryPath: String { path + "/summary.json" }
+    public var checkpointPath: String { path + "/checkpoint.bin" }
+    public var curvesPath: String { path + "/curves.svg" }
+
+    /// What `config.json` records: the configuration, and the facts that make the run repeatable.
+    public struct RecordedConfiguration: Codable, Sendable {
+        public var configuration: TrainingConfiguration
+        public var architecture: String
+        public var parameters: Int
+        public var dataSource: String
+        public var backend: String
+        public var backendLibrary: String?
+        public var coreType: String?
+        public var creditKitVersion: String
+    }
+
+    public func create() throws(TrainingError) {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw .output(file: path, reason: error.localizedDescription)
+        }
+    }
+
+    public func writeConfiguration(of trainer: Trainer) throws(TrainingError) {
+        let recorded = RecordedConfiguration(
+            configuration: trainer.configuration, architecture: trainer.architecture.description,
+            parameters: trainer.architecture.parameterCount, dataSource: trainer.data.source,
+            backend: trainer.backend.name, backendLibrary: trainer.backend.libraryPath, coreType: trainer.backend.coreType,
+            creditKitVersion: CreditKit.version)
+        try write(json: recorded, to: configurationPath)
+    }
+
+    public func readConfiguration() throws(TrainingError) -> TrainingConfiguration {
+        guard let data = FileManager.default.contents(atPath: configurationPath) else {
+            throw .checkpoint(file: configurationPath, reason: "not found; is \(path) a run directory written by `credit train --out`?")
+        }
+        do {
+            return try JSONDecoder().decode(RecordedConfiguration.self, from: data).configuration
+        } catch {
+            throw .checkpoint(file: configurationPath, reason: "unreadable: \(error)")
+        }
+    }
+
+    /// Writes everything that changes per epoch: checkpoint first, then metrics, summary, plot.
+    public func recordEpoch(of trainer: Trainer) throws(TrainingError) {
+        try trainer.checkpoint.write(to: checkpointPath)
+        let rows = [EpochRecord.csvHeader] + trainer.history.map(\.csvRow)
+        try write(text: rows.joined(separator: "\n") + "\n", to: metricsPath)
+        try write(json: Summary(trainer: trainer), to: summaryPath)
+        try write(text: Self.learningCurves(trainer.history, title: trainer.architecture.description + ", " + trainer.rule.name), to: curvesPath)
+    }
+
+    /// The headline numbers of a run.
+    public struct Summary: Codable, Sendable {
+        public var epochsCompleted: Int
+        public var epochsPlanned: Int
+        public var finalTrainLoss: Double?
+        public var finalTestLoss: Double?
+        public var finalTestError: Double?
+        public var bestTestError: Double?
+        public var bestEpoch: Int?
+        public var trainingSeconds: Double
+        public var meanSamplesPerSecond: Double?
+
+        init(trainer: Trainer) {
+            let history = trainer.history
+            epochsCompleted = history.count
+            epochsPlanned = trainer.configuration.epochs
+            finalTrainLoss = history.last?.trainLoss
+            finalTestLoss = history.last?.testLoss
+            finalTestError = history.last.flatMap { $0.testError.isNaN ? nil : $0.testError }
+            let best = history.filter { !$0.testError.isNaN }.min { $0.testError < $1.testError }
+            bestTestError = best?.testError
+            bestEpoch = best?.epoch
+            trainingSeconds = history.reduce(0) { $0 + $1.seconds }
+            meanSamplesPerSecond = history.isEmpty ? nil : history.reduce(0) { $0 + $1.samplesPerSecond } / Double(history.count)
+        }
+    }
+
+    /// Loss (train and test) and test error against epochs, two panels.
+    public static func learningCurves(_ history: [EpochRecord], title: String) -> String {
+        let epochs = history.map { Double($0.epoch) }
+        let loss = LineChart(title: "Loss — " + title, xLabel: "epoch", yLabel: "loss", series: [
+            .init(name: "train", points: zip(epochs, history.map(\.trainLoss)).map { ($0, $1) }),
+            .init(name: "test", points: zip(epochs, history.map(\.testLoss)).map { ($0, $1) }),
+        ], logarithmicY: true)
+        let error = LineChart(title: "Error", xLabel: "epoch", yLabel: "error (%)", series: [
+            .init(name: "train (as trained)", points: zip(epochs, history.map { 100 * $0.trainError }).map { ($0, $1) }, dashed: true),
+            .init(name: "test", points: zip(epochs, history.map { 100 * $0.testError }).map { ($0, $1) }),
+        ], logarithmicY: true)
+        return LineChart.panels([loss, error])
+    }
+
+    private func write(text: String, to file: String) throws(TrainingError) {
+        do { try AtomicFile.write(text, to: file) } catch { throw .output(file: file, reason: error.localizedDescription) }
+    }
+
+    private func write<T: Encodable>(json value: T, to file: String) throws(TrainingError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do {
+            try AtomicFile.write(encoder.encode(value), to: file)
+        } catch {
+            throw .output(file: file, reason: error.localizedDescription)
+        }
+    }
+}

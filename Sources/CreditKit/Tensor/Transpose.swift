@@ -1,0 +1,5 @@
+/// Whether a GEMM operand is used as stored or transposed.
+public enum Transpose: Sendable {
+    case none
+    case transposed
+}

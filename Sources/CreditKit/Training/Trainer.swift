@@ -1,0 +1,163 @@
+import Foundation
+
+/// Trains a network with a learning rule: the shared loop of forward pass, loss, credit
+/// assignment, local update and optimizer step.
+///
+/// All randomness is derived from the configuration's seed: the initial weights from stream 0,
+/// the rule's feedback weights from stream 1, each epoch's data order and per-batch draws from
+/// streams named by the epoch. Resuming at any epoch therefore reproduces the uninterrupted run
+/// bit for bit (on one backend).
+public struct Trainer: Sendable {
+    public let configuration: TrainingConfiguration
+    public let data: DataSplit
+    public let backend: LinearAlgebraBackend
+    public var network: Network
+    public var rule: any LearningRule
+    public var optimizer: Optimizer
+    public private(set) var history: [EpochRecord] = []
+    public var epochsCompleted: Int { history.count }
+
+    private var workspace: Workspace
+    private var evaluationWorkspace: Workspace
+    private var order: [Int]
+    private var lossScratch: Matrix
+
+    public static let evaluationBatchSize = 500
+
+    public init(configuration: TrainingConfiguration, data: DataSplit, backend: LinearAlgebraBackend = .shared) throws(ConfigurationError) {
+        try configuration.validate()
+        try configuration.validate(against: data)
+        self.configuration = configuration
+        self.data = data
+        self.backend = backend
+        let architecture = configuration.architecture(inputs: data.train.featureCount, outputs: data.train.outputSize)
+        var weightRandom = RandomSource(seed: configuration.seed, stream: 0)
+        network = Network(architecture: architecture, initializer: Initializer(argument: configuration.initializer)!,
+                          random: &weightRandom)
+        var ruleRandom = RandomSource(seed: configuration.seed, stream: 1)
+        rule = configuration.rule.makeRule(for: network, random: &ruleRandom)
+        optimizer = Optimizer(settings: OptimizerSettings(kind: configuration.optimizer, learningRate: configuration.learningRate,
+                                                          momentum: configuration.momentum), network: network)
+        workspace = Workspace(architecture: architecture, batchSize: configuration.batchSize)
+        let evaluationRows = min(Self.evaluationBatchSize, max(data.test.count, data.train.count))
+        evaluationWorkspace = Workspace(architecture: architecture, batchSize: evaluationRows)
+        order = Array(0..<data.train.count)
+        lossScratch = Matrix(rows: evaluationRows, columns: architecture.outputSize)
+    }
+
+    public var architecture: Architecture { network.architecture }
+    public var batchesPerEpoch: Int { (data.train.count + configuration.batchSize - 1) / configuration.batchSize }
+
+    /// One training step on the examples `indices` (at most the batch size). Returns the summed
+    /// loss and the number of misclassified examples in the batch (0 for regression).
+    @discardableResult
+    public mutating func step<Indices: Collection<Int>>(_ indices: Indices, random: inout RandomSource) -> (loss: Double, errors: Int) {
+        workspace.setBatchSize(indices.count)
+        data.train.fillBatch(indices, input: &workspace.input, target: &workspace.target)
+        network.forward(&workspace, backend: backend)
+        let top = network.depth - 1
+        let loss = configuration.loss.gradient(output: workspace.activities[top], target: workspace.target,
+                                               into: &workspace.credits[top])
+        network.layers[top].activation.multiplyByDerivative(&workspace.credits[top], preActivation: workspace.preActivations[top],
+                                                            activity: workspace.activities[top])
+        let errors = data.train.isClassification ? Self.misclassified(workspace.output, workspace.target) : 0
+        rule.assignCredit(network: network, workspace: &workspace, backend: backend, random: &random)
+        LocalUpdate.computeGradients(&workspace, backend: backend)
+        optimizer.apply(to: &network, gradients: workspace)
+        return (loss, errors)
+    }
+
+    /// Trains one epoch, then evaluates on the test set. `onEvent` receives progress.
+    @discardableResult
+    public mutating func trainEpoch(onEvent: (TrainingEvent) -> Void = { _ in }) throws(TrainingError) -> EpochRecord {
+        let epoch = epochsCompleted + 1
+        optimizer.learningRate = configuration.learningRate * pow(configuration.learningRateDecay, Float(epoch - 1))
+        var orderRandom = RandomSource(seed: configuration.seed, stream: UInt64(2 * epoch))
+        var ruleRandom = RandomSource(seed: configuration.seed, stream: UInt64(2 * epoch + 1))
+        for i in order.indices { order[i] = i }
+        orderRandom.shuffle(&order)
+
+        let start = DispatchTime.now().uptimeNanoseconds
+        let batches = batchesPerEpoch
+        var totalLoss = 0.0, totalErrors = 0, seen = 0
+        let remainingEpochs = configuration.epochs - epoch
+        for b in 0..<batches {
+            let lower = b * configuration.batchSize
+            let upper = min(lower + configuration.batchSize, order.count)
+            let (loss, errors) = step(order[lower..<upper], random: &ruleRandom)
+            guard loss.isFinite else {
+                throw .diverged(epoch: epoch, batch: b + 1, loss: loss, learningRate: optimizer.learningRate)
+            }
+            totalLoss += loss
+            totalErrors += errors
+            seen += upper - lower
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let rate = Double(seen) / max(elapsed, 1e-9)
+            let remainingSamples = Double(order.count - seen + remainingEpochs * order.count)
+            onEvent(.batch(BatchProgress(epoch: epoch, epochs: configuration.epochs, batch: b + 1, batches: batches,
+                                         loss: totalLoss / Double(seen), samplesPerSecond: rate,
+                                         secondsRemaining: remainingSamples / rate)))
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let test = evaluate(data.test)
+        let record = EpochRecord(
+            epoch: epoch, trainLoss: totalLoss / Double(seen),
+            trainError: data.train.isClassification ? Double(totalErrors) / Double(seen) : .nan,
+            testLoss: test.loss, testError: test.error, learningRate: optimizer.learningRate,
+            seconds: seconds, samplesPerSecond: Double(seen) / seconds)
+        history.append(record)
+        onEvent(.epoch(record))
+        return record
+    }
+
+    /// Mean loss and classification error (NaN for regression) of the current network on `dataset`.
+    public mutating func evaluate(_ dataset: Dataset) -> (loss: Double, error: Double) {
+        var totalLoss = 0.0, errors = 0
+        let rows = evaluationWorkspace.capacity
+        var lower = 0
+        while lower < dataset.count {
+            let upper = min(lower + rows, dataset.count)
+            evaluationWorkspace.setBatchSize(upper - lower)
+            lossScratch.resizeRows(upper - lower)
+            dataset.fillBatch(lower..<upper, input: &evaluationWorkspace.input, target: &evaluationWorkspace.target)
+            network.forward(&evaluationWorkspace, backend: backend)
+            totalLoss += configuration.loss.value(output: evaluationWorkspace.output, target: evaluationWorkspace.target,
+                                                  scratch: &lossScratch)
+            if dataset.isClassification { errors += Self.misclassified(evaluationWorkspace.output, evaluationWorkspace.target) }
+            lower = upper
+        }
+        let n = Double(max(dataset.count, 1))
+        return (totalLoss / n, dataset.isClassification ? Double(errors) / n : .nan)
+    }
+
+    /// Rows whose largest output is not at the target's one-hot position.
+    static func misclassified(_ output: Matrix, _ target: Matrix) -> Int {
+        var errors = 0
+        let columns = output.columns
+        output.storage.withUnsafeBufferPointer { o in
+            target.storage.withUnsafeBufferPointer { t in
+                for r in 0..<output.rows {
+                    let base = r * columns
+                    var best = 0, truth = 0
+                    for c in 1..<columns {
+                        if o[base + c] > o[base + best] { best = c }
+                        if t[base + c] > t[base + truth] { truth = c }
+                    }
+                    if best != truth { errors += 1 }
+                }
+            }
+        }
+        return errors
+    }
+
+    /// Replaces the trained state with a checkpoint's (for `--resume`).
+    public mutating func restore(_ checkpoint: Checkpoint) throws(TrainingError) {
+        try checkpoint.apply(to: &network, optimizer: &optimizer, rule: &rule)
+        history = checkpoint.history
+    }
+
+    /// The trained state as a checkpoint.
+    public var checkpoint: Checkpoint {
+        Checkpoint(network: network, optimizer: optimizer, rule: rule, history: history)
+    }
+}

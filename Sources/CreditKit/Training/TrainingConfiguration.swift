@@ -1,0 +1,114 @@
+/// Everything that defines a training run; saved as the run's `config.json` and read back by
+/// `--resume`.
+public struct TrainingConfiguration: Sendable, Codable, Equatable {
+    public var dataset: DatasetName
+    public var hiddenLayers: [Int]
+    public var activation: Activation
+    /// The output layer's transfer function; `nil` means identity (logits for cross-entropy).
+    public var outputActivation: Activation?
+    public var loss: Loss
+    public var rule: RuleKind
+    public var epochs: Int
+    public var batchSize: Int
+    public var learningRate: Float
+    public var optimizer: OptimizerKind
+    public var momentum: Float
+    /// The learning rate is multiplied by this after every epoch (1 = constant).
+    public var learningRateDecay: Float
+    /// `xavier`, `uniform:A` or `signed:A`.
+    public var initializer: String
+    public var seed: UInt64
+
+    public init(dataset: DatasetName = .digits, hiddenLayers: [Int] = [100], activation: Activation = .tanh,
+                outputActivation: Activation? = nil, loss: Loss = .crossEntropy, rule: RuleKind = .backprop,
+                epochs: Int = 20, batchSize: Int = 32, learningRate: Float = 0.05, optimizer: OptimizerKind = .momentum,
+                momentum: Float = 0.9, learningRateDecay: Float = 1, initializer: String = "xavier", seed: UInt64 = 1) {
+        self.dataset = dataset
+        self.hiddenLayers = hiddenLayers
+        self.activation = activation
+        self.outputActivation = outputActivation
+        self.loss = loss
+        self.rule = rule
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.learningRateDecay = learningRateDecay
+        self.initializer = initializer
+        self.seed = seed
+    }
+
+    /// The network this configuration trains on data with `inputs` features and `outputs` targets.
+    public func architecture(inputs: Int, outputs: Int) -> Architecture {
+        Architecture(sizes: [inputs] + hiddenLayers + [outputs], hiddenActivation: activation,
+                     outputActivation: outputActivation ?? .identity)
+    }
+
+    /// Checks every value that does not depend on the data. Errors name the flag.
+    public func validate() throws(ConfigurationError) {
+        if hiddenLayers.isEmpty && rule != .backprop {
+            throw .invalid(flag: "--layers", value: "", expected: "at least one hidden layer for rule \(rule.rawValue)")
+        }
+        if let bad = hiddenLayers.first(where: { $0 <= 0 }) {
+            throw .invalid(flag: "--layers", value: String(bad), expected: "positive layer widths, e.g. 800,800")
+        }
+        guard epochs > 0 else { throw .invalid(flag: "--epochs", value: String(epochs), expected: "a positive number of epochs") }
+        guard batchSize > 0 else { throw .invalid(flag: "--batch-size", value: String(batchSize), expected: "a positive batch size") }
+        guard learningRate > 0, learningRate.isFinite else {
+            throw .invalid(flag: "--lr", value: "\(learningRate)", expected: "a positive, finite learning rate")
+        }
+        guard momentum >= 0, momentum < 1 else {
+            throw .invalid(flag: "--momentum", value: "\(momentum)", expected: "a momentum in [0, 1)")
+        }
+        guard learningRateDecay > 0, learningRateDecay <= 1 else {
+            throw .invalid(flag: "--lr-decay", value: "\(learningRateDecay)", expected: "a per-epoch factor in (0, 1]")
+        }
+        guard Initializer(argument: initializer) != nil else {
+            throw .invalid(flag: "--init", value: initializer, expected: "xavier, uniform:A or signed:A with A > 0")
+        }
+        if loss == .crossEntropy, let output = outputActivation, output != .identity {
+            throw .invalid(flag: "--output-activation", value: output.rawValue,
+                           expected: "identity with --loss cross-entropy (the softmax is part of the loss)")
+        }
+    }
+
+    /// Checks the values that depend on the data.
+    public func validate(against data: DataSplit) throws(ConfigurationError) {
+        guard batchSize <= data.train.count else {
+            throw .invalid(flag: "--batch-size", value: String(batchSize),
+                           expected: "at most the \(data.train.count) training examples of \(dataset.rawValue)")
+        }
+        if loss == .crossEntropy && !data.train.isClassification {
+            throw .invalid(flag: "--loss", value: loss.rawValue, expected: "squared-error for the regression set \(dataset.rawValue)")
+        }
+    }
+}
+
+/// A configuration value that cannot work, found before any training starts.
+public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
+    case invalid(flag: String, value: String, expected: String)
+
+    public var description: String {
+        switch self {
+        case let .invalid(flag, value, expected):
+            "\(flag): expected \(expected), found '\(value)'"
+        }
+    }
+}
+
+/// A failure during training or while saving or resuming a run.
+public enum TrainingError: Error, Equatable, CustomStringConvertible {
+    case diverged(epoch: Int, batch: Int, loss: Double, learningRate: Float)
+    case checkpoint(file: String, reason: String)
+    case output(file: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .diverged(epoch, batch, loss, learningRate):
+            "training diverged: the loss became \(loss) at epoch \(epoch), batch \(batch); try a smaller --lr (was \(learningRate))"
+        case let .checkpoint(file, reason): "\(file): cannot resume: \(reason)"
+        case let .output(file, reason): "\(file): cannot write: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import CreditKit
+import Foundation
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the GEMM backend (library, core type, threads), the CPU, and where datasets are found.")
+
+    @Option(name: .customLong("data"), help: ArgumentHelp("A data root to include in the search.", valueName: "dir"))
+    var dataRoot: String?
+
+    func run() throws {
+        let backend = LinearAlgebraBackend.shared
+        let cpu = CPUFeatures.current()
+        Console.out("CreditKit \(CreditKit.version)")
+        Console.out("CPU:        \(cpu.modelName.isEmpty ? "unknown" : cpu.modelName) (\(cpu.vectorClass), \(ProcessInfo.processInfo.activeProcessorCount) cores)")
+        Console.out("GEMM:       \(backend.name)" + (backend.libraryPath.map { " — \($0)" } ?? ""))
+        if let configuration = backend.configuration { Console.out("build:      \(configuration)") }
+        Console.out("core type:  \(backend.coreType ?? (backend.isPortable ? "portable SIMD8 kernel" : "not reported"))")
+        Console.out("threads:    \(backend.threads.map(String.init) ?? "not reported")")
+        for note in backend.notes { Console.out("note:       \(note)") }
+        Console.out("select with CREDITKIT_BLAS=auto|openblas|mkl|blis|system|accelerate|none|/path/to/lib.so")
+        Console.out("")
+        let locator = DataLocator(explicitRoot: dataRoot)
+        Console.out("data search path:")
+        for root in locator.searchRoots {
+            Console.out("  \(root)\(FileManager.default.fileExists(atPath: root) ? "" : "  (missing)")")
+        }
+        Console.out("  then download into \(locator.cacheRoot)")
+        for name in DatasetName.allCases {
+            guard let files = DatasetCatalog.files(of: name) else { continue }
+            let found = locator.searchRoots.first { root in
+                files.files.allSatisfy { FileManager.default.fileExists(atPath: root + "/" + files.folder + "/" + $0.name) }
+            }
+            let bundled = name == .digits ? " (also bundled)" : ""
+            Console.out("  \(name.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)) \(found.map { $0 + "/" + files.folder } ?? "not on disk")\(bundled)")
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import CreditKit
+import Foundation
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a network with a learning rule; write config, metrics, summary, checkpoint and learning curves.",
+        discussion: """
+        Every epoch prints train loss, test error and time; on a terminal a live progress line shows \
+        the batch, running loss, samples/s and ETA. The run directory is updated atomically after \
+        every epoch, so an interrupted run can be continued with --resume DIR.
+        """)
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(help: "Passes over the training set (with --resume: the new total).")
+    var epochs: Int?
+
+    @Option(help: ArgumentHelp("The run directory (default: runs/<dataset>-<rule>-<time>).", valueName: "dir"))
+    var out: String?
+
+    @Option(help: ArgumentHelp("Continue the interrupted run in this directory.", valueName: "dir"))
+    var resume: String?
+
+    static let defaultEpochs = 20
+
+    func validate() throws {
+        if let epochs, epochs <= 0 { throw ValidationError("--epochs: expected a positive number of epochs, found '\(epochs)'") }
+        if resume != nil && out != nil { throw ValidationError("--out: not used with --resume (the run continues in its own directory)") }
+    }
+
+    func run() throws {
+        do {
+            try train()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            throw Console.fail(error)
+        }
+    }
+
+    private func train() throws {
+        let directory: RunDirectory
+        var configuration: TrainingConfiguration
+        if let resume {
+            directory = RunDirectory(path: resume)
+            configuration = try directory.readConfiguration()
+            if let epochs { configuration.epochs = epochs }
+        } else {
+            configuration = try model.configuration(epochs: epochs ?? Self.defaultEpochs)
+            let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
+            directory = RunDirectory(path: out ?? "runs/\(configuration.dataset.rawValue)-\(configuration.rule.rawValue)-\(stamp)")
+        }
+        let data = try DatasetCatalog.load(configuration.dataset, locator: model.locator)
+        var trainer = try Trainer(configuration: configuration, data: data)
+        if resume != nil {
+            let checkpoint = try Checkpoint.read(from: directory.checkpointPath, activations: trainer.network.layers.map(\.activation))
+            try trainer.restore(checkpoint)
+            Console.status("resuming \(directory.path) after epoch \(trainer.epochsCompleted) of \(configuration.epochs)")
+        } else {
+            try directory.create()
+            try directory.writeConfiguration(of: trainer)
+        }
+        Console.status("\(trainer.architecture), rule \(trainer.rule.name), \(configuration.optimizer.rawValue) lr \(configuration.learningRate), "
+                       + "batch \(configuration.batchSize); \(data.train.count) train / \(data.test.count) test from \(data.source); "
+                       + "GEMM: \(trainer.backend.name)")
+        while trainer.epochsCompleted < configuration.epochs {
+            let record = try trainer.trainEpoch { event in
+                if case .batch(let progress) = event { ProgressLine.draw(progress) }
+            }
+            ProgressLine.clear()
+            Console.out(String(format: "epoch %3d/%d  train loss %.4f  train err %@  test loss %.4f  test err %@  %.1f s  %@ samples/s",
+                               record.epoch, configuration.epochs, record.trainLoss, percent(record.trainError),
+                               record.testLoss, percent(record.testError), record.seconds, grouped(record.samplesPerSecond)))
+            try directory.recordEpoch(of: trainer)
+        }
+        let best = trainer.history.filter { !$0.testError.isNaN }.min { $0.testError < $1.testError }
+        if let last = trainer.history.last {
+            Console.out("final test error \(percent(last.testError))" + (best.map { " (best \(percent($0.testError)) at epoch \($0.epoch))" } ?? "")
+                        + "; run written to \(directory.path)")
+        }
+    }
+}

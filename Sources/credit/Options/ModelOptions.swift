@@ -1,0 +1,77 @@
+import ArgumentParser
+import CreditKit
+
+/// The flags that define a model and how it learns, shared by `train` and `bench`.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "The dataset: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")). `digits` is bundled and works offline.")
+    var dataset: DatasetName = .digits
+
+    @Option(name: .customLong("data"), help: ArgumentHelp("A data root with one folder per dataset, laid out like ../shared/data (overrides $CREDITKIT_DATA and the search path).", valueName: "dir"))
+    var dataRoot: String?
+
+    @Option(help: ArgumentHelp("Hidden layer widths, comma-separated, e.g. 800,800.", valueName: "widths"))
+    var layers: String = "100"
+
+    @Option(help: "Hidden-unit transfer function.")
+    var activation: Activation = .tanh
+
+    @Option(help: "Output transfer function (default: identity; cross-entropy requires identity).")
+    var outputActivation: Activation?
+
+    @Option(help: "The loss.")
+    var loss: Loss = .crossEntropy
+
+    @Option(help: "The credit-assignment rule.")
+    var rule: RuleKind = .backprop
+
+    @Option(name: .customLong("init"), help: ArgumentHelp("Weight initialization: xavier, uniform:A or signed:A.", valueName: "scheme"))
+    var initializer: String = "xavier"
+
+    @Option(help: "Examples per batch.")
+    var batchSize: Int = 32
+
+    @Option(name: .customLong("lr"), help: "Learning rate.")
+    var learningRate: Float = 0.05
+
+    @Option(help: "The optimizer.")
+    var optimizer: OptimizerKind = .momentum
+
+    @Option(help: "Momentum coefficient μ (with --optimizer momentum).")
+    var momentum: Float = 0.9
+
+    @Option(name: .customLong("lr-decay"), help: "Multiply the learning rate by this after every epoch.")
+    var learningRateDecay: Float = 1
+
+    @Option(help: "Random seed: weights, feedback, data order.")
+    var seed: UInt64 = 1
+
+    func hiddenLayers() throws -> [Int] {
+        let parts = layers.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        if parts == [""] { throw ValidationError("--layers: expected comma-separated positive widths such as 800,800, found an empty list") }
+        return try parts.map { part in
+            guard let width = Int(part), width > 0 else {
+                throw ValidationError("--layers: expected comma-separated positive widths such as 800,800, found '\(layers)'")
+            }
+            return width
+        }
+    }
+
+    func configuration(epochs: Int) throws -> TrainingConfiguration {
+        let configuration = TrainingConfiguration(
+            dataset: dataset, hiddenLayers: try hiddenLayers(), activation: activation, outputActivation: outputActivation,
+            loss: loss, rule: rule, epochs: epochs, batchSize: batchSize, learningRate: learningRate, optimizer: optimizer,
+            momentum: momentum, learningRateDecay: learningRateDecay, initializer: initializer, seed: seed)
+        do {
+            try configuration.validate()
+        } catch {
+            throw ValidationError(error.description)
+        }
+        return configuration
+    }
+
+    func validate() throws {
+        _ = try configuration(epochs: 1)
+    }
+
+    var locator: DataLocator { DataLocator(explicitRoot: dataRoot) }
+}
