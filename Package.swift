@@ -29,7 +29,7 @@ let package = Package(
         .testTarget(
             name: "CreditKitTests",
             dependencies: ["CreditKit"],
-            resources: [.copy("Fixtures")]
+            exclude: ["Fixtures"]
         ),
     ]
 )

@@ -50,17 +50,51 @@ public struct Optimizer: Sendable, Equatable {
         }
     }
 
-    /// Applies one step to every layer of `network` from the gradients in `workspace`.
-    public mutating func apply(to network: inout Network, gradients workspace: Workspace) {
+    /// Applies one step to every layer of `network` from the credits in `workspace`: the shared
+    /// local update `∇Wⁱ = δaⁱ (hⁱ⁻¹)ᵀ / batch` followed by this optimizer's rule.
+    ///
+    /// For SGD and momentum the gradient GEMM writes straight into its destination — the weights
+    /// (`α = −η/batch`, `β = 1`) or the velocity (`α = −η/batch`, `β = μ`) — so the step makes one
+    /// pass over the weights fewer than forming `∇W` first; Adam needs `∇W` itself.
+    public mutating func step(_ network: inout Network, workspace: inout Workspace, backend: LinearAlgebraBackend) {
         step += 1
+        let scale = -learningRate / Float(workspace.batchSize)
         for ℓ in network.layers.indices {
-            update(&network.layers[ℓ].weights, gradient: workspace.weightGradients[ℓ], slot: 2 * ℓ)
-            update(&network.layers[ℓ].biases, gradient: workspace.biasGradients[ℓ], slot: 2 * ℓ + 1)
+            let credit = workspace.credits[ℓ]                 // (batch, outputs)
+            let below = workspace.activity(below: ℓ)          // (batch, inputs)
+            switch settings.kind {
+            case .sgd:
+                backend.gemm(credit, .transposed, below, .none, into: &network.layers[ℓ].weights, alpha: scale, beta: 1)
+                credit.sumRows(scaledBy: -learningRate / Float(workspace.batchSize), into: &workspace.biasGradients[ℓ])
+                network.layers[ℓ].biases.add(workspace.biasGradients[ℓ])
+            case .momentum:
+                backend.gemm(credit, .transposed, below, .none, into: &slots[2 * ℓ][0], alpha: scale, beta: settings.momentum)
+                network.layers[ℓ].weights.add(slots[2 * ℓ][0])
+                credit.sumRows(scaledBy: 1 / Float(workspace.batchSize), into: &workspace.biasGradients[ℓ])
+                update(&network.layers[ℓ].biases, gradient: workspace.biasGradients[ℓ], slot: 2 * ℓ + 1, counted: false)
+            case .adam:
+                backend.gemm(credit, .transposed, below, .none, into: &workspace.weightGradients[ℓ], alpha: 1 / Float(workspace.batchSize))
+                credit.sumRows(scaledBy: 1 / Float(workspace.batchSize), into: &workspace.biasGradients[ℓ])
+                update(&network.layers[ℓ].weights, gradient: workspace.weightGradients[ℓ], slot: 2 * ℓ, counted: false)
+                update(&network.layers[ℓ].biases, gradient: workspace.biasGradients[ℓ], slot: 2 * ℓ + 1, counted: false)
+            }
         }
     }
 
-    /// One parameter tensor. A single fused pass over memory per optimizer.
-    public mutating func update(_ parameter: inout Matrix, gradient: Matrix, slot: Int) {
+    /// Applies one step from gradients already in `workspace.weightGradients` and
+    /// `biasGradients` (e.g. formed by ``LocalUpdate``).
+    public mutating func apply(to network: inout Network, gradients workspace: Workspace) {
+        step += 1
+        for ℓ in network.layers.indices {
+            update(&network.layers[ℓ].weights, gradient: workspace.weightGradients[ℓ], slot: 2 * ℓ, counted: false)
+            update(&network.layers[ℓ].biases, gradient: workspace.biasGradients[ℓ], slot: 2 * ℓ + 1, counted: false)
+        }
+    }
+
+    /// One parameter tensor from its gradient, a single fused pass over memory. `counted: true`
+    /// advances the step counter (Adam's bias correction); a whole-network step counts once.
+    public mutating func update(_ parameter: inout Matrix, gradient: Matrix, slot: Int, counted: Bool = true) {
+        if counted { step += 1 }
         precondition(parameter.count == gradient.count)
         let count = parameter.count
         let eta = learningRate

@@ -96,6 +96,23 @@ extension Matrix {
         }
     }
 
+    /// `self ← self + other`, elementwise over the elements in use.
+    public mutating func add(_ other: Matrix) {
+        precondition(other.rows == rows && other.columns == columns)
+        let count = count
+        other.storage.withUnsafeBufferPointer { source in
+            storage.withUnsafeMutableBufferPointer { target in
+                let s = UncheckedSendable(source.baseAddress!), t = UncheckedSendable(target.baseAddress!)
+                Parallel.forEachChunk(count) { range in
+                    let s = s.value, t = t.value
+                    var i = range.lowerBound
+                    while i + 8 <= range.upperBound { store8(load8(t + i) + load8(s + i), t + i); i += 8 }
+                    while i < range.upperBound { t[i] += s[i]; i += 1 }
+                }
+            }
+        }
+    }
+
     /// `into ← scale · Σ_rows self` as a `(1, columns)` row: the column sums, scaled.
     public func sumRows(scaledBy scale: Float, into result: inout Matrix) {
         precondition(result.rows == 1 && result.columns == columns)

@@ -7,8 +7,12 @@
 enum VectorMath {
     @inline(__always)
     static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let clamped = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
-        let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+        // Swift's generic SIMD rounding and Float→Int conversions run lane by lane; adding
+        // 1.5·2²³ rounds to nearest in the float unit and leaves n in the low mantissa bits.
+        let roundingMagic = SIMD8<Float>(repeating: 12_582_912)
+        let clamped = pointwiseMax(pointwiseMin(x, SIMD8(repeating: 88.3)), SIMD8(repeating: -87.3))
+        let shifted = clamped * 1.442_695_04 + roundingMagic
+        let n = shifted - roundingMagic
         // ln 2 split in two so that n·ln2_high is exact.
         var r = clamped - n * 0.693_145_752
         r = r - n * 1.428_606_8e-6
@@ -19,8 +23,9 @@ enum VectorMath {
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        let exponentBits = (SIMD8<Int32>(n) &+ 127) &<< 23
-        return p * unsafeBitCast(exponentBits, to: SIMD8<Float>.self)
+        let integerN = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        let twoToTheN = unsafeBitCast((integerN &+ 127) &<< 23, to: SIMD8<Float>.self)
+        return p * twoToTheN
     }
 
     /// `tanh(x) = 1 − 2 / (e²ˣ + 1)`, exact to saturation for large |x|.

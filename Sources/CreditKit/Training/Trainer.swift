@@ -62,8 +62,7 @@ public struct Trainer: Sendable {
                                                             activity: workspace.activities[top])
         let errors = data.train.isClassification ? Self.misclassified(workspace.output, workspace.target) : 0
         rule.assignCredit(network: network, workspace: &workspace, backend: backend, random: &random)
-        LocalUpdate.computeGradients(&workspace, backend: backend)
-        optimizer.apply(to: &network, gradients: workspace)
+        optimizer.step(&network, workspace: &workspace, backend: backend)
         return (loss, errors)
     }
 

@@ -53,13 +53,16 @@ struct Bench: ParsableCommand {
         Console.status("\(trainer.architecture), rule \(trainer.rule.name), batch \(batch), \(configuration.optimizer.rawValue); "
                        + "GEMM: \(backend.name)\(backend.coreType.map { " (\($0))" } ?? ""), threads \(backend.threads.map(String.init) ?? "?")")
         for s in 0..<max(steps / 5, 3) { trainer.step(batchIndices(s), random: &random) }  // warm-up
-        var stepTimes: [Double] = []
+        // Alternate the two measurements so that the machine's noise falls on both alike.
+        let replay = GEMMReplay(shapes, backend: backend)
+        replay.run(times: max(steps / 5, 3))
+        var stepTimes: [Double] = [], gemmTimes: [Double] = []
         for r in 0..<repeats {
             let start = DispatchTime.now().uptimeNanoseconds
             for s in 0..<steps { trainer.step(batchIndices(r * steps + s), random: &random) }
             stepTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(steps))
+            gemmTimes.append(replay.secondsPerRun(times: steps))
         }
-        let gemmTimes = Self.timeGEMMs(shapes, backend: backend, steps: steps, repeats: repeats)
         let step = median(stepTimes), gemm = median(gemmTimes)
 
         Console.out("workload                     samples/s     GFLOP/s   ms/step")
@@ -72,29 +75,38 @@ struct Bench: ParsableCommand {
         name.padding(toLength: 26, withPad: " ", startingAt: 0)
             + grouped(samples).leftPadded(13) + String(format: "%12.1f%10.3f", gflops, ms)
     }
+}
 
-    /// Times the recorded products alone, on buffers of their shapes.
-    static func timeGEMMs(_ shapes: [GEMMShape], backend: LinearAlgebraBackend, steps: Int, repeats: Int) -> [Double] {
+/// The matrix products of one training step, replayed on their own with buffers of the same shapes.
+final class GEMMReplay {
+    private let shapes: [GEMMShape]
+    private let backend: LinearAlgebraBackend
+    private let operands: [(Matrix, Matrix)]
+    private var outputs: [Matrix]
+
+    init(_ shapes: [GEMMShape], backend: LinearAlgebraBackend) {
+        self.shapes = shapes
+        self.backend = backend
         var random = RandomSource(seed: 7)
-        let operands = shapes.map { s -> (Matrix, Matrix, Matrix) in
-            let a = s.transA == .none ? Matrix(rows: s.m, columns: s.k) { _, _ in random.uniform(-1, 1) }
-                                      : Matrix(rows: s.k, columns: s.m) { _, _ in random.uniform(-1, 1) }
-            let b = s.transB == .none ? Matrix(rows: s.k, columns: s.n) { _, _ in random.uniform(-1, 1) }
-                                      : Matrix(rows: s.n, columns: s.k) { _, _ in random.uniform(-1, 1) }
-            return (a, b, Matrix(rows: s.m, columns: s.n))
+        func filled(_ rows: Int, _ columns: Int) -> Matrix { Matrix(rows: rows, columns: columns) { _, _ in random.uniform(-1, 1) } }
+        operands = shapes.map { s in
+            (s.transA == .none ? filled(s.m, s.k) : filled(s.k, s.m), s.transB == .none ? filled(s.k, s.n) : filled(s.n, s.k))
         }
-        var outputs = operands.map(\.2)
-        func once() {
+        outputs = shapes.map { Matrix(rows: $0.m, columns: $0.n) }
+    }
+
+    func run(times: Int) {
+        for _ in 0..<times {
             for (i, s) in shapes.enumerated() {
                 backend.gemm(operands[i].0, s.transA, operands[i].1, s.transB, into: &outputs[i], beta: s.beta)
             }
         }
-        for _ in 0..<max(steps / 5, 3) { once() }
-        return (0..<repeats).map { _ in
-            let start = DispatchTime.now().uptimeNanoseconds
-            for _ in 0..<steps { once() }
-            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(steps)
-        }
+    }
+
+    func secondsPerRun(times: Int) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        run(times: times)
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(times)
     }
 }
 

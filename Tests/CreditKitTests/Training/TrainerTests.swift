@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+@testable import CreditKit
+
+@Suite("Training runs")
+struct TrainerTests {
+    static let digits: DataSplit = try! DatasetCatalog.load(.digits, locator: DataLocator(environment: [:], allowDownload: false))
+
+    func configuration(epochs: Int = 2, optimizer: OptimizerKind = .momentum, seed: UInt64 = 3) -> TrainingConfiguration {
+        TrainingConfiguration(dataset: .digits, hiddenLayers: [32, 16], activation: .tanh, epochs: epochs, batchSize: 50,
+                              learningRate: optimizer == .adam ? 0.002 : 0.05, optimizer: optimizer, seed: seed)
+    }
+
+    @Test func theSameSeedGivesBitIdenticalRuns() throws {
+        var a = try Trainer(configuration: configuration(), data: Self.digits)
+        var b = try Trainer(configuration: configuration(), data: Self.digits)
+        var c = try Trainer(configuration: configuration(seed: 4), data: Self.digits)
+        for _ in 0..<2 { try a.trainEpoch(); try b.trainEpoch(); try c.trainEpoch() }
+        #expect(a.network == b.network)
+        #expect(a.history.map(\.testLoss) == b.history.map(\.testLoss))
+        #expect(a.network != c.network)
+    }
+
+    @Test(arguments: OptimizerKind.allCases)
+    func aResumedRunEqualsTheUninterruptedOne(_ optimizer: OptimizerKind) throws {
+        var straight = try Trainer(configuration: configuration(epochs: 3, optimizer: optimizer), data: Self.digits)
+        for _ in 0..<3 { try straight.trainEpoch() }
+
+        let directory = RunDirectory(path: FileManager.default.temporaryDirectory.appendingPathComponent("creditkit-run-\(UUID().uuidString)").path)
+        defer { try? FileManager.default.removeItem(atPath: directory.path) }
+        try directory.create()
+        var interrupted = try Trainer(configuration: configuration(epochs: 3, optimizer: optimizer), data: Self.digits)
+        try directory.writeConfiguration(of: interrupted)
+        for _ in 0..<2 { try interrupted.trainEpoch(); try directory.recordEpoch(of: interrupted) }
+
+        let restoredConfiguration = try directory.readConfiguration()
+        #expect(restoredConfiguration == configuration(epochs: 3, optimizer: optimizer))
+        var resumed = try Trainer(configuration: restoredConfiguration, data: Self.digits)
+        try resumed.restore(Checkpoint.read(from: directory.checkpointPath, activations: resumed.network.layers.map(\.activation)))
+        #expect(resumed.epochsCompleted == 2)
+        try resumed.trainEpoch()
+        #expect(resumed.network == straight.network)
+        #expect(resumed.optimizer == straight.optimizer)
+        #expect(resumed.history.map(\.testError) == straight.history.map(\.testError))
+        let metrics = try String(contentsOfFile: directory.metricsPath, encoding: .utf8)
+        #expect(metrics.split(separator: "\n").count == 3)  // header and two finished epochs
+    }
+
+    @Test func aCorruptCheckpointIsRefusedWithItsName() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("creditkit-\(UUID().uuidString).bin").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let trainer = try Trainer(configuration: configuration(), data: Self.digits)
+        try trainer.checkpoint.write(to: path)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try bytes.prefix(bytes.count - 10).write(to: URL(fileURLWithPath: path))
+        #expect {
+            try Checkpoint.read(from: path, activations: trainer.network.layers.map(\.activation))
+        } throws: { error in
+            "\(error)".hasPrefix(path + ": cannot resume: truncated")
+        }
+    }
+
+    @Test func aDivergingLossStopsTrainingWithAClearError() throws {
+        var settings = configuration(optimizer: .sgd)
+        settings.learningRate = 1e38
+        var trainer = try Trainer(configuration: settings, data: Self.digits)
+        #expect {
+            try trainer.trainEpoch()
+        } throws: { error in
+            guard case .diverged(epoch: 1, _, _, learningRate: 1e38)? = error as? TrainingError else { return false }
+            return "\(error)".contains("try a smaller --lr")
+        }
+    }
+
+    @Test func nonsenseSettingsAreRejectedNamingTheFlag() {
+        func rejects(_ change: (inout TrainingConfiguration) -> Void, flag: String) {
+            var settings = configuration()
+            change(&settings)
+            #expect {
+                _ = try Trainer(configuration: settings, data: Self.digits)
+            } throws: { error in
+                guard case .invalid(flag: flag, _, _)? = error as? ConfigurationError else { return false }
+                return true
+            }
+        }
+        rejects({ $0.learningRate = -0.1 }, flag: "--lr")
+        rejects({ $0.learningRate = .nan }, flag: "--lr")
+        rejects({ $0.batchSize = 5000 }, flag: "--batch-size")
+        rejects({ $0.batchSize = 0 }, flag: "--batch-size")
+        rejects({ $0.hiddenLayers = [32, 0] }, flag: "--layers")
+        rejects({ $0.epochs = 0 }, flag: "--epochs")
+        rejects({ $0.momentum = 1 }, flag: "--momentum")
+        rejects({ $0.initializer = "gaussian" }, flag: "--init")
+        rejects({ $0.outputActivation = .sigmoid }, flag: "--output-activation")
+    }
+
+    @Test func backpropLearnsTheDigits() throws {
+        var settings = configuration(epochs: 15)
+        settings.hiddenLayers = [64]
+        var trainer = try Trainer(configuration: settings, data: Self.digits)
+        for _ in 0..<15 { try trainer.trainEpoch() }
+        let last = try #require(trainer.history.last)
+        #expect(last.testError < 0.08, "test error \(last.testError)")
+        #expect(last.trainLoss < trainer.history[0].trainLoss / 4)
+    }
+}
+
+@Suite("Optimizers")
+struct OptimizerTests {
+    /// A network, a batch and the gradients the shared local update forms for it.
+    func setup() -> (Network, Workspace) {
+        var random = RandomSource(seed: 5)
+        let network = Network(architecture: Architecture(sizes: [6, 5, 3], hiddenActivation: .tanh), initializer: .xavier, random: &random)
+        var target = Matrix(rows: 4, columns: 3)
+        for r in 0..<4 { target[r, r % 3] = 1 }
+        var rule = Backpropagation()
+        return (network, ruleGradients(network: network, rule: &rule, loss: .crossEntropy, input: randomMatrix(4, 6, &random), target: target))
+    }
+
+    @Test func sgdAndMomentumStepsFollowTheirFormulas() {
+        let (start, workspace) = setup()
+        let eta: Float = 0.1, mu: Float = 0.9
+        for kind in [OptimizerKind.sgd, .momentum] {
+            var network = start
+            var scratch = workspace
+            var optimizer = Optimizer(settings: OptimizerSettings(kind: kind, learningRate: eta, momentum: mu), network: network)
+            optimizer.step(&network, workspace: &scratch, backend: .portable)
+            optimizer.step(&network, workspace: &scratch, backend: .portable)   // same credits twice
+            for ℓ in network.layers.indices {
+                // Two steps with gradient g: SGD moves −2ηg; momentum moves −ηg − (μηg + ηg).
+                let factor: Float = kind == .sgd ? 2 : 2 + mu
+                let expected = zip(start.layers[ℓ].weights.elements, workspace.weightGradients[ℓ].elements).map { Double($0 - factor * eta * $1) }
+                #expect(relativeError(network.layers[ℓ].weights.doubles, expected) < 1e-6, "\(kind) layer \(ℓ)")
+                let expectedBias = zip(start.layers[ℓ].biases.elements, workspace.biasGradients[ℓ].elements).map { Double($0 - factor * eta * $1) }
+                #expect(relativeError(network.layers[ℓ].biases.doubles, expectedBias, floor: 1e-3) < 1e-6, "\(kind) bias \(ℓ)")
+            }
+        }
+    }
+
+    @Test func adamsFirstStepIsTheLearningRateAgainstTheGradientSign() {
+        let (start, workspace) = setup()
+        var network = start
+        var scratch = workspace
+        var optimizer = Optimizer(settings: OptimizerSettings(kind: .adam, learningRate: 0.01), network: network)
+        optimizer.step(&network, workspace: &scratch, backend: .portable)
+        for ℓ in network.layers.indices {
+            for (i, g) in workspace.weightGradients[ℓ].elements.enumerated() where abs(g) > 1e-4 {
+                let moved = network.layers[ℓ].weights.storage[i] - start.layers[ℓ].weights.storage[i]
+                #expect(abs(moved + 0.01 * (g > 0 ? 1 : -1)) < 1e-4)
+            }
+        }
+    }
+}
