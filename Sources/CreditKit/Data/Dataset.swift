@@ -21,6 +21,8 @@ public struct Dataset: Sendable {
     public var featureCount: Int
     public var features: Features
     public var targets: Targets
+    /// The affine map applied to every feature when a batch is assembled.
+    public var standardization: FeatureStandardization?
 
     public init(name: String, count: Int, featureCount: Int, features: Features, targets: Targets) {
         self.name = name
@@ -28,6 +30,15 @@ public struct Dataset: Sendable {
         self.featureCount = featureCount
         self.features = features
         self.targets = targets
+    }
+
+    /// The raw value (after byte scaling) of feature `column` of example `row`.
+    @inline(__always)
+    func rawFeature(_ row: Int, _ column: Int) -> Float {
+        switch features {
+        case .bytes(let bytes, let scale): Float(bytes[row * featureCount + column]) * scale
+        case .floats(let values): values[row * featureCount + column]
+        }
     }
 
     /// The width of the network output this dataset asks for.
@@ -54,19 +65,36 @@ public struct Dataset: Sendable {
     public func fillBatch<Indices: Collection<Int>>(_ indices: Indices, input: inout Matrix, target: inout Matrix) {
         precondition(input.rows == indices.count && input.columns == featureCount && target.rows == indices.count)
         let width = featureCount
+        // x = raw · gain + offset per feature; the byte scale is folded into the gain.
+        let unit = [Float](repeating: 1, count: 0)
+        let gain = standardization?.gain ?? unit, offset = standardization?.offset ?? unit
+        let standardized = standardization != nil
         input.storage.withUnsafeMutableBufferPointer { x in
-            switch features {
-            case .bytes(let bytes, let scale):
-                bytes.withUnsafeBufferPointer { source in
-                    for (row, example) in indices.enumerated() {
-                        let s = source.baseAddress! + example * width, d = x.baseAddress! + row * width
-                        for c in 0..<width { d[c] = Float(s[c]) * scale }
-                    }
-                }
-            case .floats(let values):
-                values.withUnsafeBufferPointer { source in
-                    for (row, example) in indices.enumerated() {
-                        (x.baseAddress! + row * width).update(from: source.baseAddress! + example * width, count: width)
+            gain.withUnsafeBufferPointer { gain in
+                offset.withUnsafeBufferPointer { offset in
+                    switch features {
+                    case .bytes(let bytes, let scale):
+                        bytes.withUnsafeBufferPointer { source in
+                            for (row, example) in indices.enumerated() {
+                                let s = source.baseAddress! + example * width, d = x.baseAddress! + row * width
+                                if standardized {
+                                    for c in 0..<width { d[c] = (Float(s[c]) * scale) * gain[c] + offset[c] }
+                                } else {
+                                    for c in 0..<width { d[c] = Float(s[c]) * scale }
+                                }
+                            }
+                        }
+                    case .floats(let values):
+                        values.withUnsafeBufferPointer { source in
+                            for (row, example) in indices.enumerated() {
+                                let s = source.baseAddress! + example * width, d = x.baseAddress! + row * width
+                                if standardized {
+                                    for c in 0..<width { d[c] = s[c] * gain[c] + offset[c] }
+                                } else {
+                                    d.update(from: s, count: width)
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -100,7 +128,64 @@ public struct Dataset: Sendable {
         case .classes(let l, let k): .classes(Array(l[range]), classCount: k)
         case .values(let v, let w): .values(Array(v[(range.lowerBound * w)..<(range.upperBound * w)]), width: w)
         }
-        return Dataset(name: name, count: range.count, featureCount: featureCount, features: f, targets: t)
+        var sliced = Dataset(name: name, count: range.count, featureCount: featureCount, features: f, targets: t)
+        sliced.standardization = standardization
+        return sliced
+    }
+}
+
+/// How inputs are rescaled before they reach the network (`--inputs`).
+public enum InputScaling: String, CaseIterable, Sendable, Codable {
+    /// As stored: images in [0, 1], regression inputs unchanged.
+    case raw
+    /// Zero mean and unit variance over all features together, measured on the training set
+    /// (torchvision's `Normalize((0.1307,), (0.3081,))` for MNIST).
+    case global
+    /// Zero mean and unit variance per feature, measured on the training set (constant features
+    /// are only centred).
+    case feature
+}
+
+/// A per-feature affine map `x ↦ x·gain + offset`, fitted on a training set and applied alike
+/// to its test set.
+public struct FeatureStandardization: Sendable, Equatable {
+    public var gain: [Float]
+    public var offset: [Float]
+
+    /// Fits the map of `scaling` on `data`; `nil` for `.raw`.
+    public init?(fitting scaling: InputScaling, on data: Dataset) {
+        guard scaling != .raw, data.count > 0 else { return nil }
+        let width = data.featureCount
+        var sum = [Double](repeating: 0, count: width), squares = [Double](repeating: 0, count: width)
+        for row in 0..<data.count {
+            for c in 0..<width {
+                let v = Double(data.rawFeature(row, c))
+                sum[c] += v
+                squares[c] += v * v
+            }
+        }
+        let n = Double(data.count)
+        var mean = sum.map { $0 / n }
+        var variance = zip(squares, mean).map { max($0 / n - $1 * $1, 0) }
+        if scaling == .global {
+            let m = sum.reduce(0, +) / (n * Double(width))
+            let v = max(squares.reduce(0, +) / (n * Double(width)) - m * m, 0)
+            mean = [Double](repeating: m, count: width)
+            variance = [Double](repeating: v, count: width)
+        }
+        gain = variance.map { $0 > 1e-12 ? Float(1 / $0.squareRoot()) : 1 }
+        offset = zip(mean, gain).map { Float(-$0) * $1 }
+    }
+}
+
+extension DataSplit {
+    /// The split with inputs standardized as `scaling` says, fitted on the training set.
+    public func scalingInputs(_ scaling: InputScaling) -> DataSplit {
+        var split = self
+        let map = FeatureStandardization(fitting: scaling, on: train)
+        split.train.standardization = map
+        split.test.standardization = map
+        return split
     }
 }
 

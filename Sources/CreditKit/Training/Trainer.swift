@@ -28,6 +28,7 @@ public struct Trainer: Sendable {
         try configuration.validate()
         try configuration.validate(against: data)
         self.configuration = configuration
+        let data = data.scalingInputs(configuration.inputScaling)
         self.data = data
         self.backend = backend
         let architecture = configuration.architecture(inputs: data.train.featureCount, outputs: data.train.outputSize)

@@ -18,11 +18,14 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// `xavier`, `uniform:A` or `signed:A`.
     public var initializer: String
     public var seed: UInt64
+    /// How inputs are rescaled before training (fitted on the training set).
+    public var inputScaling: InputScaling
 
     public init(dataset: DatasetName = .digits, hiddenLayers: [Int] = [100], activation: Activation = .tanh,
                 outputActivation: Activation? = nil, loss: Loss = .crossEntropy, rule: RuleKind = .backprop,
                 epochs: Int = 20, batchSize: Int = 32, learningRate: Float = 0.05, optimizer: OptimizerKind = .momentum,
-                momentum: Float = 0.9, learningRateDecay: Float = 1, initializer: String = "xavier", seed: UInt64 = 1) {
+                momentum: Float = 0.9, learningRateDecay: Float = 1, initializer: String = "xavier", seed: UInt64 = 1,
+                inputScaling: InputScaling = .raw) {
         self.dataset = dataset
         self.hiddenLayers = hiddenLayers
         self.activation = activation
@@ -37,6 +40,7 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
         self.learningRateDecay = learningRateDecay
         self.initializer = initializer
         self.seed = seed
+        self.inputScaling = inputScaling
     }
 
     /// The network this configuration trains on data with `inputs` features and `outputs` targets.

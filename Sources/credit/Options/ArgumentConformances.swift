@@ -6,3 +6,4 @@ extension Loss: ExpressibleByArgument {}
 extension RuleKind: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension DatasetName: ExpressibleByArgument {}
+extension InputScaling: ExpressibleByArgument {}

@@ -42,6 +42,9 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("lr-decay"), help: "Multiply the learning rate by this after every epoch.")
     var learningRateDecay: Float = 1
 
+    @Option(name: .customLong("inputs"), help: "Input scaling, fitted on the training set: raw, global (zero mean, unit variance overall) or feature (per feature).")
+    var inputScaling: InputScaling = .raw
+
     @Option(help: "Random seed: weights, feedback, data order.")
     var seed: UInt64 = 1
 
@@ -60,7 +63,7 @@ struct ModelOptions: ParsableArguments {
         let configuration = TrainingConfiguration(
             dataset: dataset, hiddenLayers: try hiddenLayers(), activation: activation, outputActivation: outputActivation,
             loss: loss, rule: rule, epochs: epochs, batchSize: batchSize, learningRate: learningRate, optimizer: optimizer,
-            momentum: momentum, learningRateDecay: learningRateDecay, initializer: initializer, seed: seed)
+            momentum: momentum, learningRateDecay: learningRateDecay, initializer: initializer, seed: seed, inputScaling: inputScaling)
         do {
             try configuration.validate()
         } catch {
