@@ -195,4 +195,10 @@ public struct DataSplit: Sendable {
     public var test: Dataset
     /// A human-readable origin (folder or "bundled").
     public var source: String
+
+    public init(train: Dataset, test: Dataset, source: String) {
+        self.train = train
+        self.test = test
+        self.source = source
+    }
 }

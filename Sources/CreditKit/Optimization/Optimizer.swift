@@ -32,22 +32,20 @@ public struct Optimizer: Sendable, Equatable {
     /// The learning rate of the current epoch (the schedule changes it; settings keep the base).
     public var learningRate: Float
     public private(set) var step: Int = 0
-    /// Per parameter tensor (weights, biases of each layer, in order): the optimizer's buffers.
-    public var slots: [[Matrix]]
+    /// Per parameter tensor (weights and biases of each layer, in that order, so layer ℓ's are
+    /// slots 2ℓ and 2ℓ+1): the velocity (momentum) or first moment `m` (Adam). Empty for SGD.
+    public var firstMoments: [Matrix]
+    /// Per parameter tensor: Adam's second moment `v`. Empty otherwise.
+    public var secondMoments: [Matrix]
 
     public init(settings: OptimizerSettings, network: Network) {
         self.settings = settings
         self.learningRate = settings.learningRate
-        let buffersPerParameter = switch settings.kind {
-        case .sgd: 0
-        case .momentum: 1
-        case .adam: 2
+        let zeros = network.layers.flatMap { layer in
+            [layer.weights, layer.biases].map { Matrix(rows: $0.rows, columns: $0.columns) }
         }
-        slots = network.layers.flatMap { layer in
-            [layer.weights, layer.biases].map { parameter in
-                Array(repeating: Matrix(rows: parameter.rows, columns: parameter.columns), count: buffersPerParameter)
-            }
-        }
+        firstMoments = settings.kind == .sgd ? [] : zeros
+        secondMoments = settings.kind == .adam ? zeros : []
     }
 
     /// Applies one step to every layer of `network` from the credits in `workspace`: the shared
@@ -68,8 +66,8 @@ public struct Optimizer: Sendable, Equatable {
                 credit.sumRows(scaledBy: -learningRate / Float(workspace.batchSize), into: &workspace.biasGradients[ℓ])
                 network.layers[ℓ].biases.add(workspace.biasGradients[ℓ])
             case .momentum:
-                backend.gemm(credit, .transposed, below, .none, into: &slots[2 * ℓ][0], alpha: scale, beta: settings.momentum)
-                network.layers[ℓ].weights.add(slots[2 * ℓ][0])
+                backend.gemm(credit, .transposed, below, .none, into: &firstMoments[2 * ℓ], alpha: scale, beta: settings.momentum)
+                network.layers[ℓ].weights.add(firstMoments[2 * ℓ])
                 credit.sumRows(scaledBy: 1 / Float(workspace.batchSize), into: &workspace.biasGradients[ℓ])
                 update(&network.layers[ℓ].biases, gradient: workspace.biasGradients[ℓ], slot: 2 * ℓ + 1, counted: false)
             case .adam:
@@ -99,19 +97,6 @@ public struct Optimizer: Sendable, Equatable {
         let count = parameter.count
         let eta = learningRate
         let s = settings
-        // Take the buffers out of `slots` while they are written (no copy: they stay unique).
-        var buffers = slots[slot]
-        slots[slot] = []
-        var first = buffers.isEmpty ? Matrix(rows: 0, columns: 0) : buffers[0]
-        var second = buffers.count < 2 ? Matrix(rows: 0, columns: 0) : buffers[1]
-        buffers = []
-        defer {
-            switch s.kind {
-            case .sgd: slots[slot] = []
-            case .momentum: slots[slot] = [first]
-            case .adam: slots[slot] = [first, second]
-            }
-        }
         switch s.kind {
         case .sgd:
             parameter.storage.withUnsafeMutableBufferPointer { p in
@@ -125,7 +110,7 @@ public struct Optimizer: Sendable, Equatable {
             let mu = s.momentum
             parameter.storage.withUnsafeMutableBufferPointer { p in
                 gradient.storage.withUnsafeBufferPointer { g in
-                    first.storage.withUnsafeMutableBufferPointer { v in
+                    firstMoments[slot].storage.withUnsafeMutableBufferPointer { v in
                         let p = p.baseAddress!, g = g.baseAddress!, v = v.baseAddress!
                         Self.forEachBlock(count) { i in
                             let velocity = mu * load8(v + i) - eta * load8(g + i)
@@ -144,8 +129,8 @@ public struct Optimizer: Sendable, Equatable {
             let stepSize = eta * (1 - Foundation.pow(b2, t)).squareRoot() / (1 - Foundation.pow(b1, t))
             parameter.storage.withUnsafeMutableBufferPointer { p in
                 gradient.storage.withUnsafeBufferPointer { g in
-                    first.storage.withUnsafeMutableBufferPointer { m in
-                        second.storage.withUnsafeMutableBufferPointer { v in
+                    firstMoments[slot].storage.withUnsafeMutableBufferPointer { m in
+                        secondMoments[slot].storage.withUnsafeMutableBufferPointer { v in
                             let p = p.baseAddress!, g = g.baseAddress!, m = m.baseAddress!, v = v.baseAddress!
                             Self.forEachBlock(count) { i in
                                 let gi = load8(g + i)

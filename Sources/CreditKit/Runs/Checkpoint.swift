@@ -12,7 +12,7 @@ public struct Checkpoint: Sendable {
         var optimizerStep: Int
         var learningRate: Float
         var layerShapes: [[Int]]
-        var optimizerSlotShapes: [[[Int]]]
+        var optimizerBufferShapes: [[Int]]
         var ruleStateShapes: [[Int]]
         var history: [EpochRecord]
     }
@@ -23,7 +23,8 @@ public struct Checkpoint: Sendable {
     public var layers: [DenseLayer]
     public var optimizerStep: Int
     public var learningRate: Float
-    public var optimizerSlots: [[Matrix]]
+    /// The optimizer's first moments, then its second moments (see ``Optimizer``).
+    public var optimizerBuffers: [Matrix]
     public var ruleState: [Matrix]
     public var history: [EpochRecord]
 
@@ -32,7 +33,7 @@ public struct Checkpoint: Sendable {
         layers = network.layers
         optimizerStep = optimizer.step
         learningRate = optimizer.learningRate
-        optimizerSlots = optimizer.slots
+        optimizerBuffers = optimizer.firstMoments + optimizer.secondMoments
         ruleState = rule.state
         self.history = history
     }
@@ -43,7 +44,7 @@ public struct Checkpoint: Sendable {
         let header = Header(
             ruleName: ruleName, optimizerStep: optimizerStep, learningRate: learningRate,
             layerShapes: layers.flatMap { [Self.shape($0.weights), Self.shape($0.biases)] },
-            optimizerSlotShapes: optimizerSlots.map { $0.map(Self.shape) },
+            optimizerBufferShapes: optimizerBuffers.map(Self.shape),
             ruleStateShapes: ruleState.map(Self.shape), history: history)
         let encoder = JSONEncoder()
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -53,7 +54,7 @@ public struct Checkpoint: Sendable {
         var data = Data(Self.magic)
         withUnsafeBytes(of: UInt32(json.count).littleEndian) { data.append(contentsOf: $0) }
         data.append(json)
-        let tensors = layers.flatMap { [$0.weights, $0.biases] } + optimizerSlots.flatMap { $0 } + ruleState
+        let tensors = layers.flatMap { [$0.weights, $0.biases] } + optimizerBuffers + ruleState
         for tensor in tensors {
             tensor.elements.withUnsafeBufferPointer { data.append(UnsafeBufferPointer(start: UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: UInt8.self), count: $0.count * 4)) }
         }
@@ -106,28 +107,24 @@ public struct Checkpoint: Sendable {
             layers.append(DenseLayer(weights: try tensor(header.layerShapes[2 * ℓ]), biases: try tensor(header.layerShapes[2 * ℓ + 1]),
                                      activation: activation))
         }
-        var slots: [[Matrix]] = []
-        for shapes in header.optimizerSlotShapes {
-            var group: [Matrix] = []
-            for s in shapes { group.append(try tensor(s)) }
-            slots.append(group)
-        }
+        var buffers: [Matrix] = []
+        for s in header.optimizerBufferShapes { buffers.append(try tensor(s)) }
         var ruleState: [Matrix] = []
         for s in header.ruleStateShapes { ruleState.append(try tensor(s)) }
         guard offset == bytes.count else {
             throw .checkpoint(file: path, reason: "\(bytes.count - offset) unexpected bytes after the last tensor")
         }
         return Checkpoint(ruleName: header.ruleName, layers: layers, optimizerStep: header.optimizerStep,
-                          learningRate: header.learningRate, optimizerSlots: slots, ruleState: ruleState, history: header.history)
+                          learningRate: header.learningRate, optimizerBuffers: buffers, ruleState: ruleState, history: header.history)
     }
 
-    init(ruleName: String, layers: [DenseLayer], optimizerStep: Int, learningRate: Float, optimizerSlots: [[Matrix]],
+    init(ruleName: String, layers: [DenseLayer], optimizerStep: Int, learningRate: Float, optimizerBuffers: [Matrix],
          ruleState: [Matrix], history: [EpochRecord]) {
         self.ruleName = ruleName
         self.layers = layers
         self.optimizerStep = optimizerStep
         self.learningRate = learningRate
-        self.optimizerSlots = optimizerSlots
+        self.optimizerBuffers = optimizerBuffers
         self.ruleState = ruleState
         self.history = history
     }
@@ -145,14 +142,16 @@ public struct Checkpoint: Sendable {
                                   + "the configuration asks for \(expected.weights.rows)×\(expected.weights.columns)")
             }
         }
-        guard optimizerSlots.map({ $0.map(\.count) }) == optimizer.slots.map({ $0.map(\.count) }) else {
+        let expected = optimizer.firstMoments + optimizer.secondMoments
+        guard optimizerBuffers.map(\.count) == expected.map(\.count) else {
             throw .checkpoint(file: "checkpoint", reason: "optimizer state does not match --optimizer \(optimizer.settings.kind.rawValue)")
         }
         guard ruleState.map(\.count) == rule.state.map(\.count) else {
             throw .checkpoint(file: "checkpoint", reason: "feedback weights do not match rule \(rule.name)")
         }
         network.layers = layers
-        optimizer.slots = optimizerSlots
+        optimizer.firstMoments = Array(optimizerBuffers.prefix(optimizer.firstMoments.count))
+        optimizer.secondMoments = Array(optimizerBuffers.dropFirst(optimizer.firstMoments.count))
         optimizer.restore(step: optimizerStep)
         optimizer.learningRate = learningRate
         rule.state = ruleState
