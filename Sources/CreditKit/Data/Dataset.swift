@@ -62,7 +62,21 @@ public struct Dataset: Sendable {
 
     /// Copies the examples `indices` into the first rows of `input` `(batch, features)` and
     /// `target` `(batch, outputs)`. No allocation.
-    public func fillBatch<Indices: Collection<Int>>(_ indices: Indices, input: inout Matrix, target: inout Matrix) {
+    public func fillBatch(_ indices: ArraySlice<Int>, input: inout Matrix, target: inout Matrix) {
+        indices.withUnsafeBufferPointer { fillBatch($0, input: &input, target: &target) }
+    }
+
+    /// Copies the consecutive examples `range` into `input` and `target`.
+    public func fillBatch(_ range: Range<Int>, input: inout Matrix, target: inout Matrix) {
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: range.count) { indices in
+            for (i, example) in range.enumerated() { indices[i] = example }
+            fillBatch(UnsafeBufferPointer(indices), input: &input, target: &target)
+        }
+    }
+
+    // Not generic over the index collection on purpose: an unspecialized generic iteration boxes
+    // its iterator, which costs a heap allocation per example in the training loop.
+    private func fillBatch(_ indices: UnsafeBufferPointer<Int>, input: inout Matrix, target: inout Matrix) {
         precondition(input.rows == indices.count && input.columns == featureCount && target.rows == indices.count)
         let width = featureCount
         // x = raw · gain + offset per feature; the byte scale is folded into the gain.

@@ -102,12 +102,14 @@ extension Matrix {
         let count = count
         other.storage.withUnsafeBufferPointer { source in
             storage.withUnsafeMutableBufferPointer { target in
-                let s = UncheckedSendable(source.baseAddress!), t = UncheckedSendable(target.baseAddress!)
-                Parallel.forEachChunk(count) { range in
-                    let s = s.value, t = t.value
-                    var i = range.lowerBound
-                    while i + 8 <= range.upperBound { store8(load8(t + i) + load8(s + i), t + i); i += 8 }
-                    while i < range.upperBound { t[i] += s[i]; i += 1 }
+                var operands = (source: source.baseAddress!, target: target.baseAddress!)
+                withUnsafePointer(to: &operands) { operands in
+                    Parallel.forEachChunk(count, context: operands) { context, lower, upper in
+                        let (s, t) = context.assumingMemoryBound(to: (source: UnsafePointer<Float>, target: UnsafeMutablePointer<Float>).self).pointee
+                        var i = lower
+                        while i + 8 <= upper { store8(load8(t + i) + load8(s + i), t + i); i += 8 }
+                        while i < upper { t[i] += s[i]; i += 1 }
+                    }
                 }
             }
         }

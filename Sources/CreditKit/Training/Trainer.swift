@@ -52,9 +52,21 @@ public struct Trainer: Sendable {
     /// One training step on the examples `indices` (at most the batch size). Returns the summed
     /// loss and the number of misclassified examples in the batch (0 for regression).
     @discardableResult
-    public mutating func step<Indices: Collection<Int>>(_ indices: Indices, random: inout RandomSource) -> (loss: Double, errors: Int) {
+    public mutating func step(_ indices: ArraySlice<Int>, random: inout RandomSource) -> (loss: Double, errors: Int) {
         workspace.setBatchSize(indices.count)
         data.train.fillBatch(indices, input: &workspace.input, target: &workspace.target)
+        return stepOnFilledBatch(random: &random)
+    }
+
+    /// One training step on the consecutive training examples `range`.
+    @discardableResult
+    public mutating func step(_ range: Range<Int>, random: inout RandomSource) -> (loss: Double, errors: Int) {
+        workspace.setBatchSize(range.count)
+        data.train.fillBatch(range, input: &workspace.input, target: &workspace.target)
+        return stepOnFilledBatch(random: &random)
+    }
+
+    private mutating func stepOnFilledBatch(random: inout RandomSource) -> (loss: Double, errors: Int) {
         network.forward(&workspace, backend: backend)
         let top = network.depth - 1
         let loss = configuration.loss.gradient(output: workspace.activities[top], target: workspace.target,

@@ -51,7 +51,7 @@ struct DataReaderTests {
         let split = try DatasetCatalog.idxImages(folder: folder, name: "tiny")
         #expect(split.train.count == 3 && split.train.featureCount == 4 && split.test.count == 3)
         var input = Matrix(rows: 2, columns: 4), target = Matrix(rows: 2, columns: 10)
-        split.train.fillBatch([2, 0], input: &input, target: &target)
+        split.train.fillBatch([2, 0][...], input: &input, target: &target)
         #expect(input.elements == [1, 0, 0, 1, 0, 1, 128 / 255, 64 / 255])
         #expect(target[0, 9] == 1 && target[1, 7] == 1 && target.elements.reduce(0, +) == 2)
 
