@@ -14,6 +14,9 @@ public struct Dataset: Sendable {
         case classes([UInt8], classCount: Int)
         /// Real-valued targets, `width` per example.
         case values([Float], width: Int)
+        /// The example's own features, byte-scaled but not standardized (an autoencoder's target);
+        /// the class labels, if any, are kept for plots.
+        case reconstruction(labels: [UInt8]?)
     }
 
     public var name: String
@@ -46,7 +49,15 @@ public struct Dataset: Sendable {
         switch targets {
         case .classes(_, let classCount): classCount
         case .values(_, let width): width
+        case .reconstruction: featureCount
         }
+    }
+
+    /// The same examples with their inputs as targets.
+    public func asAutoencoder() -> Dataset {
+        var copy = self
+        if case .classes(let labels, _) = targets { copy.targets = .reconstruction(labels: labels) } else { copy.targets = .reconstruction(labels: nil) }
+        return copy
     }
 
     public var isClassification: Bool {
@@ -56,8 +67,11 @@ public struct Dataset: Sendable {
     /// The class label of example `index`, for classification sets.
     @inline(__always)
     public func label(_ index: Int) -> Int? {
-        if case .classes(let labels, _) = targets { return Int(labels[index]) }
-        return nil
+        switch targets {
+        case .classes(let labels, _): Int(labels[index])
+        case .reconstruction(let labels?): Int(labels[index])
+        default: nil
+        }
     }
 
     /// Copies the examples `indices` into the first rows of `input` `(batch, features)` and
@@ -128,6 +142,22 @@ public struct Dataset: Sendable {
                         (y.baseAddress! + row * outputs).update(from: source.baseAddress! + example * valueWidth, count: valueWidth)
                     }
                 }
+            case .reconstruction:
+                switch features {
+                case .bytes(let bytes, let scale):
+                    bytes.withUnsafeBufferPointer { source in
+                        for (row, example) in indices.enumerated() {
+                            let s = source.baseAddress! + example * outputs, d = y.baseAddress! + row * outputs
+                            for c in 0..<outputs { d[c] = Float(s[c]) * scale }
+                        }
+                    }
+                case .floats(let values):
+                    values.withUnsafeBufferPointer { source in
+                        for (row, example) in indices.enumerated() {
+                            (y.baseAddress! + row * outputs).update(from: source.baseAddress! + example * outputs, count: outputs)
+                        }
+                    }
+                }
             }
         }
     }
@@ -141,6 +171,7 @@ public struct Dataset: Sendable {
         let t: Targets = switch targets {
         case .classes(let l, let k): .classes(Array(l[range]), classCount: k)
         case .values(let v, let w): .values(Array(v[(range.lowerBound * w)..<(range.upperBound * w)]), width: w)
+        case .reconstruction(let l): .reconstruction(labels: l.map { Array($0[range]) })
         }
         var sliced = Dataset(name: name, count: range.count, featureCount: featureCount, features: f, targets: t)
         sliced.standardization = standardization

@@ -49,6 +49,17 @@ public struct Network: Sendable, Equatable {
             layer.activation.apply(workspace.preActivations[ℓ], into: &workspace.activities[ℓ])
         }
     }
+
+    /// Writes the output error `e = ∂L/∂aᴸ` into the top credit, after a forward pass, and returns
+    /// the summed loss of the batch.
+    @discardableResult
+    public func writeOutputError(loss: Loss, into workspace: inout Workspace) -> Double {
+        let top = depth - 1
+        let value = loss.gradient(output: workspace.activities[top], target: workspace.target, into: &workspace.credits[top])
+        layers[top].activation.multiplyByDerivative(&workspace.credits[top], preActivation: workspace.preActivations[top],
+                                                    activity: workspace.activities[top])
+        return value
+    }
 }
 
 /// Every buffer one training step needs, allocated once for a batch size and reused.

@@ -27,6 +27,10 @@ public protocol LearningRule: Sendable {
     /// The rule's own learned or fixed state (feedback matrices), saved in checkpoints so that a
     /// resumed run continues exactly. Rules without state return `[]`.
     var state: [Matrix] { get set }
+
+    /// The feedback matrices that stand where a forward weight's transpose would (FA-like
+    /// paths), for the sign-congruence and weight-error diagnostics. Empty for backprop.
+    var feedbackPairs: [FeedbackPair] { get }
 }
 
 extension LearningRule {
@@ -34,4 +38,6 @@ extension LearningRule {
         get { [] }
         set {}
     }
+
+    public var feedbackPairs: [FeedbackPair] { [] }
 }

@@ -12,6 +12,8 @@ public struct RunDirectory: Sendable {
 
     public var configurationPath: String { path + "/config.json" }
     public var metricsPath: String { path + "/metrics.csv" }
+    /// Every probe measurement (`--probe-every`), one row per sample.
+    public var diagnosticsPath: String { path + "/diagnostics.csv" }
     public var summaryPath: String { path + "/summary.json" }
     public var checkpointPath: String { path + "/checkpoint.bin" }
     public var curvesPath: String { path + "/curves.svg" }
@@ -59,8 +61,14 @@ public struct RunDirectory: Sendable {
     /// Writes everything that changes per epoch: checkpoint first, then metrics, summary, plot.
     public func recordEpoch(of trainer: Trainer) throws(TrainingError) {
         try trainer.checkpoint.write(to: checkpointPath)
-        let rows = [EpochRecord.csvHeader] + trainer.history.map(\.csvRow)
+        let rows = [EpochRecord.csvHeader(diagnostics: trainer.history.last?.probes.last?.diagnostics)] + trainer.history.map(\.csvRow)
         try write(text: rows.joined(separator: "\n") + "\n", to: metricsPath)
+        let samples = trainer.history.flatMap(\.probes)
+        if let first = samples.first {
+            let header = "epoch,batch" + first.diagnostics.columns.map { "," + $0.name }.joined()
+            let lines = samples.map { "\($0.epoch),\($0.batch)" + $0.diagnostics.columns.map { ",\($0.value)" }.joined() }
+            try write(text: ([header] + lines).joined(separator: "\n") + "\n", to: diagnosticsPath)
+        }
         try write(json: Summary(trainer: trainer), to: summaryPath)
         try write(text: Self.learningCurves(trainer.history, title: trainer.architecture.description + ", " + trainer.rule.name), to: curvesPath)
     }

@@ -28,7 +28,10 @@ public struct Trainer: Sendable {
         try configuration.validate()
         try configuration.validate(against: data)
         self.configuration = configuration
-        let data = data.scalingInputs(configuration.inputScaling)
+        var data = data.scalingInputs(configuration.inputScaling)
+        if configuration.autoencoder {
+            data = DataSplit(train: data.train.asAutoencoder(), test: data.test.asAutoencoder(), source: data.source)
+        }
         self.data = data
         self.backend = backend
         let architecture = configuration.architecture(inputs: data.train.featureCount, outputs: data.train.outputSize)
@@ -36,7 +39,8 @@ public struct Trainer: Sendable {
         network = Network(architecture: architecture, initializer: Initializer(argument: configuration.initializer)!,
                           random: &weightRandom)
         var ruleRandom = RandomSource(seed: configuration.seed, stream: 1)
-        rule = configuration.rule.makeRule(for: network, random: &ruleRandom)
+        rule = try configuration.rule.makeRule(for: network, loss: configuration.loss, feedback: configuration.feedback,
+                                               auxiliaryErrors: configuration.auxiliaryErrors, random: &ruleRandom)
         optimizer = Optimizer(settings: OptimizerSettings(kind: configuration.optimizer, learningRate: configuration.learningRate,
                                                           momentum: configuration.momentum), network: network)
         workspace = Workspace(architecture: architecture, batchSize: configuration.batchSize)
@@ -44,6 +48,14 @@ public struct Trainer: Sendable {
         evaluationWorkspace = Workspace(architecture: architecture, batchSize: evaluationRows)
         order = Array(0..<data.train.count)
         lossScratch = Matrix(rows: evaluationRows, columns: architecture.outputSize)
+        probe = GradientProbe(dataset: data.train, architecture: architecture, seed: configuration.seed)
+    }
+
+    private var probe: GradientProbe
+
+    /// The gradient diagnostics of the current network and rule on the fixed probe batch.
+    public mutating func diagnose() -> GradientDiagnostics {
+        probe.measure(network: network, rule: rule, loss: configuration.loss, dataset: data.train, backend: backend)
     }
 
     public var architecture: Architecture { network.architecture }
@@ -68,11 +80,7 @@ public struct Trainer: Sendable {
 
     private mutating func stepOnFilledBatch(random: inout RandomSource) -> (loss: Double, errors: Int) {
         network.forward(&workspace, backend: backend)
-        let top = network.depth - 1
-        let loss = configuration.loss.gradient(output: workspace.activities[top], target: workspace.target,
-                                               into: &workspace.credits[top])
-        network.layers[top].activation.multiplyByDerivative(&workspace.credits[top], preActivation: workspace.preActivations[top],
-                                                            activity: workspace.activities[top])
+        let loss = network.writeOutputError(loss: configuration.loss, into: &workspace)
         let errors = data.train.isClassification ? Self.misclassified(workspace.output, workspace.target) : 0
         rule.assignCredit(network: network, workspace: &workspace, backend: backend, random: &random)
         optimizer.step(&network, workspace: &workspace, backend: backend)
@@ -92,6 +100,7 @@ public struct Trainer: Sendable {
         let start = DispatchTime.now().uptimeNanoseconds
         let batches = batchesPerEpoch
         var totalLoss = 0.0, totalErrors = 0, seen = 0
+        var probes: [ProbeSample] = []
         let remainingEpochs = configuration.epochs - epoch
         for b in 0..<batches {
             let lower = b * configuration.batchSize
@@ -103,6 +112,11 @@ public struct Trainer: Sendable {
             totalLoss += loss
             totalErrors += errors
             seen += upper - lower
+            if configuration.probeEvery > 0, (b + 1) % configuration.probeEvery == 0, b + 1 < batches {
+                let sample = ProbeSample(epoch: epoch, batch: b + 1, diagnostics: diagnose())
+                probes.append(sample)
+                onEvent(.diagnostics(sample))
+            }
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let rate = Double(seen) / max(elapsed, 1e-9)
             let remainingSamples = Double(order.count - seen + remainingEpochs * order.count)
@@ -111,12 +125,16 @@ public struct Trainer: Sendable {
                                          secondsRemaining: remainingSamples / rate)))
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let sample = ProbeSample(epoch: epoch, batch: batches, diagnostics: diagnose())
+        probes.append(sample)
+        onEvent(.diagnostics(sample))
         let test = evaluate(data.test)
-        let record = EpochRecord(
+        var record = EpochRecord(
             epoch: epoch, trainLoss: totalLoss / Double(seen),
             trainError: data.train.isClassification ? Double(totalErrors) / Double(seen) : .nan,
             testLoss: test.loss, testError: test.error, learningRate: optimizer.learningRate,
             seconds: seconds, samplesPerSecond: Double(seen) / seconds)
+        record.probes = probes
         history.append(record)
         onEvent(.epoch(record))
         return record

@@ -20,12 +20,22 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     public var seed: UInt64
     /// How inputs are rescaled before training (fitted on the training set).
     public var inputScaling: InputScaling
+    /// How fixed feedback matrices are drawn (FA-family rules).
+    public var feedback: FeedbackFamily
+    /// LAFS: direct terms carry per-layer auxiliary errors instead of the output error.
+    public var auxiliaryErrors: Bool
+    /// Gradient diagnostics on the probe batch every this many batches; 0 = at the end of each
+    /// epoch only.
+    public var probeEvery: Int
+    /// Train on the inputs as targets (an autoencoder).
+    public var autoencoder: Bool
 
     public init(dataset: DatasetName = .digits, hiddenLayers: [Int] = [100], activation: Activation = .tanh,
                 outputActivation: Activation? = nil, loss: Loss = .crossEntropy, rule: RuleKind = .backprop,
                 epochs: Int = 20, batchSize: Int = 32, learningRate: Float = 0.05, optimizer: OptimizerKind = .momentum,
                 momentum: Float = 0.9, learningRateDecay: Float = 1, initializer: String = "xavier", seed: UInt64 = 1,
-                inputScaling: InputScaling = .raw) {
+                inputScaling: InputScaling = .raw, feedback: FeedbackFamily = .uniform(0.5), auxiliaryErrors: Bool = false,
+                probeEvery: Int = 0, autoencoder: Bool = false) {
         self.dataset = dataset
         self.hiddenLayers = hiddenLayers
         self.activation = activation
@@ -41,6 +51,10 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
         self.initializer = initializer
         self.seed = seed
         self.inputScaling = inputScaling
+        self.feedback = feedback
+        self.auxiliaryErrors = auxiliaryErrors
+        self.probeEvery = probeEvery
+        self.autoencoder = autoencoder
     }
 
     /// The network this configuration trains on data with `inputs` features and `outputs` targets.
@@ -52,7 +66,18 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// Checks every value that does not depend on the data. Errors name the flag.
     public func validate() throws(ConfigurationError) {
         if hiddenLayers.isEmpty && rule != .backprop {
-            throw .invalid(flag: "--layers", value: "", expected: "at least one hidden layer for rule \(rule.rawValue)")
+            throw .invalid(flag: "--layers", value: "", expected: "at least one hidden layer for rule \(rule)")
+        }
+        if let terms = rule.feedbackTerms(hiddenLayers: hiddenLayers.count) {
+            try GeneralFeedback.validate(terms, hiddenLayers: hiddenLayers.count, auxiliaryErrors: auxiliaryErrors, rule: rule.description)
+        } else if auxiliaryErrors {
+            throw .invalid(flag: "--aux-errors", value: rule.description, expected: "a rule with direct terms: dfa, s1, s2, s3 or terms:… with d")
+        }
+        if autoencoder && loss == .crossEntropy {
+            throw .invalid(flag: "--loss", value: loss.rawValue, expected: "squared-error for an autoencoder (--autoencoder)")
+        }
+        guard probeEvery >= 0 else {
+            throw .invalid(flag: "--probe-every", value: String(probeEvery), expected: "a number of batches ≥ 0 (0: once per epoch)")
         }
         if let bad = hiddenLayers.first(where: { $0 <= 0 }) {
             throw .invalid(flag: "--layers", value: String(bad), expected: "positive layer widths, e.g. 800,800")

@@ -3,6 +3,14 @@
 public enum TrainingEvent: Sendable {
     case batch(BatchProgress)
     case epoch(EpochRecord)
+    case diagnostics(ProbeSample)
+}
+
+/// The gradient diagnostics measured after `batch` batches of `epoch`.
+public struct ProbeSample: Sendable, Codable, Equatable {
+    public var epoch: Int
+    public var batch: Int
+    public var diagnostics: GradientDiagnostics
 }
 
 public struct BatchProgress: Sendable {
@@ -30,11 +38,19 @@ public struct EpochRecord: Sendable, Codable, Equatable {
     public var learningRate: Float
     public var seconds: Double
     public var samplesPerSecond: Double
+    /// The diagnostics measured during the epoch; the last is taken at its end.
+    public var probes: [ProbeSample] = []
 
     public static let csvHeader = "epoch,train_loss,train_error,test_loss,test_error,learning_rate,seconds,samples_per_second"
 
+    /// The header for records whose end-of-epoch diagnostics look like `sample`.
+    public static func csvHeader(diagnostics sample: GradientDiagnostics?) -> String {
+        csvHeader + (sample?.columns.map { "," + $0.name }.joined() ?? "")
+    }
+
     public var csvRow: String {
         "\(epoch),\(trainLoss),\(trainError),\(testLoss),\(testError),\(learningRate),\(seconds),\(samplesPerSecond)"
+            + (probes.last?.diagnostics.columns.map { ",\($0.value)" }.joined() ?? "")
     }
 
     public init(epoch: Int, trainLoss: Double, trainError: Double, testLoss: Double, testError: Double,

@@ -49,7 +49,7 @@ struct Train: ParsableCommand {
         } else {
             configuration = try model.configuration(epochs: epochs ?? Self.defaultEpochs)
             let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
-            directory = RunDirectory(path: out ?? "runs/\(configuration.dataset.rawValue)-\(configuration.rule.rawValue)-\(stamp)")
+            directory = RunDirectory(path: out ?? "runs/\(configuration.dataset.rawValue)-\(configuration.rule)-\(stamp)")
         }
         let data = try DatasetCatalog.load(configuration.dataset, locator: model.locator)
         var trainer = try Trainer(configuration: configuration, data: data)
@@ -71,7 +71,8 @@ struct Train: ParsableCommand {
             ProgressLine.clear()
             Console.out(String(format: "epoch %3d/%d  train loss %.4f  train err %@  test loss %.4f  test err %@  %.1f s  %@ samples/s",
                                record.epoch, configuration.epochs, record.trainLoss, percent(record.trainError),
-                               record.testLoss, percent(record.testError), record.seconds, grouped(record.samplesPerSecond)))
+                               record.testLoss, percent(record.testError), record.seconds, grouped(record.samplesPerSecond))
+                        + (record.probes.last.map { "  ∠ΔW " + $0.diagnostics.weightAngles.map { String(format: "%.1f°", $0) }.joined(separator: " ") } ?? ""))
             try directory.recordEpoch(of: trainer)
         }
         let best = trainer.history.filter { !$0.testError.isNaN }.min { $0.testError < $1.testError }

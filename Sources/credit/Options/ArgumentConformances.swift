@@ -3,7 +3,12 @@ import CreditKit
 
 extension Activation: ExpressibleByArgument {}
 extension Loss: ExpressibleByArgument {}
-extension RuleKind: ExpressibleByArgument {}
+extension RuleKind: ExpressibleByArgument {
+    public var defaultValueDescription: String { description }
+}
+extension FeedbackFamily: ExpressibleByArgument {
+    public var defaultValueDescription: String { description }
+}
 extension OptimizerKind: ExpressibleByArgument {}
 extension DatasetName: ExpressibleByArgument {}
 extension InputScaling: ExpressibleByArgument {}

@@ -21,8 +21,20 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "The loss.")
     var loss: Loss = .crossEntropy
 
-    @Option(help: "The credit-assignment rule.")
+    @Option(help: ArgumentHelp("The credit-assignment rule: \(RuleKind.helpText).", valueName: "rule"))
     var rule: RuleKind = .backprop
+
+    @Option(help: ArgumentHelp("Fixed feedback matrices of the FA-family rules: \(FeedbackFamily.helpText).", valueName: "family"))
+    var feedback: FeedbackFamily = .uniform(0.5)
+
+    @Flag(name: .customLong("aux-errors"), help: "LAFS: the direct terms carry per-layer auxiliary errors (with dfa, s1–s3, terms:…d…).")
+    var auxiliaryErrors = false
+
+    @Flag(help: "Train an autoencoder: the inputs are the targets (use --loss squared-error --output-activation sigmoid).")
+    var autoencoder = false
+
+    @Option(help: ArgumentHelp("Measure the gradient diagnostics every N batches as well as at the end of each epoch.", valueName: "N"))
+    var probeEvery: Int = 0
 
     @Option(name: .customLong("init"), help: ArgumentHelp("Weight initialization: xavier, uniform:A or signed:A.", valueName: "scheme"))
     var initializer: String = "xavier"
@@ -63,7 +75,8 @@ struct ModelOptions: ParsableArguments {
         let configuration = TrainingConfiguration(
             dataset: dataset, hiddenLayers: try hiddenLayers(), activation: activation, outputActivation: outputActivation,
             loss: loss, rule: rule, epochs: epochs, batchSize: batchSize, learningRate: learningRate, optimizer: optimizer,
-            momentum: momentum, learningRateDecay: learningRateDecay, initializer: initializer, seed: seed, inputScaling: inputScaling)
+            momentum: momentum, learningRateDecay: learningRateDecay, initializer: initializer, seed: seed, inputScaling: inputScaling,
+            feedback: feedback, auxiliaryErrors: auxiliaryErrors, probeEvery: probeEvery, autoencoder: autoencoder)
         do {
             try configuration.validate()
         } catch {

@@ -1,0 +1,90 @@
+/// How a rule's credit relates to backprop's, measured on one fixed probe batch.
+///
+/// Per hidden layer `i` (1-based in names, 0-based in arrays):
+/// - `weightAngles[i]`: angle between the rule's `ΔWⁱ` and backprop's on the same batch;
+/// - `creditAngles[i]`: angle between the rule's `δaⁱ` and backprop's, over the whole batch;
+/// - for every feedback matrix that stands where a `(Wⁱ⁺¹)ᵀ` would: sign congruence (% equal signs
+///   of `B` and `Wᵀ`), relative error `‖Wᵀ − B‖_F/‖W‖_F`, norm ratio `‖B‖_F/‖W‖_F` and the
+///   B-vs-Wᵀ angle (BioTorch's "alignment"), named distinctly from the update angles.
+public struct GradientDiagnostics: Sendable, Codable, Equatable {
+    public struct Feedback: Sendable, Codable, Equatable {
+        public var layer: Int
+        public var kind: String
+        public var signCongruence: Double
+        public var relativeError: Double
+        public var normRatio: Double
+        public var angle: Double
+    }
+
+    public var weightAngles: [Double]
+    public var creditAngles: [Double]
+    public var feedback: [Feedback]
+
+    /// Column names and values for CSV files, hidden layers numbered from 1.
+    public var columns: [(name: String, value: Double)] {
+        var result: [(String, Double)] = []
+        for (i, angle) in weightAngles.enumerated() { result.append(("angle_dW\(i + 1)", angle)) }
+        for (i, angle) in creditAngles.enumerated() { result.append(("angle_da\(i + 1)", angle)) }
+        for f in feedback {
+            let tag = "\(f.kind == "above" ? "B" : "Bd")\(f.layer + 2)"
+            result.append(("sign_congruence_\(tag)", f.signCongruence))
+            result.append(("relative_error_\(tag)", f.relativeError))
+            result.append(("norm_ratio_\(tag)", f.normRatio))
+            result.append(("angle_\(tag)_vs_WT", f.angle))
+        }
+        return result
+    }
+}
+
+/// Runs a rule and backprop side by side on a fixed batch and compares them. Owns its
+/// workspaces, so measuring allocates only when it runs, never in the training step.
+public struct GradientProbe: Sendable {
+    public let indices: [Int]
+    private var ruleWorkspace: Workspace
+    private var referenceWorkspace: Workspace
+    private let seed: UInt64
+
+    public static let defaultSize = 256
+
+    /// Picks `size` training examples at random (fixed by `seed`).
+    public init(dataset: Dataset, architecture: Architecture, size: Int = GradientProbe.defaultSize, seed: UInt64) {
+        var random = RandomSource(seed: seed, stream: 0x9E0B)
+        var all = Array(0..<dataset.count)
+        random.shuffle(&all)
+        indices = Array(all.prefix(min(size, dataset.count)))
+        ruleWorkspace = Workspace(architecture: architecture, batchSize: indices.count)
+        referenceWorkspace = ruleWorkspace
+        self.seed = seed
+    }
+
+    public mutating func measure(network: Network, rule: any LearningRule, loss: Loss, dataset: Dataset,
+                                 backend: LinearAlgebraBackend) -> GradientDiagnostics {
+        dataset.fillBatch(indices[...], input: &referenceWorkspace.input, target: &referenceWorkspace.target)
+        network.forward(&referenceWorkspace, backend: backend)
+        network.writeOutputError(loss: loss, into: &referenceWorkspace)
+        ruleWorkspace = referenceWorkspace
+
+        var reference = Backpropagation()
+        var random = RandomSource(seed: seed, stream: 0x9E0C)
+        reference.assignCredit(network: network, workspace: &referenceWorkspace, backend: backend, random: &random)
+        var rule = rule  // a copy: probing must not advance a rule that learns or draws per batch
+        rule.assignCredit(network: network, workspace: &ruleWorkspace, backend: backend, random: &random)
+        LocalUpdate.computeGradients(&referenceWorkspace, backend: backend)
+        LocalUpdate.computeGradients(&ruleWorkspace, backend: backend)
+
+        let hidden = network.depth - 1
+        let feedback = rule.feedbackPairs.map { pair in
+            let weights = network.layers[pair.layer + 1].weights
+            return GradientDiagnostics.Feedback(
+                layer: pair.layer, kind: pair.kind,
+                signCongruence: Alignment.signCongruence(pair.feedback, weights),
+                relativeError: Alignment.relativeError(pair.feedback, from: weights),
+                normRatio: Alignment.normRatio(pair.feedback, weights),
+                angle: Alignment.angle(pair.feedback, weights))
+        }
+        return GradientDiagnostics(
+            weightAngles: (0..<hidden).map { Alignment.angle(ruleWorkspace.weightGradients[$0], referenceWorkspace.weightGradients[$0]) },
+            creditAngles: (0..<hidden).map { Alignment.angle(ruleWorkspace.credits[$0], referenceWorkspace.credits[$0]) },
+            feedback: feedback)
+    }
+}

@@ -1,0 +1,86 @@
+/// Sign-symmetric feedback (Liao, Leibo & Poggio 2016; Xiao et al. 2018), used layer-wise as in
+/// FA: `δaⁱ = (Bⁱ⁺¹ δaⁱ⁺¹) ⊙ fᵢ'(aⁱ)` with `Bⁱ⁺¹` carrying the signs of the *current* `(Wⁱ⁺¹)ᵀ`.
+///
+/// - `uniform` (uSF): `B = sign(W)ᵀ`, every magnitude equal.
+/// - `batchRandom` (brSF): magnitudes `|r|`, `r ~ Unif(0, 1)`, redrawn every batch.
+/// - `fixedRandom` (frSF): magnitudes drawn once, signs following `W` as it learns.
+///
+/// Every `B` is scaled by one positive number per layer so that its RMS equals that of `W` (with
+/// unit magnitudes `sign(W)` is ~1/|w| ≈ 20× larger than `W`, and the papers compensate with batch
+/// normalization, which CreditKit's plain networks lack). δa is linear in `e` through the `B`s, so
+/// a positive per-layer factor changes only the effective step size, never a direction: angles
+/// and sign congruence are those of the unscaled rule.
+public struct SignSymmetry: LearningRule {
+    public enum Mode: String, Sendable, CaseIterable {
+        case uniform = "usf", batchRandom = "brsf", fixedRandom = "frsf"
+    }
+
+    public let mode: Mode
+    /// Fixed magnitudes (frSF), shaped like `Wⁱ⁺¹`.
+    var magnitudes: [Matrix]
+    /// The feedback of the current batch, `Bᵀ`, shaped like `Wⁱ⁺¹`.
+    private var feedback: [Matrix]
+
+    public init(mode: Mode, network: Network, random: inout RandomSource) {
+        self.mode = mode
+        let shapes = network.layers.dropFirst().map { $0.weights.shape }
+        magnitudes = mode == .fixedRandom
+            ? shapes.map { shape in Matrix(rows: shape.rows, columns: shape.columns) { _, _ in random.nextUnitFloat() } }
+            : []
+        feedback = shapes.map { Matrix(rows: $0.rows, columns: $0.columns) }
+    }
+
+    public var name: String { mode.rawValue }
+
+    public var state: [Matrix] {
+        get { magnitudes }
+        set { if mode == .fixedRandom { magnitudes = newValue } }
+    }
+
+    public var feedbackPairs: [FeedbackPair] {
+        feedback.indices.map { FeedbackPair(layer: $0, kind: "above", feedback: feedback[$0]) }
+    }
+
+    public mutating func assignCredit(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend,
+                                      random: inout RandomSource) {
+        for ℓ in stride(from: network.depth - 2, through: 0, by: -1) {
+            refreshFeedback(ℓ, weights: network.layers[ℓ + 1].weights, random: &random)
+            backend.gemm(workspace.credits[ℓ + 1], .none, feedback[ℓ], .none, into: &workspace.credits[ℓ])
+            network.layers[ℓ].activation.multiplyByDerivative(&workspace.credits[ℓ], preActivation: workspace.preActivations[ℓ],
+                                                              activity: workspace.activities[ℓ])
+        }
+    }
+
+    private mutating func refreshFeedback(_ ℓ: Int, weights: Matrix, random: inout RandomSource) {
+        let count = weights.count
+        var sumOfSquares = 0.0, magnitudeSquares = 0.0
+        let mode = mode
+        weights.storage.withUnsafeBufferPointer { w in
+            for i in 0..<count { sumOfSquares += Double(w[i] * w[i]) }
+        }
+        feedback[ℓ].storage.withUnsafeMutableBufferPointer { b in
+            weights.storage.withUnsafeBufferPointer { w in
+                switch mode {
+                case .uniform:
+                    for i in 0..<count { b[i] = w[i] > 0 ? 1 : (w[i] < 0 ? -1 : 0) }
+                    magnitudeSquares = Double(count)
+                case .batchRandom:
+                    for i in 0..<count {
+                        let m = random.nextUnitFloat()
+                        b[i] = w[i] > 0 ? m : (w[i] < 0 ? -m : 0)
+                        magnitudeSquares += Double(m * m)
+                    }
+                case .fixedRandom:
+                    magnitudes[ℓ].storage.withUnsafeBufferPointer { r in
+                        for i in 0..<count {
+                            b[i] = w[i] > 0 ? r[i] : (w[i] < 0 ? -r[i] : 0)
+                            magnitudeSquares += Double(r[i] * r[i])
+                        }
+                    }
+                }
+                let scale = Float((sumOfSquares / max(magnitudeSquares, .leastNormalMagnitude)).squareRoot())
+                for i in 0..<count { b[i] *= scale }
+            }
+        }
+    }
+}
