@@ -110,10 +110,7 @@ func ruleGradients(network: Network, rule: inout some LearningRule, loss: Loss, 
     workspace.input = input
     workspace.target = target
     network.forward(&workspace, backend: backend)
-    let top = network.depth - 1
-    loss.gradient(output: workspace.activities[top], target: workspace.target, into: &workspace.credits[top])
-    network.layers[top].activation.multiplyByDerivative(&workspace.credits[top], preActivation: workspace.preActivations[top],
-                                                        activity: workspace.activities[top])
+    network.writeOutputError(loss: loss, into: &workspace)
     var random = RandomSource(seed: 0)
     rule.assignCredit(network: network, workspace: &workspace, backend: backend, random: &random)
     LocalUpdate.computeGradients(&workspace, backend: backend)

@@ -152,7 +152,7 @@ public struct GeneralFeedback: LearningRule {
         for ℓ in above.indices {
             if let b = above[ℓ] { pairs.append(FeedbackPair(layer: ℓ, kind: "above", feedback: b)) }
         }
-        // With one hidden layer the direct matrix stands exactly where Wᴸ's transpose would.
+        // The top hidden layer's direct matrix carries e exactly where (Wᴸ)ᵀ would (as FA's Bᴸ).
         if let last = direct.last, let b = last, above.last! == nil {
             pairs.append(FeedbackPair(layer: direct.count - 1, kind: "direct", feedback: b))
         }
