@@ -160,6 +160,15 @@ public struct Trainer: Sendable {
         return (totalLoss / n, dataset.isClassification ? Double(errors) / n : .nan)
     }
 
+    /// The network's outputs for the examples `indices` of `dataset` (e.g. an autoencoder's
+    /// reconstructions), one row each.
+    public func predict(_ dataset: Dataset, indices: [Int]) -> Matrix {
+        var workspace = Workspace(architecture: architecture, batchSize: indices.count)
+        dataset.fillBatch(indices[...], input: &workspace.input, target: &workspace.target)
+        network.forward(&workspace, backend: backend)
+        return workspace.output
+    }
+
     /// Rows whose largest output is not at the target's one-hot position.
     static func misclassified(_ output: Matrix, _ target: Matrix) -> Int {
         var errors = 0

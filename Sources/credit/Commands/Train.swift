@@ -52,29 +52,10 @@ struct Train: ParsableCommand {
             directory = RunDirectory(path: out ?? "runs/\(configuration.dataset.rawValue)-\(configuration.rule)-\(stamp)")
         }
         let data = try DatasetCatalog.load(configuration.dataset, locator: model.locator)
-        var trainer = try Trainer(configuration: configuration, data: data)
-        if resume != nil {
-            let checkpoint = try Checkpoint.read(from: directory.checkpointPath, activations: trainer.network.layers.map(\.activation))
-            try trainer.restore(checkpoint)
-            Console.status("resuming \(directory.path) after epoch \(trainer.epochsCompleted) of \(configuration.epochs)")
-        } else {
-            try directory.create()
-            try directory.writeConfiguration(of: trainer)
+        if resume != nil, !FileManager.default.fileExists(atPath: directory.checkpointPath) {
+            throw TrainingError.checkpoint(file: directory.checkpointPath, reason: "not found; is \(directory.path) a run directory written by `credit train --out`?")
         }
-        Console.status("\(trainer.architecture), rule \(trainer.rule.name), \(configuration.optimizer.rawValue) lr \(configuration.learningRate), "
-                       + "batch \(configuration.batchSize); \(data.train.count) train / \(data.test.count) test from \(data.source); "
-                       + "GEMM: \(trainer.backend.name)")
-        while trainer.epochsCompleted < configuration.epochs {
-            let record = try trainer.trainEpoch { event in
-                if case .batch(let progress) = event { ProgressLine.draw(progress) }
-            }
-            ProgressLine.clear()
-            Console.out(String(format: "epoch %3d/%d  train loss %.4f  train err %@  test loss %.4f  test err %@  %.1f s  %@ samples/s",
-                               record.epoch, configuration.epochs, record.trainLoss, percent(record.trainError),
-                               record.testLoss, percent(record.testError), record.seconds, grouped(record.samplesPerSecond))
-                        + (record.probes.last.map { "  ∠ΔW " + $0.diagnostics.weightAngles.map { String(format: "%.1f°", $0) }.joined(separator: " ") } ?? ""))
-            try directory.recordEpoch(of: trainer)
-        }
+        let trainer = try TrainingSession.run(configuration, data: data, in: directory)
         let best = trainer.history.filter { !$0.testError.isNaN }.min { $0.testError < $1.testError }
         if let last = trainer.history.last {
             Console.out("final test error \(percent(last.testError))" + (best.map { " (best \(percent($0.testError)) at epoch \($0.epoch))" } ?? "")

@@ -1,0 +1,79 @@
+import CZlib
+import Foundation
+
+/// A grid of grayscale images (e.g. digits and their reconstructions) written as an 8-bit PNG.
+public struct ImageGrid: Sendable {
+    public let imageWidth: Int
+    public let imageHeight: Int
+    /// Each row of the grid is a list of images, each `imageWidth · imageHeight` values in [0, 1].
+    public var rows: [[[Float]]]
+    public var scale = 3
+    public var gap = 2
+
+    public init(imageWidth: Int, imageHeight: Int, rows: [[[Float]]]) {
+        self.imageWidth = imageWidth
+        self.imageHeight = imageHeight
+        self.rows = rows
+    }
+
+    /// The PNG file's bytes (white gaps, black ink on white: 1 is black).
+    public func png() -> Data {
+        let columns = rows.map(\.count).max() ?? 0
+        let width = gap + columns * (imageWidth * scale + gap)
+        let height = gap + rows.count * (imageHeight * scale + gap)
+        var pixels = [UInt8](repeating: 255, count: width * height)
+        for (r, row) in rows.enumerated() {
+            for (c, image) in row.enumerated() {
+                let left = gap + c * (imageWidth * scale + gap), top = gap + r * (imageHeight * scale + gap)
+                for y in 0..<(imageHeight * scale) {
+                    for x in 0..<(imageWidth * scale) {
+                        let value = image[(y / scale) * imageWidth + x / scale]
+                        let ink = max(0, min(1, value.isFinite ? value : 0))
+                        pixels[(top + y) * width + left + x] = UInt8(255 - (ink * 255).rounded())
+                    }
+                }
+            }
+        }
+        // Filter byte 0 (none) before every scanline.
+        var raw = [UInt8]()
+        raw.reserveCapacity(height * (width + 1))
+        for y in 0..<height {
+            raw.append(0)
+            raw.append(contentsOf: pixels[(y * width)..<((y + 1) * width)])
+        }
+        var header = Data()
+        header.appendBigEndian(UInt32(width))
+        header.appendBigEndian(UInt32(height))
+        header.append(contentsOf: [8, 0, 0, 0, 0])  // 8-bit grayscale, deflate, no filter method, no interlace
+        var png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        Self.appendChunk("IHDR", header, to: &png)
+        Self.appendChunk("IDAT", Self.deflate(raw), to: &png)
+        Self.appendChunk("IEND", Data(), to: &png)
+        return png
+    }
+
+    private static func deflate(_ bytes: [UInt8]) -> Data {
+        var length = compressBound(uLong(bytes.count))
+        var output = [UInt8](repeating: 0, count: Int(length))
+        let status = bytes.withUnsafeBufferPointer { input in
+            compress2(&output, &length, input.baseAddress, uLong(bytes.count), 6)
+        }
+        precondition(status == Z_OK, "zlib compress2 failed with \(status) on an in-memory buffer of sufficient size")
+        return Data(output[0..<Int(length)])
+    }
+
+    private static func appendChunk(_ type: String, _ body: Data, to png: inout Data) {
+        png.appendBigEndian(UInt32(body.count))
+        var typed = Data(type.utf8)
+        typed.append(body)
+        png.append(typed)
+        let crc = typed.withUnsafeBytes { crc32(0, $0.bindMemory(to: Bytef.self).baseAddress, uInt(typed.count)) }
+        png.appendBigEndian(UInt32(crc))
+    }
+}
+
+extension Data {
+    mutating func appendBigEndian(_ value: UInt32) {
+        append(contentsOf: [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)])
+    }
+}

@@ -1,0 +1,140 @@
+import ArgumentParser
+import CreditKit
+import Foundation
+
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train several rules on one architecture and dataset, same seed and data order; tabulate and plot them.",
+        discussion: """
+        Each rule trains into <out>/<rule>/ (a normal run directory, resumed if interrupted). At the end: \
+        a table of final and best test error, time, and the mean angle of each hidden layer's update to \
+        backprop's; <out>/comparison.csv; <out>/test-error.svg (test error curves) and <out>/angles.svg \
+        (per-layer angles over training).
+        """)
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(help: ArgumentHelp("Comma-separated rules, e.g. bp,fa,dfa,s1.", valueName: "rules"))
+    var rules: String = "bp,fa,dfa"
+
+    @Option(help: "Passes over the training set.")
+    var epochs: Int = 20
+
+    @Option(help: ArgumentHelp("The comparison directory (default: runs/compare-<dataset>-<time>).", valueName: "dir"))
+    var out: String?
+
+    func validate() throws {
+        guard epochs > 0 else { throw ValidationError("--epochs: expected a positive number of epochs, found '\(epochs)'") }
+        let kinds = try parsedRules()
+        for kind in kinds {
+            var configuration = try model.configuration(epochs: epochs)
+            configuration.rule = kind
+            do { try configuration.validate() } catch { throw ValidationError(error.description) }
+        }
+    }
+
+    func parsedRules() throws -> [RuleKind] {
+        let names = rules.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !names.isEmpty else { throw ValidationError("--rules: expected comma-separated rules, found an empty list") }
+        return try names.map { name in
+            guard let kind = RuleKind(argument: name) else {
+                throw ValidationError("--rules: unknown rule '\(name)'; expected \(RuleKind.helpText)")
+            }
+            return kind
+        }
+    }
+
+    func run() throws {
+        do {
+            let base = try model.configuration(epochs: epochs)
+            let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
+            let root = out ?? "runs/compare-\(base.dataset.rawValue)-\(stamp)"
+            let data = try DatasetCatalog.load(base.dataset, locator: model.locator)
+            var results: [ComparisonRow] = []
+            for kind in try parsedRules() {
+                var configuration = base
+                configuration.rule = kind
+                let trainer = try TrainingSession.run(configuration, data: data, in: RunDirectory(path: root + "/" + kind.description),
+                                                      label: kind.description)
+                results.append(ComparisonRow(rule: kind.description, history: trainer.history))
+            }
+            try ComparisonReport(rows: results, title: "\(base.dataset.rawValue) \(base.hiddenLayers.map(String.init).joined(separator: "-")) \(base.activation.rawValue)")
+                .write(to: root)
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            throw Console.fail(error)
+        }
+    }
+}
+
+/// One rule's history in a comparison.
+struct ComparisonRow {
+    var rule: String
+    var history: [EpochRecord]
+
+    var final: EpochRecord? { history.last }
+    var best: EpochRecord? { history.filter { !$0.testError.isNaN }.min { $0.testError < $1.testError } }
+    var seconds: Double { history.reduce(0) { $0 + $1.seconds } }
+
+    /// Mean over the end-of-epoch probes of each hidden layer's ΔW angle to backprop.
+    var meanAngles: [Double] {
+        let samples = history.compactMap { $0.probes.last?.diagnostics.weightAngles }
+        guard let layers = samples.first?.count else { return [] }
+        return (0..<layers).map { ℓ in samples.map { $0[ℓ] }.reduce(0, +) / Double(samples.count) }
+    }
+}
+
+/// The table, CSV and plots of a comparison (shared with `reproduce`).
+struct ComparisonReport {
+    var rows: [ComparisonRow]
+    var title: String
+
+    var table: [String] {
+        let layers = rows.map(\.meanAngles.count).max() ?? 0
+        var lines = ["rule            final test   best test    time (s)" + (0..<layers).map { String(format: "  ∠ΔW%-4d", $0 + 1) }.joined()]
+        for row in rows {
+            var line = row.rule.padding(toLength: 16, withPad: " ", startingAt: 0)
+            line += percent(row.final?.testError ?? .nan).leftPadded(10) + "   " + percent(row.best?.testError ?? .nan).leftPadded(9)
+            line += String(format: "  %10.1f", row.seconds)
+            line += row.meanAngles.map { String(format: "  %6.1f°", $0) }.joined()
+            lines.append(line)
+        }
+        return lines
+    }
+
+    func write(to root: String) throws {
+        for line in table { Console.out(line) }
+        var csv = ["rule,final_test_error,best_test_error,best_epoch,seconds" + (0..<(rows.first?.meanAngles.count ?? 0)).map { ",mean_angle_dW\($0 + 1)" }.joined()]
+        for row in rows {
+            csv.append("\(row.rule),\(row.final?.testError ?? .nan),\(row.best?.testError ?? .nan),\(row.best?.epoch ?? 0),\(row.seconds)"
+                       + row.meanAngles.map { ",\($0)" }.joined())
+        }
+        try AtomicFile.write(csv.joined(separator: "\n") + "\n", to: root + "/comparison.csv")
+        try AtomicFile.write(testErrorChart, to: root + "/test-error.svg")
+        try AtomicFile.write(angleChart, to: root + "/angles.svg")
+        Console.status("wrote \(root)/comparison.csv, test-error.svg, angles.svg")
+    }
+
+    var testErrorChart: String {
+        LineChart(title: "Test error — " + title, xLabel: "epoch", yLabel: "test error (%)", series: rows.map { row in
+            .init(name: row.rule, points: row.history.map { (Double($0.epoch), 100 * $0.testError) })
+        }, logarithmicY: true).svg()
+    }
+
+    var angleChart: String {
+        let layers = rows.map(\.meanAngles.count).max() ?? 0
+        let charts = (0..<layers).map { ℓ in
+            LineChart(title: "Hidden layer \(ℓ + 1): angle of ΔW to backprop's", xLabel: "epoch (fractional: probe samples)",
+                      yLabel: "degrees", series: rows.map { row in
+                .init(name: row.rule, points: row.history.flatMap { record in
+                    record.probes.map { sample in
+                        let fraction = Double(sample.batch) / Double(max(record.probes.last?.batch ?? 1, 1))
+                        return (Double(record.epoch - 1) + fraction, sample.diagnostics.weightAngles[ℓ])
+                    }
+                })
+            })
+        }
+        return LineChart.panels(charts)
+    }
+}

@@ -1,0 +1,129 @@
+import ArgumentParser
+import CreditKit
+import Foundation
+
+struct Reproduce: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Re-run a paper's experiment and print the paper's figure beside ours.",
+        discussion: """
+        Experiments: \(ExperimentRegistry.all.map(\.name).joined(separator: ", ")). `credit reproduce --list` \
+        describes them. Every run trains into <out>/<model>-<variant>/ and is resumed if interrupted; at the \
+        end a table of paper vs ours, <out>/results.csv, <out>/test-error.svg, <out>/angles.svg, and for \
+        autoencoders <out>/reconstructions-<model>.png (top row: test digits; then one row per rule).
+        """)
+
+    @Argument(help: "The experiment's name.")
+    var experiment: String?
+
+    @Flag(help: "List the experiments and their runs.")
+    var list = false
+
+    @Option(help: ArgumentHelp("Comma-separated models (rows of the paper's table) to run, e.g. 2x800-tanh.", valueName: "models"))
+    var models: String?
+
+    @Option(help: "Passes over the training set (default: the experiment's).")
+    var epochs: Int?
+
+    @Option(help: ArgumentHelp("The output directory (default: runs/<experiment>).", valueName: "dir"))
+    var out: String?
+
+    @Option(name: .customLong("data"), help: ArgumentHelp("A data root laid out like ../shared/data.", valueName: "dir"))
+    var dataRoot: String?
+
+    func validate() throws {
+        if list { return }
+        guard let experiment else { throw ValidationError("expected an experiment name: \(ExperimentRegistry.all.map(\.name).joined(separator: ", "))") }
+        guard let found = ExperimentRegistry.named(experiment) else {
+            throw ValidationError("unknown experiment '\(experiment)'; expected one of \(ExperimentRegistry.all.map(\.name).joined(separator: ", "))")
+        }
+        if let epochs, epochs <= 0 { throw ValidationError("--epochs: expected a positive number of epochs, found '\(epochs)'") }
+        if let chosen = chosenModels {
+            let unknown = chosen.subtracting(found.models)
+            if !unknown.isEmpty {
+                throw ValidationError("--models: unknown \(unknown.sorted().joined(separator: ", ")); \(experiment) has \(found.models.joined(separator: ", "))")
+            }
+        }
+    }
+
+    var chosenModels: Set<String>? {
+        models.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+    }
+
+    func run() throws {
+        if list {
+            for experiment in ExperimentRegistry.all {
+                Console.out("\(experiment.name) — \(experiment.source)\n  \(experiment.notes)\n  models: \(experiment.models.joined(separator: ", "))")
+            }
+            return
+        }
+        do {
+            try reproduce(ExperimentRegistry.named(experiment!)!)
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            throw Console.fail(error)
+        }
+    }
+
+    private func reproduce(_ experiment: Experiment) throws {
+        let root = out ?? "runs/\(experiment.name)"
+        let runs = experiment.runs(models: chosenModels)
+        Console.status("\(experiment.name): \(runs.count) runs — \(experiment.source)")
+        var loaded: [DatasetName: DataSplit] = [:]
+        var rows: [(run: ExperimentRun, trainer: Trainer)] = []
+        for run in runs {
+            var configuration = run.configuration
+            configuration.epochs = epochs ?? experiment.defaultEpochs
+            let data = try loaded[configuration.dataset] ?? DatasetCatalog.load(configuration.dataset, locator: DataLocator(explicitRoot: dataRoot))
+            loaded[configuration.dataset] = data
+            let trainer = try TrainingSession.run(configuration, data: data, in: RunDirectory(path: root + "/" + run.directoryName), label: run.label)
+            rows.append((run, trainer))
+        }
+
+        Console.out("")
+        Console.out("\(experiment.name) — \(experiment.source)")
+        let measure = runs.first?.configuration.autoencoder == true ? "test loss" : "test error"
+        Console.out("model                   variant                     paper       ours (final)   ours (best)")
+        var csv = ["model,variant,paper_test_error_percent,final_\(measure.replacingOccurrences(of: " ", with: "_")),best_test_error_percent,epochs"]
+        for (run, trainer) in rows {
+            let last = trainer.history.last
+            let best = trainer.history.filter { !$0.testError.isNaN }.min { $0.testError < $1.testError }
+            let ours = run.configuration.autoencoder ? String(format: "%.3f", last?.testLoss ?? .nan) : percent(last?.testError ?? .nan)
+            let paper = run.paperTestError.map { String(format: "%.2f%%", $0) } ?? (run.paperNote ?? "—")
+            Console.out(run.model.padding(toLength: 24, withPad: " ", startingAt: 0) + run.variant.padding(toLength: 28, withPad: " ", startingAt: 0)
+                        + (run.paperTestError == nil ? "—" : paper).padding(toLength: 12, withPad: " ", startingAt: 0)
+                        + ours.padding(toLength: 15, withPad: " ", startingAt: 0) + percent(best?.testError ?? .nan))
+            csv.append("\(run.model),\(run.variant),\(run.paperTestError.map { "\($0)" } ?? ""),"
+                       + "\(run.configuration.autoencoder ? (last?.testLoss ?? .nan) : 100 * (last?.testError ?? .nan)),"
+                       + "\(100 * (best?.testError ?? .nan)),\(trainer.epochsCompleted)")
+        }
+        for note in Set(rows.compactMap(\.run.paperNote)).sorted() { Console.out("paper: \(note)") }
+        try AtomicFile.write(csv.joined(separator: "\n") + "\n", to: root + "/results.csv")
+        let report = ComparisonReport(rows: rows.map { ComparisonRow(rule: $0.run.label, history: $0.trainer.history) }, title: experiment.name)
+        try AtomicFile.write(report.testErrorChart, to: root + "/test-error.svg")
+        try AtomicFile.write(report.angleChart, to: root + "/angles.svg")
+        if experiment.reconstructions {
+            try writeReconstructions(rows, to: root)
+        }
+        Console.status("wrote \(root)/results.csv, test-error.svg, angles.svg\(experiment.reconstructions ? ", reconstructions-*.png" : "")")
+    }
+
+    /// One PNG per model: the first ten test digits, then each rule's reconstructions.
+    private func writeReconstructions(_ rows: [(run: ExperimentRun, trainer: Trainer)], to root: String) throws {
+        let indices = Array(0..<10)
+        for model in Set(rows.map(\.run.model)) {
+            let ofModel = rows.filter { $0.run.model == model }
+            guard let first = ofModel.first else { continue }
+            let test = first.trainer.data.test
+            var originals = Matrix(rows: indices.count, columns: test.featureCount)
+            var targets = Matrix(rows: indices.count, columns: test.outputSize)
+            test.fillBatch(indices[...], input: &originals, target: &targets)
+            func images(_ m: Matrix) -> [[Float]] { (0..<m.rows).map { r in (0..<m.columns).map { m[r, $0] } } }
+            var grid = [images(targets)]
+            for row in ofModel { grid.append(images(row.trainer.predict(test, indices: indices))) }
+            let side = Int(Double(test.featureCount).squareRoot())
+            try AtomicFile.write(ImageGrid(imageWidth: side, imageHeight: side, rows: grid).png(), to: root + "/reconstructions-\(model).png")
+            Console.status("reconstructions-\(model).png rows: original, " + ofModel.map(\.run.variant).joined(separator: ", "))
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import CreditKit
+import Foundation
+
+/// Trains one configuration into one run directory, printing progress: the loop `train`,
+/// `compare` and `reproduce` share. A directory that already holds a checkpoint of the same
+/// configuration is resumed, so an interrupted comparison or reproduction picks up where it was.
+enum TrainingSession {
+    @discardableResult
+    static func run(_ configuration: TrainingConfiguration, data: DataSplit, in directory: RunDirectory,
+                    label: String? = nil) throws -> Trainer {
+        var trainer = try Trainer(configuration: configuration, data: data)
+        if FileManager.default.fileExists(atPath: directory.checkpointPath) {
+            let recorded = try directory.readConfiguration()
+            var comparable = recorded
+            comparable.epochs = configuration.epochs
+            guard comparable == configuration else {
+                throw TrainingError.checkpoint(file: directory.configurationPath,
+                                               reason: "holds a run of another configuration; choose another --out or remove it")
+            }
+            let checkpoint = try Checkpoint.read(from: directory.checkpointPath, activations: trainer.network.layers.map(\.activation))
+            try trainer.restore(checkpoint)
+            if trainer.epochsCompleted > 0 {
+                Console.status("resuming \(directory.path) after epoch \(trainer.epochsCompleted) of \(configuration.epochs)")
+            }
+        } else {
+            try directory.create()
+        }
+        try directory.writeConfiguration(of: trainer)
+        Console.status("\(label.map { $0 + ": " } ?? "")\(trainer.architecture), rule \(trainer.rule.name), "
+                       + "\(configuration.optimizer.rawValue) lr \(configuration.learningRate), batch \(configuration.batchSize); "
+                       + "\(data.train.count) train / \(data.test.count) test from \(data.source); GEMM: \(trainer.backend.name)")
+        while trainer.epochsCompleted < configuration.epochs {
+            let record = try trainer.trainEpoch { event in
+                if case .batch(let progress) = event { ProgressLine.draw(progress) }
+            }
+            ProgressLine.clear()
+            let angles = record.probes.last.map { "  ∠ΔW " + $0.diagnostics.weightAngles.map { String(format: "%.1f°", $0) }.joined(separator: " ") } ?? ""
+            Console.out(String(format: "%@epoch %3d/%d  train loss %.4f  train err %@  test loss %.4f  test err %@  %.1f s  %@ samples/s",
+                               label.map { $0 + "  " } ?? "", record.epoch, configuration.epochs, record.trainLoss, percent(record.trainError),
+                               record.testLoss, percent(record.testError), record.seconds, grouped(record.samplesPerSecond)) + angles)
+            try directory.recordEpoch(of: trainer)
+        }
+        return trainer
+    }
+}
