@@ -15,6 +15,9 @@ public enum FeedbackFamily: Sendable, Equatable, Hashable, Codable, CustomString
     case uniform(Float)
     /// `N(0, σ²)` with `σ = scale / √n_src`, so the transported signal keeps its size.
     case gaussian(Float)
+    /// Xavier/Glorot's `Unif(±√(6/(n_src + n)))`: the distribution the forward weight it replaces
+    /// was drawn from, so the credits start at backprop's size.
+    case xavier
     /// B₁: ones + N(0, 0.01²).
     case onesNoise
     /// B₂: the non-square identity (`B[i][k] = 1` where `i == k`).
@@ -38,7 +41,7 @@ public enum FeedbackFamily: Sendable, Equatable, Hashable, Codable, CustomString
                                                        .sparseOnesNoise, .noise]
 
     static let namedCases: [(String, FeedbackFamily)] = [
-        ("ones-noise", .onesNoise), ("identity", .identity), ("identity-noise", .identityNoise),
+        ("xavier", .xavier), ("ones-noise", .onesNoise), ("identity", .identity), ("identity-noise", .identityNoise),
         ("sparse-ones", .sparseOnes), ("ones-uniform", .onesUniform), ("sparse-ones-noise", .sparseOnesNoise), ("noise", .noise),
     ]
 
@@ -72,8 +75,8 @@ public enum FeedbackFamily: Sendable, Equatable, Hashable, Codable, CustomString
     }
 
     public static var helpText: String {
-        "uniform[:A] (Unif(-A,A), default A=0.5), gaussian[:S] (N(0,(S/sqrt(n_src))^2)), or the Experiment-4 families "
-            + namedCases.enumerated().map { "b\($0.offset + 1)=\($0.element.0)" }.joined(separator: ", ")
+        "uniform[:A] (Unif(-A,A), default A=0.5), gaussian[:S] (N(0,(S/sqrt(n_src))^2)), xavier (as the forward weights), "
+            + "or the Experiment-4 families " + experiment4.enumerated().map { "b\($0.offset + 1)=\($0.element)" }.joined(separator: ", ")
     }
 
     public init(from decoder: any Decoder) throws {
@@ -93,6 +96,7 @@ public enum FeedbackFamily: Sendable, Equatable, Hashable, Codable, CustomString
     public func transposedMatrix(sources: Int, targets: Int, random: inout RandomSource) -> Matrix {
         var m = Matrix(rows: sources, columns: targets)
         let σ = Self.noiseDeviation
+        let xavierLimit = (6 / Float(sources + targets)).squareRoot()
         for k in 0..<sources {
             for i in 0..<targets {
                 // Entry B[i][k]: target unit i, source unit k.
@@ -100,6 +104,7 @@ public enum FeedbackFamily: Sendable, Equatable, Hashable, Codable, CustomString
                 let value: Float = switch self {
                 case .uniform(let a): random.uniform(-a, a)
                 case .gaussian(let s): random.normal() * s / Float(sources).squareRoot()
+                case .xavier: random.uniform(-xavierLimit, xavierLimit)
                 case .onesNoise: 1 + σ * random.normal()
                 case .identity: diagonal
                 case .identityNoise: diagonal + σ * random.normal()

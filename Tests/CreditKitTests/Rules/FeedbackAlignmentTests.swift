@@ -143,7 +143,7 @@ struct FeedbackAlignmentTests {
     @Test func experimentFourFamiliesHaveTheirShapeAndStatistics() {
         var random = RandomSource(seed: 11)
         let sources = 10, targets = 800
-        for family in FeedbackFamily.experiment4 + [.uniform(0.5), .gaussian(1)] {
+        for family in FeedbackFamily.experiment4 + [.uniform(0.5), .gaussian(1), .xavier] {
             let m = family.transposedMatrix(sources: sources, targets: targets, random: &random)
             #expect(m.rows == sources && m.columns == targets)
             let values = m.doubles
@@ -170,6 +170,9 @@ struct FeedbackAlignmentTests {
                 #expect(values.allSatisfy { abs($0) <= Double(a) } && abs(deviation - Double(a) / 3.0.squareRoot()) < 0.01)
             case .gaussian(let s):
                 #expect(abs(deviation - Double(s) / Double(sources).squareRoot()) < 0.01)
+            case .xavier:
+                let limit = (6 / Double(sources + targets)).squareRoot()
+                #expect(values.allSatisfy { abs($0) <= limit } && abs(deviation - limit / 3.0.squareRoot()) < 0.002)
             }
         }
     }
