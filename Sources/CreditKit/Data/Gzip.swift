@@ -19,7 +19,23 @@ public enum Gzip {
         // The trailer's ISIZE (length mod 2³²) of the last member is a good first capacity.
         let n = compressed.count
         let isize = Int(compressed[n - 4]) | Int(compressed[n - 3]) << 8 | Int(compressed[n - 2]) << 16 | Int(compressed[n - 1]) << 24
-        var output = [UInt8](repeating: 0, count: max(isize, 4096))
+        return try inflateStream(compressed, capacity: isize, file: file)
+    }
+
+    /// Compresses `bytes` into a zlib (RFC 1950) stream (for PNG images and tests).
+    static func deflateStream(_ bytes: [UInt8]) -> [UInt8] {
+        var length = compressBound(uLong(bytes.count))
+        var output = [UInt8](repeating: 0, count: Int(length))
+        let status = compress2(&output, &length, bytes, uLong(bytes.count), 6)
+        precondition(status == Z_OK, "zlib compress2 failed with \(status) on an in-memory buffer of sufficient size")
+        return Array(output[0..<Int(length)])
+    }
+
+    /// Inflates a zlib (RFC 1950) or gzip stream, told apart by its header (zlib's automatic
+    /// detection); MAT files store their compressed elements as zlib streams.
+    static func inflateStream(_ compressed: [UInt8], capacity: Int, file: String) throws(DataError) -> [UInt8] {
+        guard !compressed.isEmpty else { throw .corruptGzip(file: file, reason: "empty compressed stream") }
+        var output = [UInt8](repeating: 0, count: max(capacity, 4096))
         var produced = 0
 
         var stream = z_stream()

@@ -47,19 +47,9 @@ public struct ImageGrid: Sendable {
         header.append(contentsOf: [8, 0, 0, 0, 0])  // 8-bit grayscale, deflate, no filter method, no interlace
         var png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         Self.appendChunk("IHDR", header, to: &png)
-        Self.appendChunk("IDAT", Self.deflate(raw), to: &png)
+        Self.appendChunk("IDAT", Data(Gzip.deflateStream(raw)), to: &png)
         Self.appendChunk("IEND", Data(), to: &png)
         return png
-    }
-
-    private static func deflate(_ bytes: [UInt8]) -> Data {
-        var length = compressBound(uLong(bytes.count))
-        var output = [UInt8](repeating: 0, count: Int(length))
-        let status = bytes.withUnsafeBufferPointer { input in
-            compress2(&output, &length, input.baseAddress, uLong(bytes.count), 6)
-        }
-        precondition(status == Z_OK, "zlib compress2 failed with \(status) on an in-memory buffer of sufficient size")
-        return Data(output[0..<Int(length)])
     }
 
     private static func appendChunk(_ type: String, _ body: Data, to png: inout Data) {
