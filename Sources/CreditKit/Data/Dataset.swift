@@ -223,7 +223,49 @@ public struct FeatureStandardization: Sendable, Equatable {
     }
 }
 
+extension Dataset {
+    /// The dataset with only target column `column` (0-based) of a multi-target regression set.
+    public func selectingTarget(column: Int) -> Dataset {
+        guard case .values(let values, let width) = targets else { return self }
+        var copy = self
+        copy.targets = .values((0..<count).map { values[$0 * width + column] }, width: 1)
+        return copy
+    }
+
+    /// Mean and standard deviation of the regression targets, over every value.
+    public var targetStatistics: (mean: Double, deviation: Double)? {
+        guard case .values(let values, _) = targets, !values.isEmpty else { return nil }
+        let n = Double(values.count)
+        let mean = values.reduce(0.0) { $0 + Double($1) } / n
+        let variance = values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n
+        return (mean, variance.squareRoot())
+    }
+
+    /// The targets mapped to `(y − mean) / deviation`.
+    func standardizingTargets(mean: Double, deviation: Double) -> Dataset {
+        guard case .values(let values, let width) = targets, deviation > 0 else { return self }
+        var copy = self
+        copy.targets = .values(values.map { Float((Double($0) - mean) / deviation) }, width: width)
+        return copy
+    }
+}
+
 extension DataSplit {
+    /// For regression: keeps target `column` if given, then standardizes the targets with the
+    /// training set's mean and deviation (normalized MSE is unchanged by this).
+    public func preparingTargets(column: Int?) -> DataSplit {
+        var split = self
+        if let column {
+            split.train = train.selectingTarget(column: column)
+            split.test = test.selectingTarget(column: column)
+        }
+        if let (mean, deviation) = split.train.targetStatistics {
+            split.train = split.train.standardizingTargets(mean: mean, deviation: deviation)
+            split.test = split.test.standardizingTargets(mean: mean, deviation: deviation)
+        }
+        return split
+    }
+
     /// The split with inputs standardized as `scaling` says, fitted on the training set.
     public func scalingInputs(_ scaling: InputScaling) -> DataSplit {
         var split = self

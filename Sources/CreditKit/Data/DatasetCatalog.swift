@@ -7,6 +7,13 @@ public enum DatasetName: String, CaseIterable, Sendable, Codable {
     case digits
     case mnist
     case fashionMNIST = "fashion-mnist"
+    /// SARCOS inverse dynamics, IAS/TU Darmstadt release of the real robot (13,922 / 5,569; 21
+    /// inputs, 7 joint torques; see ../shared/data/sarcos-ias/README.md).
+    case sarcos
+    /// Barrett WAM inverse dynamics, real robot (12,000 / 3,000; 21 inputs, 7 torques).
+    case barrett
+
+    public var isRegression: Bool { self == .sarcos || self == .barrett }
 }
 
 /// Loads named datasets from the search path (``DataLocator``) or the bundled resource.
@@ -28,6 +35,16 @@ public enum DatasetCatalog {
                 RemoteFile(name: "t10k-images-idx3-ubyte.gz", sha256: "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6", url: base + "t10k-images-idx3-ubyte.gz"),
                 RemoteFile(name: "t10k-labels-idx1-ubyte.gz", sha256: "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", url: base + "t10k-labels-idx1-ubyte.gz"),
             ])
+        case .sarcos:
+            return DatasetFiles(folder: "sarcos-ias", files: [
+                RemoteFile(name: "ias_sarcos_data.mat", sha256: "8f6eec5f7a7bd3e086bde57656c60a5c380fced23f651cda19fe8f3deade17f3",
+                           url: mimo + "datasets/Sarcos/ias_sarcos_data.mat"),
+            ])
+        case .barrett:
+            return DatasetFiles(folder: "barrett-wam", files: [
+                RemoteFile(name: "ias_real_barrett_data.mat", sha256: "b54be76cc0757fa7b4b943ef24fd3f080223037bf3f3527ee5a59f023686a346",
+                           url: mimo + "datasets/Barrett/ias_real_barrett_data.mat"),
+            ])
         case .fashionMNIST:
             let base = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
             return DatasetFiles(folder: "fashion-mnist", files: [
@@ -38,6 +55,9 @@ public enum DatasetCatalog {
             ])
         }
     }
+
+    /// The robot data's only public copy: the `hanyas/mimo` repository at its last commit with them.
+    static let mimo = "https://raw.githubusercontent.com/hanyas/mimo/b1c3331da98c98fde847892a93ce45fccb039406/"
 
     /// Loads `name`. The bundled digits are used unless `--data` names another root.
     public static func load(_ name: DatasetName, locator: DataLocator = DataLocator()) throws(DataError) -> DataSplit {
@@ -51,7 +71,32 @@ public enum DatasetCatalog {
         case .mnist, .fashionMNIST:
             let folder = try locator.locate(files(of: name)!)
             return try idxImages(folder: folder, name: name.rawValue)
+        case .sarcos, .barrett:
+            let files = files(of: name)!
+            let folder = try locator.locate(files)
+            return try inverseDynamics(file: folder + "/" + files.files[0].name, name: name.rawValue)
         }
+    }
+
+    /// A MAT file with `X_train`, `Y_train`, `X_test`, `Y_test` (the IAS robot releases, and the
+    /// layout of a user's own): inputs and every target column, as floats.
+    public static func inverseDynamics(file: String, name: String) throws(DataError) -> DataSplit {
+        let variables = try MATReader.read(file)
+        func part(_ x: String, _ y: String) throws(DataError) -> Dataset {
+            guard let inputs = variables[x], let targets = variables[y] else {
+                throw .inconsistent(file: file, reason: "expected variables \(x) and \(y); found \(variables.keys.sorted().joined(separator: ", "))")
+            }
+            guard inputs.rows == targets.rows else {
+                throw .inconsistent(file: file, reason: "\(x) has \(inputs.rows) rows but \(y) has \(targets.rows)")
+            }
+            return Dataset(name: "\(name)-\(x.hasSuffix("train") ? "train" : "test")", count: inputs.rows, featureCount: inputs.columns,
+                           features: .floats(inputs.values), targets: .values(targets.values, width: targets.columns))
+        }
+        let train = try part("X_train", "Y_train"), test = try part("X_test", "Y_test")
+        guard train.featureCount == test.featureCount, train.outputSize == test.outputSize else {
+            throw .inconsistent(file: file, reason: "train and test have different widths")
+        }
+        return DataSplit(train: train, test: test, source: file)
     }
 
     /// MNIST-layout IDX files in `folder`: 28×28 byte images, pixels scaled to [0, 1].

@@ -25,6 +25,22 @@ public enum Alignment {
         return 100 * Double(equal) / Double(a.count)
     }
 
+    /// Percentage of positions where `a` and `b` have the same sign, among those where either is
+    /// non-zero (NaN when both are zero everywhere).
+    public static func signAgreement(_ a: Matrix, _ b: Matrix) -> Double {
+        precondition(a.count == b.count)
+        var same = 0, counted = 0
+        a.storage.withUnsafeBufferPointer { x in
+            b.storage.withUnsafeBufferPointer { y in
+                for i in 0..<a.count where x[i] != 0 || y[i] != 0 {
+                    counted += 1
+                    if (x[i] > 0 && y[i] > 0) || (x[i] < 0 && y[i] < 0) { same += 1 }
+                }
+            }
+        }
+        return counted > 0 ? 100 * Double(same) / Double(counted) : .nan
+    }
+
     /// `‖reference − b‖_F / ‖reference‖_F`.
     public static func relativeError(_ b: Matrix, from reference: Matrix) -> Double {
         precondition(b.count == reference.count)

@@ -3,6 +3,8 @@
 /// Per hidden layer `i` (1-based in names, 0-based in arrays):
 /// - `weightAngles[i]`: angle between the rule's `ΔWⁱ` and backprop's on the same batch;
 /// - `creditAngles[i]`: angle between the rule's `δaⁱ` and backprop's, over the whole batch;
+/// - `creditSignAgreement[i]`: how often the two credits have one sign; `coherence[i]` for
+///   rectifier networks (Kickback);
 /// - for every feedback matrix that stands where a `(Wⁱ⁺¹)ᵀ` would: sign congruence (% equal signs
 ///   of `B` and `Wᵀ`), relative error `‖Wᵀ − B‖_F/‖W‖_F`, norm ratio `‖B‖_F/‖W‖_F` and the
 ///   B-vs-Wᵀ angle (BioTorch's "alignment"), named distinctly from the update angles.
@@ -18,6 +20,11 @@ public struct GradientDiagnostics: Sendable, Codable, Equatable {
 
     public var weightAngles: [Double]
     public var creditAngles: [Double]
+    /// % of the units and examples where the rule's `δaⁱ` has backprop's sign, among those where
+    /// either is non-zero (Kickback's Theorem 4 is about this sign).
+    public var creditSignAgreement: [Double]
+    /// Kickback's coherence `Σⱼ τⱼ / Σⱼ |τⱼ|` per hidden layer, for rectifier networks (else empty).
+    public var coherence: [Double]
     public var feedback: [Feedback]
 
     /// Column names and values for CSV files, hidden layers numbered from 1.
@@ -25,6 +32,8 @@ public struct GradientDiagnostics: Sendable, Codable, Equatable {
         var result: [(String, Double)] = []
         for (i, angle) in weightAngles.enumerated() { result.append(("angle_dW\(i + 1)", angle)) }
         for (i, angle) in creditAngles.enumerated() { result.append(("angle_da\(i + 1)", angle)) }
+        for (i, agreement) in creditSignAgreement.enumerated() { result.append(("sign_agreement_da\(i + 1)", agreement)) }
+        for (i, c) in coherence.enumerated() { result.append(("coherence\(i + 1)", c)) }
         for f in feedback {
             let tag = "\(f.kind == "above" ? "B" : "Bd")\(f.layer + 2)"
             result.append(("sign_congruence_\(tag)", f.signCongruence))
@@ -57,14 +66,16 @@ public struct GradientProbe: Sendable {
         self.seed = seed
     }
 
-    public mutating func measure(network: Network, rule: any LearningRule, loss: Loss, dataset: Dataset,
-                                 backend: LinearAlgebraBackend) -> GradientDiagnostics {
+    /// Compares `rule` with `reference` (backprop of the same network; with rectilinear outputs,
+    /// backprop through the same path as Kickback).
+    public mutating func measure(network: Network, rule: any LearningRule, reference: any LearningRule = Backpropagation(),
+                                 loss: Loss, dataset: Dataset, backend: LinearAlgebraBackend) -> GradientDiagnostics {
         dataset.fillBatch(indices[...], input: &referenceWorkspace.input, target: &referenceWorkspace.target)
         network.forward(&referenceWorkspace, backend: backend)
         network.writeOutputError(loss: loss, into: &referenceWorkspace)
         ruleWorkspace = referenceWorkspace
 
-        var reference = Backpropagation()
+        var reference = reference
         var random = RandomSource(seed: seed, stream: 0x9E0C)
         reference.assignCredit(network: network, workspace: &referenceWorkspace, backend: backend, random: &random)
         var rule = rule  // a copy: probing must not advance a rule that learns or draws per batch
@@ -82,9 +93,14 @@ public struct GradientProbe: Sendable {
                 normRatio: Alignment.normRatio(pair.feedback, weights),
                 angle: Alignment.angle(pair.feedback, weights))
         }
+        let rectifiers = network.layers.dropLast().allSatisfy { $0.activation.isRectifier }
         return GradientDiagnostics(
             weightAngles: (0..<hidden).map { Alignment.angle(ruleWorkspace.weightGradients[$0], referenceWorkspace.weightGradients[$0]) },
             creditAngles: (0..<hidden).map { Alignment.angle(ruleWorkspace.credits[$0], referenceWorkspace.credits[$0]) },
+            creditSignAgreement: (0..<hidden).map { Alignment.signAgreement(ruleWorkspace.credits[$0], referenceWorkspace.credits[$0]) },
+            coherence: rectifiers
+                ? (0..<hidden).map { Kickback.coherence(Kickback.influence(of: $0, network: network, workspace: referenceWorkspace, backend: backend)) }
+                : [],
             feedback: feedback)
     }
 }

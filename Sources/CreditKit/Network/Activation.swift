@@ -3,6 +3,8 @@
 /// The positive and negative rectifiers are the two node kinds of Kickback (Balduzzi et al. 2015):
 /// both fire when `a > 0`; the positive one outputs `a` (subgradient `𝟙 = 1`), the negative one
 /// outputs `−a` (subgradient `𝟙 = −1`). `relu` is the positive rectifier under its usual name.
+/// `mixedRectifier` is a Kickback layer: its first `positiveUnits` units are positive rectifiers,
+/// the rest negative (ALGORITHMS.md follows the subgradient: `N(a) = −max(0, a)`).
 public enum Activation: String, CaseIterable, Sendable, Codable {
     case tanh
     case sigmoid
@@ -10,10 +12,17 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
     case identity
     case positiveRectifier = "positive-rectifier"
     case negativeRectifier = "negative-rectifier"
+    case mixedRectifier = "mixed-rectifier"
 
-    /// `h = f(a)`, elementwise over the rows in use.
-    public func apply(_ preActivation: Matrix, into activity: inout Matrix) {
+    /// `h = f(a)`, elementwise over the rows in use. `positiveUnits` splits a mixed rectifier layer.
+    public func apply(_ preActivation: Matrix, into activity: inout Matrix, positiveUnits: Int = .max) {
         precondition(preActivation.rows == activity.rows && preActivation.columns == activity.columns)
+        if self == .mixedRectifier {
+            Self.mixed(preActivation, into: &activity, positiveUnits: positiveUnits) { a, positive in
+                a > 0 ? (positive ? a : -a) : 0
+            }
+            return
+        }
         let count = preActivation.count
         preActivation.storage.withUnsafeBufferPointer { a in
             activity.storage.withUnsafeMutableBufferPointer { h in
@@ -25,6 +34,7 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
                     Self.map(a, h, count) { $0.replacing(with: 0, where: $0 .< 0) }
                 case .negativeRectifier:
                     Self.map(a, h, count) { (-$0).replacing(with: 0, where: $0 .< 0) }
+                case .mixedRectifier: break
                 case .identity: h.update(from: a, count: count)
                 }
             }
@@ -34,8 +44,19 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
     /// `g ← g ⊙ f'(a)`: turns a credit with respect to the activity into one with respect to the
     /// pre-activation. The derivative is taken from the activity where that is cheaper (tanh,
     /// sigmoid) and from the pre-activation for the rectifiers.
-    public func multiplyByDerivative(_ gradient: inout Matrix, preActivation: Matrix, activity: Matrix) {
+    public func multiplyByDerivative(_ gradient: inout Matrix, preActivation: Matrix, activity: Matrix, positiveUnits: Int = .max) {
         precondition(gradient.rows == activity.rows && gradient.columns == activity.columns)
+        if self == .mixedRectifier {
+            var derivative = gradient
+            Self.mixed(preActivation, into: &derivative, positiveUnits: positiveUnits) { a, positive in
+                a > 0 ? (positive ? 1 : -1) : 0
+            }
+            let count = gradient.count
+            gradient.storage.withUnsafeMutableBufferPointer { g in
+                derivative.storage.withUnsafeBufferPointer { d in for i in 0..<count { g[i] *= d[i] } }
+            }
+            return
+        }
         let count = gradient.count
         gradient.storage.withUnsafeMutableBufferPointer { g in
             preActivation.storage.withUnsafeBufferPointer { a in
@@ -48,6 +69,7 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
                         Self.scale(g, by: a, count) { SIMD8(repeating: 0).replacing(with: 1, where: $0 .> 0) }
                     case .negativeRectifier:
                         Self.scale(g, by: a, count) { SIMD8(repeating: 0).replacing(with: -1, where: $0 .> 0) }
+                    case .mixedRectifier: break
                     case .identity: break
                     }
                 }
@@ -62,6 +84,7 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
         case .sigmoid: let s = VectorMath.sigmoid(a); return s * (1 - s)
         case .relu, .positiveRectifier: return a > 0 ? 1 : 0
         case .negativeRectifier: return a > 0 ? -1 : 0
+        case .mixedRectifier: preconditionFailure("a mixed layer's derivative depends on the unit; use multiplyByDerivative")
         case .identity: return 1
         }
     }
@@ -73,7 +96,29 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
         case .sigmoid: VectorMath.sigmoid(a)
         case .relu, .positiveRectifier: max(0, a)
         case .negativeRectifier: -max(0, a)
+        case .mixedRectifier: preconditionFailure("a mixed layer's value depends on the unit; use apply")
         case .identity: a
+        }
+    }
+
+    /// Whether the activation is a rectifier of either kind (the units Kickback is defined for).
+    public var isRectifier: Bool {
+        switch self {
+        case .relu, .positiveRectifier, .negativeRectifier, .mixedRectifier: true
+        default: false
+        }
+    }
+
+    /// `y[r, j] = f(x[r, j], j < positiveUnits)` over the rows in use.
+    private static func mixed(_ x: Matrix, into y: inout Matrix, positiveUnits: Int, _ f: (Float, Bool) -> Float) {
+        let columns = x.columns, rows = x.rows
+        x.storage.withUnsafeBufferPointer { x in
+            y.storage.withUnsafeMutableBufferPointer { y in
+                for r in 0..<rows {
+                    let base = r * columns
+                    for j in 0..<columns { y[base + j] = f(x[base + j], j < positiveUnits) }
+                }
+            }
         }
     }
 

@@ -5,11 +5,30 @@ public struct Architecture: Sendable, Codable, Equatable, CustomStringConvertibl
     public var sizes: [Int]
     public var hiddenActivation: Activation
     public var outputActivation: Activation
+    /// The share of positive units in mixed rectifier layers (Kickback: ½).
+    public var positiveFraction: Float
+    /// The width of the target rows when it differs from the output's (rectilinear regression:
+    /// two output nodes, one target).
+    public var targetWidth: Int?
 
-    public init(sizes: [Int], hiddenActivation: Activation, outputActivation: Activation = .identity) {
+    public init(sizes: [Int], hiddenActivation: Activation, outputActivation: Activation = .identity,
+                positiveFraction: Float = 0.5, targetWidth: Int? = nil) {
         self.sizes = sizes
         self.hiddenActivation = hiddenActivation
         self.outputActivation = outputActivation
+        self.positiveFraction = positiveFraction
+        self.targetWidth = targetWidth
+    }
+
+    public var targetSize: Int { targetWidth ?? outputSize }
+
+    /// How many of layer ℓ's units are positive, for a mixed rectifier layer (at least one of
+    /// each kind when the layer has two units or more).
+    public func positiveUnits(ofLayer layer: Int) -> Int {
+        guard activation(ofLayer: layer) == .mixedRectifier else { return .max }
+        let width = sizes[layer + 1]
+        guard width > 1 else { return width }
+        return min(width - 1, max(1, Int((Float(width) * positiveFraction).rounded())))
     }
 
     /// The number of weight layers L.

@@ -33,8 +33,10 @@ public enum Initializer: Sendable, Equatable, Codable, CustomStringConvertible {
         }
     }
 
-    /// Draws the weights `(outputs, inputs)` of a layer whose units have `activation`.
-    public func weights(outputs: Int, inputs: Int, activation: Activation, random: inout RandomSource) -> Matrix {
+    /// Draws the weights `(outputs, inputs)` of a layer whose units have `activation` (for a mixed
+    /// rectifier layer, the first `positiveUnits` units are positive).
+    public func weights(outputs: Int, inputs: Int, activation: Activation, positiveUnits: Int = .max,
+                        random: inout RandomSource) -> Matrix {
         var w = Matrix(rows: outputs, columns: inputs)
         switch self {
         case .xavier:
@@ -43,8 +45,11 @@ public enum Initializer: Sendable, Equatable, Codable, CustomStringConvertible {
         case .uniform(let a):
             for i in 0..<w.count { w.storage[i] = random.uniform(-a, a) }
         case .signed(let a):
-            let sign: Float = activation == .negativeRectifier ? -1 : 1
-            for i in 0..<w.count { w.storage[i] = sign * abs(random.uniform(-a, a)) }
+            for unit in 0..<outputs {
+                let negative = activation == .negativeRectifier || (activation == .mixedRectifier && unit >= positiveUnits)
+                let sign: Float = negative ? -1 : 1
+                for i in 0..<inputs { w[unit, i] = sign * abs(random.uniform(-a, a)) }
+            }
         }
         return w
     }

@@ -7,16 +7,26 @@ import Foundation
 ///   and `∂L/∂ŷ = softmax(ŷ) − y`;
 /// - `squaredError`: `L = ½ Σₖ (ŷₖ − yₖ)²`; `∂L/∂ŷ = ŷ − y`.
 ///
+/// - `rectilinear` (Kickback's rectilinear regression, Balduzzi et al. 2015, eq. 8): two output
+///   rectifiers, one positive and one negative, predict `ŷ = h₊ + h₋` of a scalar target `y`.
+///   Each node regresses linearly on the inputs that make it fire, towards its share of the
+///   target — `max(y, 0)` for the positive node, `min(y, 0)` for the negative one — which is
+///   eq. (8)'s ℓ2-penalized rectilinear loss. `∂L/∂h = (h₊ − max(y,0), h₋ − min(y,0))`; the
+///   reported loss is `½(ŷ − y)²`, the prediction's. **[reconstructed]**: the paper gives the
+///   update (8) but not each node's target; ALGORITHMS.md reads it as the target's sign.
+///
 /// The output error is then `e = ∂L/∂aᴸ = ∂L/∂ŷ ⊙ f'(aᴸ)`, which for both losses with a linear
 /// output is `ŷ − y` (ALGORITHMS.md).
 public enum Loss: String, CaseIterable, Sendable, Codable {
     case crossEntropy = "cross-entropy"
     case squaredError = "squared-error"
+    case rectilinear
 
     /// Writes `∂L/∂ŷ` (per example, not divided by the batch size) into `gradient` and returns the
     /// summed loss over the rows in use.
     @discardableResult
     public func gradient(output: Matrix, target: Matrix, into gradient: inout Matrix) -> Double {
+        if self == .rectilinear { return Self.rectilinearGradient(output: output, target: target, into: &gradient) }
         precondition(output.rows == target.rows && output.columns == target.columns)
         let rows = output.rows, columns = output.columns
         var total = 0.0
@@ -44,6 +54,7 @@ public enum Loss: String, CaseIterable, Sendable, Codable {
                                 g[base + c] = g[base + c] / sum - y
                             }
                             total += Double(loss)
+                        case .rectilinear: break
                         case .squaredError:
                             var loss: Float = 0
                             for c in 0..<columns {
@@ -55,6 +66,32 @@ public enum Loss: String, CaseIterable, Sendable, Codable {
                         }
                     }
                 }
+            }
+        }
+        return total
+    }
+
+    /// The number of output units for a target of `width` values.
+    public func outputWidth(forTargetWidth width: Int) -> Int {
+        self == .rectilinear ? 2 * width : width
+    }
+
+    /// The prediction `ŷ` of row `r` of the network output, column `k` of the target.
+    @inline(__always)
+    public func prediction(_ output: Matrix, row r: Int, column k: Int) -> Float {
+        self == .rectilinear ? output[r, 2 * k] + output[r, 2 * k + 1] : output[r, k]
+    }
+
+    private static func rectilinearGradient(output: Matrix, target: Matrix, into gradient: inout Matrix) -> Double {
+        precondition(output.rows == target.rows && output.columns == 2 * target.columns && gradient.columns == output.columns)
+        var total = 0.0
+        for r in 0..<output.rows {
+            for k in 0..<target.columns {
+                let y = target[r, k], positive = output[r, 2 * k], negative = output[r, 2 * k + 1]
+                gradient[r, 2 * k] = positive - max(y, 0)
+                gradient[r, 2 * k + 1] = negative - min(y, 0)
+                let d = Double(positive + negative - y)
+                total += 0.5 * d * d
             }
         }
         return total

@@ -5,9 +5,21 @@ public struct DenseLayer: Sendable, Equatable {
     /// `bⁱ`, shape `(1, outputs)`.
     public var biases: Matrix
     public var activation: Activation
+    /// For a mixed rectifier layer, how many of its units (the first ones) are positive.
+    public var positiveUnits: Int = .max
 
     public var inputs: Int { weights.columns }
     public var outputs: Int { weights.rows }
+
+    /// `h = f(a)` for this layer's units.
+    public func activate(_ preActivation: Matrix, into activity: inout Matrix) {
+        activation.apply(preActivation, into: &activity, positiveUnits: positiveUnits)
+    }
+
+    /// `g ← g ⊙ f'(a)` for this layer's units.
+    public func multiplyByDerivative(_ gradient: inout Matrix, preActivation: Matrix, activity: Matrix) {
+        activation.multiplyByDerivative(&gradient, preActivation: preActivation, activity: activity, positiveUnits: positiveUnits)
+    }
 }
 
 /// A feed-forward network of dense layers. The forward pass is shared by every learning rule.
@@ -21,9 +33,11 @@ public struct Network: Sendable, Equatable {
         var layers: [DenseLayer] = []
         for ℓ in 0..<architecture.depth {
             let activation = architecture.activation(ofLayer: ℓ)
+            let positiveUnits = architecture.positiveUnits(ofLayer: ℓ)
             let w = initializer.weights(outputs: architecture.sizes[ℓ + 1], inputs: architecture.sizes[ℓ],
-                                        activation: activation, random: &random)
-            layers.append(DenseLayer(weights: w, biases: Matrix(rows: 1, columns: w.rows), activation: activation))
+                                        activation: activation, positiveUnits: positiveUnits, random: &random)
+            layers.append(DenseLayer(weights: w, biases: Matrix(rows: 1, columns: w.rows), activation: activation,
+                                     positiveUnits: positiveUnits))
         }
         self.layers = layers
     }
@@ -46,7 +60,7 @@ public struct Network: Sendable, Equatable {
             let layer = layers[ℓ]
             workspace.preActivations[ℓ].fillRows(with: layer.biases)            // (batch, outputs)
             backend.gemm(below, .none, layer.weights, .transposed, into: &workspace.preActivations[ℓ], beta: 1)
-            layer.activation.apply(workspace.preActivations[ℓ], into: &workspace.activities[ℓ])
+            layer.activate(workspace.preActivations[ℓ], into: &workspace.activities[ℓ])
         }
     }
 
@@ -56,7 +70,7 @@ public struct Network: Sendable, Equatable {
     public func writeOutputError(loss: Loss, into workspace: inout Workspace) -> Double {
         let top = depth - 1
         let value = loss.gradient(output: workspace.activities[top], target: workspace.target, into: &workspace.credits[top])
-        layers[top].activation.multiplyByDerivative(&workspace.credits[top], preActivation: workspace.preActivations[top],
+        layers[top].multiplyByDerivative(&workspace.credits[top], preActivation: workspace.preActivations[top],
                                                     activity: workspace.activities[top])
         return value
     }
@@ -71,7 +85,7 @@ public struct Workspace: Sendable {
     public private(set) var batchSize: Int
     /// `h⁰ = x`, `(batch, n₀)`.
     public var input: Matrix
-    /// The target `y`, `(batch, n_L)`.
+    /// The target `y`, `(batch, n_L)` (or the architecture's target width).
     public var target: Matrix
     public var preActivations: [Matrix]
     public var activities: [Matrix]
@@ -87,7 +101,7 @@ public struct Workspace: Sendable {
         self.batchSize = batchSize
         let sizes = architecture.sizes
         input = Matrix(rows: batchSize, columns: sizes[0])
-        target = Matrix(rows: batchSize, columns: sizes[sizes.count - 1])
+        target = Matrix(rows: batchSize, columns: architecture.targetSize)
         preActivations = sizes.dropFirst().map { Matrix(rows: batchSize, columns: $0) }
         activities = preActivations
         credits = preActivations

@@ -13,7 +13,7 @@ public struct Backpropagation: LearningRule {
             let above = workspace.credits[ℓ + 1]                       // (batch, n_{i+1})
             backend.gemm(above, .none, network.layers[ℓ + 1].weights, .none,
                          into: &workspace.credits[ℓ])                   // (batch, n_i)
-            network.layers[ℓ].activation.multiplyByDerivative(
+            network.layers[ℓ].multiplyByDerivative(
                 &workspace.credits[ℓ], preActivation: workspace.preActivations[ℓ],
                 activity: workspace.activities[ℓ])
         }

@@ -175,7 +175,7 @@ public struct GeneralFeedback: LearningRule {
             if needsDirectSignal[ℓ] {
                 Self.ensure(&directSignal[ℓ], rows: batch, columns: network.layers[ℓ].outputs)
                 backend.gemm(error(for: ℓ, workspace), .none, direct[ℓ]!, .none, into: &directSignal[ℓ])
-                network.layers[ℓ].activation.multiplyByDerivative(&directSignal[ℓ], preActivation: workspace.preActivations[ℓ],
+                network.layers[ℓ].multiplyByDerivative(&directSignal[ℓ], preActivation: workspace.preActivations[ℓ],
                                                                   activity: workspace.activities[ℓ])
             }
         }
@@ -196,7 +196,7 @@ public struct GeneralFeedback: LearningRule {
                 let source = terms[ℓ - 1].contains(.above) ? directSignal[ℓ - 1] : workspace.credits[ℓ - 1]
                 backend.gemm(source, .none, below[ℓ]!, .none, into: &workspace.credits[ℓ], alpha: weight, beta: beta)
             }
-            network.layers[ℓ].activation.multiplyByDerivative(&workspace.credits[ℓ], preActivation: workspace.preActivations[ℓ],
+            network.layers[ℓ].multiplyByDerivative(&workspace.credits[ℓ], preActivation: workspace.preActivations[ℓ],
                                                               activity: workspace.activities[ℓ])
         }
     }

@@ -19,8 +19,9 @@ public enum RuleKind: Sendable, Hashable, Codable, CustomStringConvertible {
     case signSymmetry(SignSymmetry.Mode)
     case strategy(Int)
     case terms([FeedbackTerms])
+    case kickback
 
-    public static let namedRules = ["bp", "fa", "dfa", "usf", "brsf", "frsf", "s1", "s2", "s3"]
+    public static let namedRules = ["bp", "fa", "dfa", "usf", "brsf", "frsf", "s1", "s2", "s3", "kickback"]
 
     public init?(argument: String) {
         let text = argument.lowercased()
@@ -28,6 +29,7 @@ public enum RuleKind: Sendable, Hashable, Codable, CustomStringConvertible {
         case "bp", "backprop": self = .backprop
         case "fa": self = .feedbackAlignment
         case "dfa": self = .directFeedbackAlignment
+        case "kickback": self = .kickback
         case "s1", "s2", "s3": self = .strategy(Int(String(text.last!))!)
         default:
             if let mode = SignSymmetry.Mode(rawValue: text) {
@@ -54,16 +56,17 @@ public enum RuleKind: Sendable, Hashable, Codable, CustomStringConvertible {
         case .signSymmetry(let mode): mode.rawValue
         case .strategy(let k): "s\(k)"
         case .terms(let terms): "terms:" + terms.map(\.description).joined(separator: "/")
+        case .kickback: "kickback"
         }
     }
 
-    public static let helpText = "bp, fa, dfa, usf, brsf, frsf, s1, s2, s3, or terms:L1/L2/... with each layer "
+    public static let helpText = "bp, fa, dfa, usf, brsf, frsf, s1, s2, s3, kickback, or terms:L1/L2/... with each layer "
         + "a set of b (from below), d (direct), a (from above), e.g. terms:da/d"
 
     /// Whether the rule draws fixed feedback matrices from `--feedback`.
     public var usesFeedbackFamily: Bool {
         switch self {
-        case .backprop, .signSymmetry: false
+        case .backprop, .signSymmetry, .kickback: false
         default: true
         }
     }
@@ -71,7 +74,7 @@ public enum RuleKind: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The per-layer terms of the general-feedback rules, for a network with `hidden` hidden layers.
     public func feedbackTerms(hiddenLayers hidden: Int) -> [FeedbackTerms]? {
         switch self {
-        case .backprop, .signSymmetry: return nil
+        case .backprop, .signSymmetry, .kickback: return nil
         case .feedbackAlignment: return Array(repeating: .above, count: hidden)
         case .directFeedbackAlignment: return Array(repeating: .direct, count: hidden)
         case .terms(let terms): return terms
@@ -93,13 +96,16 @@ public enum RuleKind: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// A new rule of this kind for `network`; feedback matrices are drawn from `random`.
     public func makeRule(for network: Network, loss: Loss, feedback: FeedbackFamily, auxiliaryErrors: Bool,
-                         random: inout RandomSource) throws(ConfigurationError) -> any LearningRule {
+                         kickbackScales: [Float] = [1], random: inout RandomSource) throws(ConfigurationError) -> any LearningRule {
         if auxiliaryErrors, feedbackTerms(hiddenLayers: network.depth - 1) == nil {
             throw .invalid(flag: "--aux-errors", value: description, expected: "a rule with direct terms: dfa, s1, s2, s3 or terms:… with d")
         }
         switch self {
         case .backprop:
-            return Backpropagation()
+            // With rectilinear outputs, backprop carries the prediction's error β as Kickback does.
+            return loss == .rectilinear ? Kickback(truncated: false, scales: [1], network: network, loss: loss) : Backpropagation()
+        case .kickback:
+            return Kickback(truncated: true, scales: kickbackScales, network: network, loss: loss)
         case .signSymmetry(let mode):
             return SignSymmetry(mode: mode, network: network, random: &random)
         default:

@@ -46,7 +46,7 @@ public struct SignSymmetry: LearningRule {
         for ℓ in stride(from: network.depth - 2, through: 0, by: -1) {
             refreshFeedback(ℓ, weights: network.layers[ℓ + 1].weights, random: &random)
             backend.gemm(workspace.credits[ℓ + 1], .none, feedback[ℓ], .none, into: &workspace.credits[ℓ])
-            network.layers[ℓ].activation.multiplyByDerivative(&workspace.credits[ℓ], preActivation: workspace.preActivations[ℓ],
+            network.layers[ℓ].multiplyByDerivative(&workspace.credits[ℓ], preActivation: workspace.preActivations[ℓ],
                                                               activity: workspace.activities[ℓ])
         }
     }

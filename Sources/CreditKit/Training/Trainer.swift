@@ -28,7 +28,7 @@ public struct Trainer: Sendable {
         try configuration.validate()
         try configuration.validate(against: data)
         self.configuration = configuration
-        var data = data.scalingInputs(configuration.inputScaling)
+        var data = data.scalingInputs(configuration.inputScaling).preparingTargets(column: configuration.joint.map { $0 - 1 })
         if configuration.autoencoder {
             data = DataSplit(train: data.train.asAutoencoder(), test: data.test.asAutoencoder(), source: data.source)
         }
@@ -40,7 +40,8 @@ public struct Trainer: Sendable {
                           random: &weightRandom)
         var ruleRandom = RandomSource(seed: configuration.seed, stream: 1)
         rule = try configuration.rule.makeRule(for: network, loss: configuration.loss, feedback: configuration.feedback,
-                                               auxiliaryErrors: configuration.auxiliaryErrors, random: &ruleRandom)
+                                               auxiliaryErrors: configuration.auxiliaryErrors,
+                                               kickbackScales: configuration.kickbackScales ?? [1], random: &ruleRandom)
         optimizer = Optimizer(settings: OptimizerSettings(kind: configuration.optimizer, learningRate: configuration.learningRate,
                                                           momentum: configuration.momentum), network: network)
         workspace = Workspace(architecture: architecture, batchSize: configuration.batchSize)
@@ -55,7 +56,11 @@ public struct Trainer: Sendable {
 
     /// The gradient diagnostics of the current network and rule on the fixed probe batch.
     public mutating func diagnose() -> GradientDiagnostics {
-        probe.measure(network: network, rule: rule, loss: configuration.loss, dataset: data.train, backend: backend)
+        var random = RandomSource(seed: 0)
+        let reference = try! RuleKind.backprop.makeRule(for: network, loss: configuration.loss, feedback: configuration.feedback,
+                                                        auxiliaryErrors: false, random: &random)
+        return probe.measure(network: network, rule: rule, reference: reference, loss: configuration.loss, dataset: data.train,
+                             backend: backend)
     }
 
     public var architecture: Architecture { network.architecture }
@@ -131,7 +136,8 @@ public struct Trainer: Sendable {
         let test = evaluate(data.test)
         var record = EpochRecord(
             epoch: epoch, trainLoss: totalLoss / Double(seen),
-            trainError: data.train.isClassification ? Double(totalErrors) / Double(seen) : .nan,
+            trainError: data.train.isClassification ? Double(totalErrors) / Double(seen)
+                : Self.normalizedMSE(meanLoss: totalLoss / Double(seen), of: data.train),
             testLoss: test.loss, testError: test.error, learningRate: optimizer.learningRate,
             seconds: seconds, samplesPerSecond: Double(seen) / seconds)
         record.probes = probes
@@ -157,7 +163,7 @@ public struct Trainer: Sendable {
             lower = upper
         }
         let n = Double(max(dataset.count, 1))
-        return (totalLoss / n, dataset.isClassification ? Double(errors) / n : .nan)
+        return (totalLoss / n, dataset.isClassification ? Double(errors) / n : Self.normalizedMSE(meanLoss: totalLoss / n, of: dataset))
     }
 
     /// The network's outputs for the examples `indices` of `dataset` (e.g. an autoencoder's
@@ -167,6 +173,15 @@ public struct Trainer: Sendable {
         dataset.fillBatch(indices[...], input: &workspace.input, target: &workspace.target)
         network.forward(&workspace, backend: backend)
         return workspace.output
+    }
+
+    /// For regression sets: MSE per target value over the targets' variance (the mean loss is
+    /// ½ of the summed squared error per example); NaN otherwise.
+    static func normalizedMSE(meanLoss: Double, of dataset: Dataset) -> Double {
+        guard case .values(_, let width) = dataset.targets, let statistics = dataset.targetStatistics, statistics.deviation > 0 else {
+            return .nan
+        }
+        return 2 * meanLoss / Double(width) / (statistics.deviation * statistics.deviation)
     }
 
     /// Rows whose largest output is not at the target's one-hot position.

@@ -29,13 +29,21 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     public var probeEvery: Int
     /// Train on the inputs as targets (an autoencoder).
     public var autoencoder: Bool
+    /// The share of positive units in mixed rectifier layers (`--activation mixed-rectifier`).
+    public var positiveFraction: Float
+    /// The target column (1-based) of a multi-target regression set (the robot joint).
+    public var joint: Int?
+    /// Kickback's rescaling factors, one per hidden layer below the top (input side first);
+    /// `nil`: chosen by k-fold cross-validation on the training set.
+    public var kickbackScales: [Float]?
 
     public init(dataset: DatasetName = .digits, hiddenLayers: [Int] = [100], activation: Activation = .tanh,
                 outputActivation: Activation? = nil, loss: Loss = .crossEntropy, rule: RuleKind = .backprop,
                 epochs: Int = 20, batchSize: Int = 32, learningRate: Float = 0.05, optimizer: OptimizerKind = .momentum,
                 momentum: Float = 0.9, learningRateDecay: Float = 1, initializer: String = "xavier", seed: UInt64 = 1,
                 inputScaling: InputScaling = .raw, feedback: FeedbackFamily = .uniform(0.5), auxiliaryErrors: Bool = false,
-                probeEvery: Int = 0, autoencoder: Bool = false) {
+                probeEvery: Int = 0, autoencoder: Bool = false, positiveFraction: Float = 0.5, joint: Int? = nil,
+                kickbackScales: [Float]? = [1]) {
         self.dataset = dataset
         self.hiddenLayers = hiddenLayers
         self.activation = activation
@@ -55,12 +63,17 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
         self.auxiliaryErrors = auxiliaryErrors
         self.probeEvery = probeEvery
         self.autoencoder = autoencoder
+        self.positiveFraction = positiveFraction
+        self.joint = joint
+        self.kickbackScales = kickbackScales
     }
 
     /// The network this configuration trains on data with `inputs` features and `outputs` targets.
     public func architecture(inputs: Int, outputs: Int) -> Architecture {
-        Architecture(sizes: [inputs] + hiddenLayers + [outputs], hiddenActivation: activation,
-                     outputActivation: outputActivation ?? .identity)
+        let outputWidth = loss.outputWidth(forTargetWidth: outputs)
+        return Architecture(sizes: [inputs] + hiddenLayers + [outputWidth], hiddenActivation: activation,
+                            outputActivation: loss == .rectilinear ? .mixedRectifier : outputActivation ?? .identity,
+                            positiveFraction: positiveFraction, targetWidth: outputWidth == outputs ? nil : outputs)
     }
 
     /// Checks every value that does not depend on the data. Errors name the flag.
@@ -72,6 +85,22 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
             try GeneralFeedback.validate(terms, hiddenLayers: hiddenLayers.count, auxiliaryErrors: auxiliaryErrors, rule: rule.description)
         } else if auxiliaryErrors {
             throw .invalid(flag: "--aux-errors", value: rule.description, expected: "a rule with direct terms: dfa, s1, s2, s3 or terms:… with d")
+        }
+        if rule == .kickback {
+            guard activation.isRectifier else {
+                throw .invalid(flag: "--activation", value: activation.rawValue,
+                               expected: "rectifier hidden units for Kickback (mixed-rectifier: half positive, half negative)")
+            }
+            if let scales = kickbackScales, scales.count != 1, scales.count != max(hiddenLayers.count - 1, 0) {
+                throw .invalid(flag: "--kickback-scales", value: scales.map { "\($0)" }.joined(separator: ","),
+                               expected: "one factor, or one per hidden layer below the top (\(max(hiddenLayers.count - 1, 0)))")
+            }
+        }
+        if let scales = kickbackScales, let bad = scales.first(where: { !($0 > 0 && $0.isFinite) }) {
+            throw .invalid(flag: "--kickback-scales", value: "\(bad)", expected: "positive rescaling factors")
+        }
+        guard positiveFraction > 0, positiveFraction < 1 else {
+            throw .invalid(flag: "--positive-fraction", value: "\(positiveFraction)", expected: "a share of positive units in (0, 1)")
         }
         if autoencoder && loss == .crossEntropy {
             throw .invalid(flag: "--loss", value: loss.rawValue, expected: "squared-error for an autoencoder (--autoencoder)")
@@ -107,6 +136,22 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
         guard batchSize <= data.train.count else {
             throw .invalid(flag: "--batch-size", value: String(batchSize),
                            expected: "at most the \(data.train.count) training examples of \(dataset.rawValue)")
+        }
+        if let joint {
+            guard case .values(_, let width) = data.train.targets else {
+                throw .invalid(flag: "--joint", value: String(joint), expected: "no --joint for the classification set \(dataset.rawValue)")
+            }
+            guard (1...width).contains(joint) else {
+                throw .invalid(flag: "--joint", value: String(joint), expected: "a joint in 1…\(width) for \(dataset.rawValue)")
+            }
+        }
+        let targetWidth = joint != nil ? 1 : data.train.outputSize
+        if rule == .kickback && (targetWidth != 1 || data.train.isClassification) {
+            throw .invalid(flag: "--rule", value: "kickback",
+                           expected: "a scalar regression target (e.g. --dataset sarcos --joint 3); Kickback is defined for one output")
+        }
+        if loss == .rectilinear && targetWidth != 1 {
+            throw .invalid(flag: "--loss", value: "rectilinear", expected: "a scalar regression target (choose one with --joint)")
         }
         if loss == .crossEntropy && !data.train.isClassification {
             throw .invalid(flag: "--loss", value: loss.rawValue, expected: "squared-error for the regression set \(dataset.rawValue)")

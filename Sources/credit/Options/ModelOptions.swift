@@ -33,6 +33,15 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "Train an autoencoder: the inputs are the targets (use --loss squared-error --output-activation sigmoid).")
     var autoencoder = false
 
+    @Option(help: ArgumentHelp("The target column of a multi-target regression set (the robot joint, 1–7).", valueName: "N"))
+    var joint: Int?
+
+    @Option(help: "The share of positive units in mixed-rectifier layers (Kickback).")
+    var positiveFraction: Float = 0.5
+
+    @Option(help: ArgumentHelp("Kickback's feedback rescaling: one factor, one per hidden layer below the top (comma-separated), or 'auto' (k-fold cross-validation on the training set).", valueName: "factors"))
+    var kickbackScales: String = "1"
+
     @Option(help: ArgumentHelp("Measure the gradient diagnostics every N batches as well as at the end of each epoch.", valueName: "N"))
     var probeEvery: Int = 0
 
@@ -76,13 +85,24 @@ struct ModelOptions: ParsableArguments {
             dataset: dataset, hiddenLayers: try hiddenLayers(), activation: activation, outputActivation: outputActivation,
             loss: loss, rule: rule, epochs: epochs, batchSize: batchSize, learningRate: learningRate, optimizer: optimizer,
             momentum: momentum, learningRateDecay: learningRateDecay, initializer: initializer, seed: seed, inputScaling: inputScaling,
-            feedback: feedback, auxiliaryErrors: auxiliaryErrors, probeEvery: probeEvery, autoencoder: autoencoder)
+            feedback: feedback, auxiliaryErrors: auxiliaryErrors, probeEvery: probeEvery, autoencoder: autoencoder,
+            positiveFraction: positiveFraction, joint: joint, kickbackScales: try parsedKickbackScales())
         do {
             try configuration.validate()
         } catch {
             throw ValidationError(error.description)
         }
         return configuration
+    }
+
+    func parsedKickbackScales() throws -> [Float]? {
+        if kickbackScales == "auto" { return nil }
+        return try kickbackScales.split(separator: ",", omittingEmptySubsequences: false).map { part in
+            guard let value = Float(part.trimmingCharacters(in: .whitespaces)), value > 0, value.isFinite else {
+                throw ValidationError("--kickback-scales: expected positive factors such as 1 or 2,1, or 'auto', found '\(kickbackScales)'")
+            }
+            return value
+        }
     }
 
     func validate() throws {

@@ -69,9 +69,9 @@ struct FeedbackAlignmentTests {
         let e = w.credits[2]
         let direct2 = s1.direct[1]!, direct1 = s1.direct[0]!, above1 = s1.above[0]!
         var expected2 = product(e, direct2)
-        p.network.layers[1].activation.multiplyByDerivative(&expected2, preActivation: w.preActivations[1], activity: w.activities[1])
+        p.network.layers[1].multiplyByDerivative(&expected2, preActivation: w.preActivations[1], activity: w.activities[1])
         var expected1 = sum(scaled(product(e, direct1), 0.5), scaled(product(expected2, above1), 0.5))
-        p.network.layers[0].activation.multiplyByDerivative(&expected1, preActivation: w.preActivations[0], activity: w.activities[0])
+        p.network.layers[0].multiplyByDerivative(&expected1, preActivation: w.preActivations[0], activity: w.activities[0])
         #expect(maxDifference(w.credits[1], expected2) < 1e-6)
         #expect(maxDifference(w.credits[0], expected1) < 1e-6)
 
@@ -88,9 +88,9 @@ struct FeedbackAlignmentTests {
         let w = ruleGradients(network: p.network, rule: &s3, loss: .crossEntropy, input: p.input, target: p.target)
         let e = w.credits[2]
         var dfa2 = product(e, s3.direct[1]!)
-        p.network.layers[1].activation.multiplyByDerivative(&dfa2, preActivation: w.preActivations[1], activity: w.activities[1])
+        p.network.layers[1].multiplyByDerivative(&dfa2, preActivation: w.preActivations[1], activity: w.activities[1])
         var expected1 = sum(scaled(product(e, s3.direct[0]!), 0.5), scaled(product(dfa2, s3.above[0]!), 0.5))
-        p.network.layers[0].activation.multiplyByDerivative(&expected1, preActivation: w.preActivations[0], activity: w.activities[0])
+        p.network.layers[0].multiplyByDerivative(&expected1, preActivation: w.preActivations[0], activity: w.activities[0])
         #expect(maxDifference(w.credits[0], expected1) < 1e-6)
     }
 
