@@ -23,6 +23,7 @@ struct ReferenceNetwork {
     var weights: [[[Double]]]   // [layer][output][input]
     var biases: [[Double]]
     var activations: [Activation]
+    var positiveUnits: [Int]
     var loss: Loss
 
     init(_ network: Network, loss: Loss) {
@@ -31,11 +32,13 @@ struct ReferenceNetwork {
         }
         biases = network.layers.map { layer in (0..<layer.outputs).map { Double(layer.biases[0, $0]) } }
         activations = network.layers.map(\.activation)
+        positiveUnits = network.layers.map(\.positiveUnits)
         self.loss = loss
     }
 
-    static func f(_ activation: Activation, _ a: Double) -> Double {
+    static func f(_ activation: Activation, _ a: Double, positive: Bool = true) -> Double {
         switch activation {
+        case .mixedRectifier: positive ? max(0, a) : -max(0, a)
         case .tanh: Foundation.tanh(a)
         case .sigmoid: 1 / (1 + Foundation.exp(-a))
         case .relu, .positiveRectifier: max(0, a)
@@ -48,7 +51,7 @@ struct ReferenceNetwork {
         var h = x
         for ℓ in weights.indices {
             h = weights[ℓ].indices.map { o in
-                Self.f(activations[ℓ], zip(weights[ℓ][o], h).reduce(biases[ℓ][o]) { $0 + $1.0 * $1.1 })
+                Self.f(activations[ℓ], zip(weights[ℓ][o], h).reduce(biases[ℓ][o]) { $0 + $1.0 * $1.1 }, positive: o < positiveUnits[ℓ])
             }
         }
         return h
@@ -66,6 +69,12 @@ struct ReferenceNetwork {
                 total -= zip(o, y).reduce(0) { $0 + $1.1 * ($1.0 - logSum) }
             case .squaredError:
                 total += 0.5 * zip(o, y).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+            case .rectilinear:
+                // Each output pair regresses on its share of the target: ½(h₊ − y⁺)² + ½(h₋ − y⁻)².
+                for k in y.indices {
+                    total += 0.5 * (o[2 * k] - max(y[k], 0)) * (o[2 * k] - max(y[k], 0))
+                    total += 0.5 * (o[2 * k + 1] - min(y[k], 0)) * (o[2 * k + 1] - min(y[k], 0))
+                }
             }
         }
         return total / Double(inputs.count)

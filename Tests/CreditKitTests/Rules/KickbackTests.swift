@@ -1,0 +1,141 @@
+import Testing
+@testable import CreditKit
+
+/// Kickback against the statements of Balduzzi et al. 2015.
+@Suite("Kickback")
+struct KickbackTests {
+    struct Problem {
+        var network: Network
+        var input: Matrix
+        var target: Matrix
+        var loss: Loss
+    }
+
+    /// A mixed-rectifier regression network with one scalar target.
+    static func problem(hidden: [Int], initializer: Initializer, rectilinear: Bool, seed: UInt64 = 5) -> Problem {
+        var random = RandomSource(seed: seed)
+        let loss: Loss = rectilinear ? .rectilinear : .squaredError
+        let configuration = TrainingConfiguration(hiddenLayers: hidden, activation: .mixedRectifier, loss: loss, rule: .kickback)
+        let architecture = configuration.architecture(inputs: 5, outputs: 1)
+        let network = Network(architecture: architecture, initializer: initializer, random: &random)
+        let input = randomMatrix(12, 5, &random)
+        let target = Matrix(rows: 12, columns: 1) { _, _ in random.uniform(-2, 2) }
+        return Problem(network: network, input: input, target: target, loss: loss)
+    }
+
+    static func credits(_ p: Problem, truncated: Bool) -> Workspace {
+        var rule = Kickback(truncated: truncated, scales: [1], network: p.network, loss: p.loss)
+        return ruleGradients(network: p.network, rule: &rule, loss: p.loss, input: p.input, target: p.target)
+    }
+
+    @Test(arguments: [false, true])
+    func withOneHiddenLayerKickbackIsBackprop(rectilinear: Bool) {
+        let p = Self.problem(hidden: [8], initializer: .uniform(0.5), rectilinear: rectilinear)
+        let kickback = Self.credits(p, truncated: true), backprop = Self.credits(p, truncated: false)
+        #expect(kickback.credits == backprop.credits)
+        if !rectilinear {
+            // And backprop through β is the library's backprop when the output is linear.
+            var bp = Backpropagation()
+            let reference = ruleGradients(network: p.network, rule: &bp, loss: p.loss, input: p.input, target: p.target)
+            #expect(maxDifference(reference.credits[0], backprop.credits[0]) < 1e-6)
+        }
+    }
+
+    @Test func truncationChangesDeeperLayers() {
+        // Guards the test above: below the top hidden layer the two must differ.
+        let p = Self.problem(hidden: [6, 8], initializer: .uniform(0.5), rectilinear: true)
+        let kickback = Self.credits(p, truncated: true), backprop = Self.credits(p, truncated: false)
+        #expect(kickback.credits[1] == backprop.credits[1])
+        #expect(maxDifference(kickback.credits[0], backprop.credits[0]) > 1e-3)
+    }
+
+    @Test func signedInitializationMakesEveryInfluencePositive() {
+        let p = Self.problem(hidden: [6, 8, 10], initializer: .signed(0.5), rectilinear: true)
+        var workspace = Workspace(architecture: p.network.architecture, batchSize: 12)
+        workspace.input = p.input
+        p.network.forward(&workspace, backend: .portable)
+        for ℓ in 0..<3 {
+            let tau = Kickback.influence(of: ℓ, network: p.network, workspace: workspace, backend: .portable)
+            #expect(tau.elements.allSatisfy { $0 >= 0 }, "layer \(ℓ + 1)")
+            #expect(tau.elements.contains { $0 > 0 })
+            #expect(Kickback.coherence(tau) == 1)
+        }
+        let uniform = Self.problem(hidden: [6, 8, 10], initializer: .uniform(0.5), rectilinear: true)
+        var w = Workspace(architecture: uniform.network.architecture, batchSize: 12)
+        w.input = uniform.input
+        uniform.network.forward(&w, backend: .portable)
+        #expect(Kickback.coherence(Kickback.influence(of: 1, network: uniform.network, workspace: w, backend: .portable)) < 0.9)
+    }
+
+    @Test func onACoherentNetworkKickbackHasBackpropsSigns() {
+        // Theorem 4: with every τⱼ > 0 downstream, εⱼ = βτⱼ and δⱼ = βπⱼ agree in sign.
+        let p = Self.problem(hidden: [6, 8, 10], initializer: .signed(0.5), rectilinear: true)
+        let kickback = Self.credits(p, truncated: true), backprop = Self.credits(p, truncated: false)
+        for ℓ in 0..<3 {
+            let pairs = zip(kickback.credits[ℓ].elements, backprop.credits[ℓ].elements)
+            #expect(pairs.allSatisfy { ($0 > 0) == ($1 > 0) && ($0 < 0) == ($1 < 0) }, "layer \(ℓ + 1)")
+            #expect(Alignment.signAgreement(kickback.credits[ℓ], backprop.credits[ℓ]) == 100)
+        }
+    }
+
+    @Test func backpropFactorizesAsBetaTimesThePathSum() {
+        // Theorem 3: δaⱼ = β 𝟙ⱼ πⱼ with πⱼ = Σ over paths j → … → output of Π wₖₗ 𝟙ₗ, here
+        // enumerated path by path on a linear-output network.
+        let p = Self.problem(hidden: [3, 4, 3], initializer: .uniform(0.8), rectilinear: false)
+        let backprop = Self.credits(p, truncated: false)
+        var workspace = Workspace(architecture: p.network.architecture, batchSize: 12)
+        workspace.input = p.input
+        p.network.forward(&workspace, backend: .portable)
+        let layers = p.network.layers
+        func subgradient(_ ℓ: Int, _ r: Int, _ j: Int) -> Double {
+            if ℓ == layers.count - 1 { return 1 }
+            let a = workspace.preActivations[ℓ][r, j]
+            return a > 0 ? (j < layers[ℓ].positiveUnits ? 1 : -1) : 0
+        }
+        func pathSum(_ ℓ: Int, _ r: Int, _ j: Int) -> Double {  // ∂ŷ/∂hⱼ by explicit paths
+            if ℓ == layers.count - 1 { return 1 }
+            var total = 0.0
+            for k in 0..<layers[ℓ + 1].outputs {
+                total += Double(layers[ℓ + 1].weights[k, j]) * subgradient(ℓ + 1, r, k) * pathSum(ℓ + 1, r, k)
+            }
+            return total
+        }
+        for r in 0..<12 {
+            let beta = Double(workspace.output[r, 0] - p.target[r, 0])
+            for ℓ in 0..<3 {
+                for j in 0..<layers[ℓ].outputs {
+                    let expected = beta * subgradient(ℓ, r, j) * pathSum(ℓ, r, j)
+                    #expect(abs(Double(backprop.credits[ℓ][r, j]) - expected) < 1e-4 * max(1, abs(expected)))
+                }
+            }
+        }
+    }
+
+    @Test func kickbackIsRefusedWhereItIsNotDefined() {
+        func error(_ configuration: TrainingConfiguration, data: DataSplit? = nil) -> String? {
+            do {
+                try configuration.validate()
+                if let data { try configuration.validate(against: data) }
+                return nil
+            } catch { return error.description }
+        }
+        #expect(error(TrainingConfiguration(hiddenLayers: [10], activation: .tanh, loss: .squaredError, rule: .kickback))?
+            .contains("rectifier hidden units") == true)
+        let regression = Dataset(name: "r", count: 4, featureCount: 2, features: .floats(Array(repeating: 0, count: 8)),
+                                 targets: .values(Array(repeating: 0, count: 12), width: 3))
+        let split = DataSplit(train: regression, test: regression, source: "test")
+        var configuration = TrainingConfiguration(dataset: .sarcos, hiddenLayers: [10], activation: .mixedRectifier,
+                                                  loss: .rectilinear, rule: .kickback, batchSize: 2)
+        #expect(error(configuration, data: split)?.contains("scalar regression target") == true)
+        configuration.joint = 4
+        #expect(error(configuration, data: split)?.contains("a joint in 1…3") == true)
+        configuration.joint = 2
+        #expect(error(configuration, data: split) == nil)
+        configuration.kickbackScales = [1, 2, 3]
+        #expect(error(configuration)?.contains("--kickback-scales") == true)
+    }
+}
+
+private func maxDifference(_ a: Matrix, _ b: Matrix) -> Float {
+    zip(a.elements, b.elements).map { abs($0 - $1) }.max() ?? 0
+}
