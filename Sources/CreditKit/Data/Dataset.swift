@@ -162,6 +162,23 @@ public struct Dataset: Sendable {
         }
     }
 
+    /// The examples `rows`, in that order, as a new dataset (cross-validation folds).
+    public func selecting(rows: [Int], name: String) -> Dataset {
+        let w = featureCount
+        let f: Features = switch features {
+        case .bytes(let b, let scale): .bytes(rows.flatMap { b[($0 * w)..<(($0 + 1) * w)] }, scale: scale)
+        case .floats(let v): .floats(rows.flatMap { v[($0 * w)..<(($0 + 1) * w)] })
+        }
+        let t: Targets = switch targets {
+        case .classes(let l, let k): .classes(rows.map { l[$0] }, classCount: k)
+        case .values(let v, let width): .values(rows.flatMap { v[($0 * width)..<(($0 + 1) * width)] }, width: width)
+        case .reconstruction(let l): .reconstruction(labels: l.map { labels in rows.map { labels[$0] } })
+        }
+        var result = Dataset(name: name, count: rows.count, featureCount: w, features: f, targets: t)
+        result.standardization = standardization
+        return result
+    }
+
     /// The examples `range`, as a new dataset (for splitting a set without its own test split).
     public func slice(_ range: Range<Int>, name: String) -> Dataset {
         let f: Features = switch features {

@@ -66,6 +66,21 @@ public struct GradientProbe: Sendable {
         self.seed = seed
     }
 
+    /// The Frobenius norm of each hidden layer's credit under each of `rules`, on the probe batch.
+    public mutating func creditNorms(network: Network, rules: [any LearningRule], loss: Loss, dataset: Dataset,
+                                     backend: LinearAlgebraBackend) -> [[Double]] {
+        dataset.fillBatch(indices[...], input: &referenceWorkspace.input, target: &referenceWorkspace.target)
+        network.forward(&referenceWorkspace, backend: backend)
+        network.writeOutputError(loss: loss, into: &referenceWorkspace)
+        return rules.map { rule in
+            ruleWorkspace = referenceWorkspace
+            var rule = rule
+            var random = RandomSource(seed: seed, stream: 0x9E0C)
+            rule.assignCredit(network: network, workspace: &ruleWorkspace, backend: backend, random: &random)
+            return (0..<(network.depth - 1)).map { Alignment.squaredNorm(ruleWorkspace.credits[$0]).squareRoot() }
+        }
+    }
+
     /// Compares `rule` with `reference` (backprop of the same network; with rectilinear outputs,
     /// backprop through the same path as Kickback).
     public mutating func measure(network: Network, rule: any LearningRule, reference: any LearningRule = Backpropagation(),

@@ -6,10 +6,26 @@ import Foundation
 /// configuration is resumed, so an interrupted comparison or reproduction picks up where it was.
 enum TrainingSession {
     @discardableResult
-    static func run(_ configuration: TrainingConfiguration, data: DataSplit, in directory: RunDirectory,
+    static func run(_ requested: TrainingConfiguration, data: DataSplit, in directory: RunDirectory,
                     label: String? = nil) throws -> Trainer {
+        var configuration = requested
+        let resuming = FileManager.default.fileExists(atPath: directory.checkpointPath)
+        if configuration.rule == .kickback && configuration.kickbackScales == nil {
+            if resuming {
+                configuration.kickbackScales = try directory.readConfiguration().kickbackScales
+            } else {
+                try configuration.validate(against: data)
+                let search = KickbackScaleSearch()
+                Console.status("\(label.map { $0 + ": " } ?? "")choosing Kickback's rescaling factors by \(search.folds)-fold cross-validation "
+                               + "(\(search.epochs) epochs per trial)")
+                let result = try search.search(configuration, data: data) { Console.status($0) }
+                Console.status("kickback scales \(KickbackScaleSearch.format(result.scales)): validation nMSE "
+                               + String(format: "%.4f", result.validationError) + " (\(result.trials) trials)")
+                configuration.kickbackScales = result.scales
+            }
+        }
         var trainer = try Trainer(configuration: configuration, data: data)
-        if FileManager.default.fileExists(atPath: directory.checkpointPath) {
+        if resuming {
             let recorded = try directory.readConfiguration()
             var comparable = recorded
             comparable.epochs = configuration.epochs

@@ -1,0 +1,95 @@
+/// Chooses Kickback's rescaling factors by k-fold cross-validation on the training set, as the
+/// paper did ("two additional parameters that rescale the feedback to hidden layers 1 & 2", tuned
+/// by grid search with cross-validation).
+///
+/// The grid is centred on the factors that give the truncated credits backprop's size on a probe
+/// batch at initialization (the paper observed that cross-validation lands about there), times
+/// `multipliers`. Factors are searched one layer at a time, top down, each keeping the best value
+/// for the layers already searched: `layers × multipliers × folds` short runs instead of the full
+/// product. Folds are contiguous blocks of the training set (the robot data are time series, so
+/// shuffled folds would leak neighbouring samples into validation).
+public struct KickbackScaleSearch: Sendable {
+    public var folds = 3
+    public var epochs = 3
+    public var multipliers: [Float] = [0.25, 0.5, 1, 2, 4]
+
+    public init(folds: Int = 3, epochs: Int = 3) {
+        self.folds = folds
+        self.epochs = epochs
+    }
+
+    public struct Result: Sendable {
+        public var scales: [Float]
+        /// Mean validation normalized MSE of the chosen factors.
+        public var validationError: Double
+        public var trials: Int
+    }
+
+    /// The factors for `configuration` (whose `kickbackScales` is ignored) on `data.train`.
+    public func search(_ configuration: TrainingConfiguration, data: DataSplit,
+                       progress: (String) -> Void = { _ in }) throws -> Result {
+        let layers = max(configuration.hiddenLayers.count - 1, 0)
+        guard layers > 0 else { return Result(scales: [], validationError: .nan, trials: 0) }
+        var scales = try magnitudeMatchingScales(configuration, data: data)
+        progress("kickback scales: magnitude-matching start \(Self.format(scales))")
+        var best = Double.infinity, trials = 0
+        for ℓ in stride(from: layers - 1, through: 0, by: -1) {
+            let centre = scales[ℓ]
+            var bestFactor = centre
+            for m in multipliers {
+                var candidate = scales
+                candidate[ℓ] = centre * m
+                let error = try validationError(configuration, scales: candidate, data: data)
+                trials += 1
+                progress("  layer \(ℓ + 1) factor \(String(format: "%.3g", candidate[ℓ])): validation nMSE \(String(format: "%.4f", error))")
+                if error < best { best = error; bestFactor = candidate[ℓ] }
+            }
+            scales[ℓ] = bestFactor
+        }
+        return Result(scales: scales, validationError: best, trials: trials)
+    }
+
+    /// Per layer, ‖δa_BP‖/‖δa_Kickback‖ at unit scale on a probe batch of the initial network.
+    func magnitudeMatchingScales(_ configuration: TrainingConfiguration, data: DataSplit) throws -> [Float] {
+        var unit = configuration
+        unit.kickbackScales = [1]
+        let trainer = try Trainer(configuration: unit, data: data)
+        let layers = configuration.hiddenLayers.count - 1
+        var probe = GradientProbe(dataset: trainer.data.train, architecture: trainer.architecture, seed: configuration.seed)
+        let norms = probe.creditNorms(network: trainer.network, rules: [trainer.rule, try Self.backprop(for: trainer)],
+                                      loss: configuration.loss, dataset: trainer.data.train, backend: trainer.backend)
+        return (0..<layers).map { ℓ in
+            let ratio = norms[1][ℓ] / max(norms[0][ℓ], 1e-30)
+            return Float(ratio.isFinite && ratio > 0 ? ratio : 1)
+        }
+    }
+
+    static func backprop(for trainer: Trainer) throws -> any LearningRule {
+        var random = RandomSource(seed: 0)
+        return try RuleKind.backprop.makeRule(for: trainer.network, loss: trainer.configuration.loss,
+                                              feedback: trainer.configuration.feedback, auxiliaryErrors: false, random: &random)
+    }
+
+    func validationError(_ configuration: TrainingConfiguration, scales: [Float], data: DataSplit) throws -> Double {
+        let n = data.train.count
+        var total = 0.0
+        for k in 0..<folds {
+            let lower = k * n / folds, upper = (k + 1) * n / folds
+            let held = Array(lower..<upper), kept = Array(0..<lower) + Array(upper..<n)
+            let fold = DataSplit(train: data.train.selecting(rows: kept, name: "fold-train"),
+                                 test: data.train.selecting(rows: held, name: "fold-validation"), source: data.source)
+            var trial = configuration
+            trial.kickbackScales = scales
+            trial.epochs = epochs
+            var trainer = try Trainer(configuration: trial, data: fold)
+            var last = Double.nan
+            for _ in 0..<epochs { last = try trainer.trainEpoch().testError }
+            total += last.isFinite ? last : 1e6
+        }
+        return total / Double(folds)
+    }
+
+    public static func format(_ scales: [Float]) -> String {
+        "[" + scales.map { String(format: "%.3g", $0) }.joined(separator: ", ") + "]"
+    }
+}
