@@ -122,6 +122,20 @@ struct ComparisonReport {
         }, logarithmicY: true).svg()
     }
 
+    /// Coherence of every hidden layer over training (rectifier networks), or nil.
+    var coherenceChart: String? {
+        let layers = rows.compactMap { $0.history.last?.probes.last?.diagnostics.coherence.count }.max() ?? 0
+        guard layers > 0 else { return nil }
+        let charts = (0..<layers).map { ℓ in
+            LineChart(title: "Hidden layer \(ℓ + 1): coherence Στ/Σ|τ|", xLabel: "epoch", yLabel: "coherence", series: rows.map { row in
+                .init(name: row.rule, points: row.history.compactMap { record in
+                    record.probes.last.flatMap { ℓ < $0.diagnostics.coherence.count ? (Double(record.epoch), $0.diagnostics.coherence[ℓ]) : nil }
+                })
+            })
+        }
+        return LineChart.panels(charts)
+    }
+
     var angleChart: String {
         let layers = rows.map(\.meanAngles.count).max() ?? 0
         let charts = (0..<layers).map { ℓ in

@@ -21,6 +21,9 @@ struct Reproduce: ParsableCommand {
     @Option(help: ArgumentHelp("Comma-separated models (rows of the paper's table) to run, e.g. 2x800-tanh.", valueName: "models"))
     var models: String?
 
+    @Option(help: ArgumentHelp("Comma-separated joints (1–7) to run, for the robot regressions.", valueName: "joints"))
+    var joints: String?
+
     @Option(help: "Passes over the training set (default: the experiment's).")
     var epochs: Int?
 
@@ -35,6 +38,13 @@ struct Reproduce: ParsableCommand {
         guard let experiment else { throw ValidationError("expected an experiment name: \(ExperimentRegistry.all.map(\.name).joined(separator: ", "))") }
         guard let found = ExperimentRegistry.named(experiment) else {
             throw ValidationError("unknown experiment '\(experiment)'; expected one of \(ExperimentRegistry.all.map(\.name).joined(separator: ", "))")
+        }
+        if let joints {
+            for part in joints.split(separator: ",", omittingEmptySubsequences: false) {
+                guard let joint = Int(part.trimmingCharacters(in: .whitespaces)), (1...7).contains(joint) else {
+                    throw ValidationError("--joints: expected comma-separated joints in 1…7, found '\(joints)'")
+                }
+            }
         }
         if let epochs, epochs <= 0 { throw ValidationError("--epochs: expected a positive number of epochs, found '\(epochs)'") }
         if let chosen = chosenModels {
@@ -67,7 +77,10 @@ struct Reproduce: ParsableCommand {
 
     private func reproduce(_ experiment: Experiment) throws {
         let root = out ?? "runs/\(experiment.name)"
-        let runs = experiment.runs(models: chosenModels)
+        let chosenJoints = joints.map { Set($0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }) }
+        let runs = experiment.runs(models: chosenModels).filter { run in
+            chosenJoints.map { run.configuration.joint.map($0.contains) ?? true } ?? true
+        }
         Console.status("\(experiment.name): \(runs.count) runs — \(experiment.source)")
         var loaded: [DatasetName: DataSplit] = [:]
         var rows: [(run: ExperimentRun, trainer: Trainer)] = []
@@ -102,6 +115,7 @@ struct Reproduce: ParsableCommand {
         let report = ComparisonReport(rows: rows.map { ComparisonRow(rule: $0.run.label, history: $0.trainer.history) }, title: experiment.name)
         try AtomicFile.write(report.testErrorChart, to: root + "/test-error.svg")
         try AtomicFile.write(report.angleChart, to: root + "/angles.svg")
+        if let coherence = report.coherenceChart { try AtomicFile.write(coherence, to: root + "/coherence.svg") }
         if experiment.reconstructions {
             try writeReconstructions(rows, to: root)
         }
