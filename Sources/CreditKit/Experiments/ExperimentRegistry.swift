@@ -47,13 +47,19 @@ public enum ExperimentRegistry {
 
     public static func named(_ name: String) -> Experiment? { all.first { $0.name == name } }
 
-    /// Our training recipe for MNIST 2-hidden-layer classifiers: the one that brings backprop on
-    /// 784-800-800-10 tanh to ≤ 1.7 % in 20 epochs. The paper trained with plain SGD at 0.001 for
-    /// 100 epochs; the comparison is of final error, not of the recipe.
+    /// Our training recipes for MNIST classifiers, 20 epochs, batch 128, inputs standardized.
+    /// Backprop: momentum 0.9, lr 0.05 × 0.9 per epoch (784-800-800-10 tanh: 1.70 %). The
+    /// feedback-alignment family: Adam, lr 3·10⁻⁴ × 0.9 per epoch — with backprop's momentum
+    /// recipe their hidden layers fit the training set before they align (measured on
+    /// 784-800-800-10 tanh with Unif(−½, ½) feedback: FA 3.5 %, DFA 2.4 %), and Adam's
+    /// per-weight step sizes make the scale of B irrelevant. The paper trained with plain SGD at
+    /// 0.001 for 100 epochs; the comparison is of final error, not of the recipe.
     static func mnistClassifier(widths: [Int], activation: Activation, rule: RuleKind, epochs: Int = 20) -> TrainingConfiguration {
-        TrainingConfiguration(dataset: .mnist, hiddenLayers: widths, activation: activation, loss: .crossEntropy, rule: rule,
-                              epochs: epochs, batchSize: 128, learningRate: 0.05, optimizer: .momentum, momentum: 0.9,
-                              learningRateDecay: 0.9, seed: 1, inputScaling: .global)
+        let backprop = rule == .backprop
+        return TrainingConfiguration(dataset: .mnist, hiddenLayers: widths, activation: activation, loss: .crossEntropy, rule: rule,
+                                     epochs: epochs, batchSize: 128, learningRate: backprop ? 0.05 : 0.0003,
+                                     optimizer: backprop ? .momentum : .adam, momentum: 0.9, learningRateDecay: 0.9, seed: 1,
+                                     inputScaling: .global)
     }
 
     static let table2: [String: [Double]] = [

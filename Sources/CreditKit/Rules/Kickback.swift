@@ -9,6 +9,15 @@
 /// below the top (the top layer's truncation is exact). In the row layout `τ = S · W` with
 /// `S` the next layer's subgradients (±1 where firing) — one product per layer, as backprop.
 ///
+/// **Several outputs (beyond the paper, which leaves it as future work).** With `C` outputs there is
+/// one global error per class, `βₖ = eₖ`, and each unit's influence is taken towards each class's
+/// output node. Scalar Kickback replaces the downstream path sums `πₘ` by 1, which under coherence
+/// is their sign; the extension replaces them by their *sign per class*, computed top-down with
+/// the same truncation: `τⱼ⁽ᵏ⁾ = Σₘ wⱼₘ 𝟙ₘ sign(τₘ⁽ᵏ⁾)`, starting from the exact
+/// `τⱼ⁽ᵏ⁾ = wₖⱼ` of the top hidden layer, and `εⱼ = ρ Σₖ βₖ τⱼ⁽ᵏ⁾`. With one output and a coherent
+/// network every sign is +1 and this is Kickback exactly. It costs `C` products per layer below
+/// the top hidden one.
+///
 /// `truncated == false` is backprop on the same network through the same path: the hidden
 /// layers receive `β` from the summed prediction and transport it exactly, so the two rules differ
 /// only in the feedback (the output nodes learn by rectilinear regression under both).
@@ -19,6 +28,10 @@ public struct Kickback: LearningRule {
     let loss: Loss
     private var beta: Matrix
     private var subgradients: [Matrix]
+    /// Per class: the signed influences `τ⁽ᵏ⁾` of the layer above and of the current layer.
+    private var classInfluence: [Matrix] = []
+    private var nextClassInfluence: [Matrix] = []
+    private var masked: Matrix = Matrix(rows: 0, columns: 0)
 
     public init(truncated: Bool, scales: [Float], network: Network, loss: Loss) {
         self.truncated = truncated
@@ -35,6 +48,10 @@ public struct Kickback: LearningRule {
                                       random: inout RandomSource) {
         let top = network.depth - 1
         let batch = workspace.batchSize
+        if truncated && loss != .rectilinear && network.layers[top].outputs > 1 {
+            assignMultiClassCredit(network: network, workspace: &workspace, backend: backend)
+            return
+        }
         globalError(network: network, workspace: workspace)
         // The output layer's subgradient row by row: 𝟙ₖ for the output nodes, times β.
         fillSubgradient(of: top, network: network, workspace: workspace)
@@ -53,6 +70,52 @@ public struct Kickback: LearningRule {
             }
             network.layers[ℓ].multiplyByDerivative(&workspace.credits[ℓ], preActivation: workspace.preActivations[ℓ],
                                                    activity: workspace.activities[ℓ])
+        }
+    }
+
+    private mutating func assignMultiClassCredit(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend) {
+        let top = network.depth - 1, batch = workspace.batchSize, classes = network.layers[top].outputs
+        // Top hidden layer: exact, Σₖ βₖ wₖⱼ 𝟙ₖ.
+        backend.gemm(workspace.credits[top], .none, network.layers[top].weights, .none, into: &workspace.credits[top - 1])
+        network.layers[top - 1].multiplyByDerivative(&workspace.credits[top - 1], preActivation: workspace.preActivations[top - 1],
+                                                     activity: workspace.activities[top - 1])
+        guard top >= 2 else { return }
+        // τ⁽ᵏ⁾ of the top hidden layer: wₖⱼ times the output's subgradient (1 for a linear output).
+        fillSubgradient(of: top, network: network, workspace: workspace)
+        let width = network.layers[top - 1].outputs
+        if classInfluence.count != classes { classInfluence = Array(repeating: Matrix(rows: 0, columns: 0), count: classes) }
+        for k in 0..<classes {
+            GeneralFeedback.ensure(&classInfluence[k], rows: batch, columns: width)
+            for r in 0..<batch {
+                let s = subgradients[top][r, k]
+                for j in 0..<width { classInfluence[k][r, j] = network.layers[top].weights[k, j] * s }
+            }
+        }
+        for ℓ in stride(from: top - 2, through: 0, by: -1) {
+            fillSubgradient(of: ℓ + 1, network: network, workspace: workspace)
+            let above = network.layers[ℓ + 1].outputs, width = network.layers[ℓ].outputs
+            if nextClassInfluence.count != classes { nextClassInfluence = Array(repeating: Matrix(rows: 0, columns: 0), count: classes) }
+            GeneralFeedback.ensure(&masked, rows: batch, columns: above)
+            for k in 0..<classes {
+                // 𝟙ₘ sign(τₘ⁽ᵏ⁾), then τⱼ⁽ᵏ⁾ = Σₘ wⱼₘ 𝟙ₘ sign(τₘ⁽ᵏ⁾).
+                for i in 0..<(batch * above) {
+                    let t = classInfluence[k].storage[i]
+                    masked.storage[i] = subgradients[ℓ + 1].storage[i] * (t > 0 ? 1 : (t < 0 ? -1 : 0))
+                }
+                GeneralFeedback.ensure(&nextClassInfluence[k], rows: batch, columns: width)
+                backend.gemm(masked, .none, network.layers[ℓ + 1].weights, .none, into: &nextClassInfluence[k])
+            }
+            // εⱼ = ρ Σₖ βₖ τⱼ⁽ᵏ⁾, βₖ = eₖ per example.
+            for r in 0..<batch {
+                for j in 0..<width {
+                    var sum: Float = 0
+                    for k in 0..<classes { sum += workspace.credits[top][r, k] * nextClassInfluence[k][r, j] }
+                    workspace.credits[ℓ][r, j] = scales[ℓ] * sum
+                }
+            }
+            network.layers[ℓ].multiplyByDerivative(&workspace.credits[ℓ], preActivation: workspace.preActivations[ℓ],
+                                                   activity: workspace.activities[ℓ])
+            swap(&classInfluence, &nextClassInfluence)
         }
     }
 

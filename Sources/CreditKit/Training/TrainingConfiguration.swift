@@ -146,9 +146,10 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
             }
         }
         let targetWidth = joint != nil ? 1 : data.train.outputSize
-        if rule == .kickback && (targetWidth != 1 || data.train.isClassification) {
+        if rule == .kickback && targetWidth != 1 && loss == .squaredError && !data.train.isClassification {
             throw .invalid(flag: "--rule", value: "kickback",
-                           expected: "a scalar regression target (e.g. --dataset sarcos --joint 3); Kickback is defined for one output")
+                           expected: "a scalar regression target (e.g. --dataset sarcos --joint 3), or a classification set "
+                               + "(the multi-class extension)")
         }
         if loss == .rectilinear && targetWidth != 1 {
             throw .invalid(flag: "--loss", value: "rectilinear", expected: "a scalar regression target (choose one with --joint)")

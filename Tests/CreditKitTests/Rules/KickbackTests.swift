@@ -111,6 +111,33 @@ struct KickbackTests {
         }
     }
 
+    @Test func theMultiClassExtensionIsKickbackWhenEveryClassSeesACoherentNetwork() {
+        // With signed initialization and positive output weights every sign(τₘ⁽ᵏ⁾) is +1, so
+        // εⱼ = ρ Σₖ βₖ τⱼ: scalar Kickback driven by the summed class errors. (Squared error: with
+        // softmax cross-entropy Σₖ βₖ = 0 and this coherent special case carries no signal.)
+        var random = RandomSource(seed: 9)
+        let architecture = Architecture(sizes: [5, 6, 8, 3], hiddenActivation: .mixedRectifier)
+        var network = Network(architecture: architecture, initializer: .signed(0.5), random: &random)
+        network.layers[2].weights = Matrix(rows: 3, columns: 8) { _, _ in random.uniform(0.1, 0.5) }
+        let input = randomMatrix(7, 5, &random)
+        var target = Matrix(rows: 7, columns: 3)
+        for r in 0..<7 { target[r, r % 3] = 1 }
+        var rule = Kickback(truncated: true, scales: [0.7], network: network, loss: .squaredError)
+        let w = ruleGradients(network: network, rule: &rule, loss: .squaredError, input: input, target: target)
+        var bp = Backpropagation()
+        let reference = ruleGradients(network: network, rule: &bp, loss: .squaredError, input: input, target: target)
+        #expect(maxDifference(w.credits[1], reference.credits[1]) < 1e-6, "the top hidden layer is exact")
+        let tau = Kickback.influence(of: 0, network: network, workspace: w, backend: .portable)
+        var expected = Matrix(rows: 7, columns: 6)
+        for r in 0..<7 {
+            let beta = (0..<3).reduce(Float(0)) { $0 + w.credits[2][r, $1] }
+            for j in 0..<6 { expected[r, j] = 0.7 * beta * tau[r, j] }
+        }
+        network.layers[0].multiplyByDerivative(&expected, preActivation: w.preActivations[0], activity: w.activities[0])
+        #expect(maxDifference(w.credits[0], expected) < 1e-5)
+        #expect(expected.elements.contains { abs($0) > 1e-4 })
+    }
+
     @Test func kickbackIsRefusedWhereItIsNotDefined() {
         func error(_ configuration: TrainingConfiguration, data: DataSplit? = nil) -> String? {
             do {
