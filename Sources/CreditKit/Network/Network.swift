@@ -64,6 +64,25 @@ public struct Network: Sendable, Equatable {
         }
     }
 
+    /// Scales every unit's incoming weight vector (a row of `Wⁱ`) back onto the ℓ2 ball of
+    /// `radius` when it lies outside.
+    public mutating func projectUnitWeights(into radius: Float) {
+        for ℓ in layers.indices {
+            let (columns, units) = (layers[ℓ].inputs, layers[ℓ].outputs)
+            layers[ℓ].weights.storage.withUnsafeMutableBufferPointer { w in
+                for unit in 0..<units {
+                    let row = w.baseAddress! + unit * columns
+                    var squares: Float = 0
+                    for i in 0..<columns { squares += row[i] * row[i] }
+                    if squares > radius * radius {
+                        let scale = radius / squares.squareRoot()
+                        for i in 0..<columns { row[i] *= scale }
+                    }
+                }
+            }
+        }
+    }
+
     /// Writes the output error `e = ∂L/∂aᴸ` into the top credit, after a forward pass, and returns
     /// the summed loss of the batch.
     @discardableResult

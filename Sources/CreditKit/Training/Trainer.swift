@@ -89,6 +89,7 @@ public struct Trainer: Sendable {
         let errors = data.train.isClassification ? Self.misclassified(workspace.output, workspace.target) : 0
         rule.assignCredit(network: network, workspace: &workspace, backend: backend, random: &random)
         optimizer.step(&network, workspace: &workspace, backend: backend)
+        if let radius = configuration.weightBall { network.projectUnitWeights(into: radius) }
         return (loss, errors)
     }
 

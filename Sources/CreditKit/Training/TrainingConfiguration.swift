@@ -36,6 +36,9 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// Kickback's rescaling factors, one per hidden layer below the top (input side first);
     /// `nil`: chosen by k-fold cross-validation on the training set.
     public var kickbackScales: [Float]?
+    /// If set, every unit's incoming weight vector is projected into the ℓ2 ball of this radius
+    /// after each step (the setting of Kickback's regret bound, Theorem 2).
+    public var weightBall: Float?
 
     public init(dataset: DatasetName = .digits, hiddenLayers: [Int] = [100], activation: Activation = .tanh,
                 outputActivation: Activation? = nil, loss: Loss = .crossEntropy, rule: RuleKind = .backprop,
@@ -43,7 +46,7 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
                 momentum: Float = 0.9, learningRateDecay: Float = 1, initializer: String = "xavier", seed: UInt64 = 1,
                 inputScaling: InputScaling = .raw, feedback: FeedbackFamily = .uniform(0.5), auxiliaryErrors: Bool = false,
                 probeEvery: Int = 0, autoencoder: Bool = false, positiveFraction: Float = 0.5, joint: Int? = nil,
-                kickbackScales: [Float]? = [1]) {
+                kickbackScales: [Float]? = [1], weightBall: Float? = nil) {
         self.dataset = dataset
         self.hiddenLayers = hiddenLayers
         self.activation = activation
@@ -66,6 +69,7 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
         self.positiveFraction = positiveFraction
         self.joint = joint
         self.kickbackScales = kickbackScales
+        self.weightBall = weightBall
     }
 
     /// The network this configuration trains on data with `inputs` features and `outputs` targets.
@@ -98,6 +102,9 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
         }
         if let scales = kickbackScales, let bad = scales.first(where: { !($0 > 0 && $0.isFinite) }) {
             throw .invalid(flag: "--kickback-scales", value: "\(bad)", expected: "positive rescaling factors")
+        }
+        if let weightBall, !(weightBall > 0 && weightBall.isFinite) {
+            throw .invalid(flag: "--weight-ball", value: "\(weightBall)", expected: "a positive radius")
         }
         guard positiveFraction > 0, positiveFraction < 1 else {
             throw .invalid(flag: "--positive-fraction", value: "\(positiveFraction)", expected: "a share of positive units in (0, 1)")

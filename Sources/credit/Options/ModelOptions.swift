@@ -42,6 +42,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Kickback's feedback rescaling: one factor, one per hidden layer below the top (comma-separated), or 'auto' (k-fold cross-validation on the training set).", valueName: "factors"))
     var kickbackScales: String = "1"
 
+    @Option(name: .customLong("weight-ball"), help: ArgumentHelp("Project every unit's incoming weights into the l2 ball of this radius after each step.", valueName: "R"))
+    var weightBall: Float?
+
     @Option(help: ArgumentHelp("Measure the gradient diagnostics every N batches as well as at the end of each epoch.", valueName: "N"))
     var probeEvery: Int = 0
 
@@ -86,7 +89,7 @@ struct ModelOptions: ParsableArguments {
             loss: loss, rule: rule, epochs: epochs, batchSize: batchSize, learningRate: learningRate, optimizer: optimizer,
             momentum: momentum, learningRateDecay: learningRateDecay, initializer: initializer, seed: seed, inputScaling: inputScaling,
             feedback: feedback, auxiliaryErrors: auxiliaryErrors, probeEvery: probeEvery, autoencoder: autoencoder,
-            positiveFraction: positiveFraction, joint: joint, kickbackScales: try parsedKickbackScales())
+            positiveFraction: positiveFraction, joint: joint, kickbackScales: try parsedKickbackScales(), weightBall: weightBall)
         do {
             try configuration.validate()
         } catch {

@@ -138,6 +138,18 @@ struct KickbackTests {
         #expect(expected.elements.contains { abs($0) > 1e-4 })
     }
 
+    @Test func projectionKeepsEveryUnitInTheBall() {
+        var p = Self.problem(hidden: [6, 8], initializer: .uniform(2), rectilinear: true)
+        p.network.projectUnitWeights(into: 0.5)
+        for layer in p.network.layers {
+            for unit in 0..<layer.outputs {
+                let norm = (0..<layer.inputs).reduce(Float(0)) { $0 + layer.weights[unit, $1] * layer.weights[unit, $1] }.squareRoot()
+                #expect(norm <= 0.5 + 1e-5)
+                #expect(norm > 0.49, "uniform(2) rows are all longer than 0.5 and land on the sphere")
+            }
+        }
+    }
+
     @Test func kickbackIsRefusedWhereItIsNotDefined() {
         func error(_ configuration: TrainingConfiguration, data: DataSplit? = nil) -> String? {
             do {
