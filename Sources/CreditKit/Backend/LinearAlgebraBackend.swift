@@ -161,7 +161,7 @@ struct CBLASFunctions: @unchecked Sendable {
     private let current = ThreadSetting()
 
     /// Multiply–adds below which a product runs on one thread.
-    static let singleThreadBelow = 1 << 21
+    static let singleThreadBelow = 1 << 19
 
     init(sgemm: SGEMM, setThreads: SetThreads? = nil, threads: Int32 = 1) {
         self.sgemm = sgemm

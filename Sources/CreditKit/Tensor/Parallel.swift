@@ -41,6 +41,8 @@ enum Parallel {
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool(threads: Parallel.cores - 1)
 
+    /// Serializes callers: one job at a time, whichever thread asks.
+    private let callerLock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let finished = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
@@ -53,6 +55,7 @@ final class WorkerPool: @unchecked Sendable {
 
     private init(threads: Int) {
         threadCount = max(0, threads)
+        pthread_mutex_init(callerLock, nil)
         pthread_mutex_init(lock, nil)
         pthread_cond_init(wake, nil)
         pthread_cond_init(finished, nil)
@@ -64,12 +67,14 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     /// Runs every part of `job`, spread over the caller and the pool, and returns when all have
-    /// finished. Calls must not nest.
+    /// finished. Concurrent callers take turns; a job's kernel must not call `run` itself.
     func run(_ job: Parallel.Job) {
         guard threadCount > 0 else {
             for part in 0..<job.parts { job.run(part: part) }
             return
         }
+        pthread_mutex_lock(callerLock)
+        defer { pthread_mutex_unlock(callerLock) }
         pthread_mutex_lock(lock)
         self.job = job
         hasJob = true
@@ -108,15 +113,13 @@ final class WorkerPool: @unchecked Sendable {
 
     private func work() {
         while true {
-            do {
-                pthread_mutex_lock(lock)
-                while !hasJob || nextPart >= job.parts { pthread_cond_wait(wake, lock) }
-                let job = job
-                let part = nextPart
-                nextPart += 1
-                pthread_mutex_unlock(lock)
-                job.run(part: part)
-            }
+            pthread_mutex_lock(lock)
+            while !hasJob || nextPart >= job.parts { pthread_cond_wait(wake, lock) }
+            let job = job
+            let part = nextPart
+            nextPart += 1
+            pthread_mutex_unlock(lock)
+            job.run(part: part)
             partFinished()
         }
     }
