@@ -102,8 +102,7 @@ public enum RuleKind: Sendable, Hashable, Codable, CustomStringConvertible {
         }
         switch self {
         case .backprop:
-            // With rectilinear outputs, backprop carries the prediction's error β as Kickback does.
-            return loss == .rectilinear ? Kickback(truncated: false, scales: [1], network: network, loss: loss) : Backpropagation()
+            return Self.backpropagation(for: network, loss: loss)
         case .kickback:
             return Kickback(truncated: true, scales: kickbackScales, network: network, loss: loss)
         case .signSymmetry(let mode):
@@ -115,6 +114,12 @@ public enum RuleKind: Sendable, Hashable, Codable, CustomStringConvertible {
             return try GeneralFeedback(name: description, terms: feedbackTerms(hiddenLayers: network.depth - 1)!, network: network,
                                        loss: loss, family: feedback, auxiliaryErrors: auxiliaryErrors, random: &random)
         }
+    }
+
+    /// Backprop for `network`: the reference every diagnostic compares with. With rectilinear
+    /// outputs it carries the prediction's error β through the same path as Kickback.
+    public static func backpropagation(for network: Network, loss: Loss) -> any LearningRule {
+        loss == .rectilinear ? Kickback(truncated: false, scales: [1], network: network, loss: loss) : Backpropagation()
     }
 
     public init(from decoder: any Decoder) throws {

@@ -56,18 +56,13 @@ public struct KickbackScaleSearch: Sendable {
         let trainer = try Trainer(configuration: unit, data: data)
         let layers = configuration.hiddenLayers.count - 1
         var probe = GradientProbe(dataset: trainer.data.train, architecture: trainer.architecture, seed: configuration.seed)
-        let norms = probe.creditNorms(network: trainer.network, rules: [trainer.rule, try Self.backprop(for: trainer)],
+        let reference = RuleKind.backpropagation(for: trainer.network, loss: configuration.loss)
+        let norms = probe.creditNorms(network: trainer.network, rules: [trainer.rule, reference],
                                       loss: configuration.loss, dataset: trainer.data.train, backend: trainer.backend)
         return (0..<layers).map { ℓ in
             let ratio = norms[1][ℓ] / max(norms[0][ℓ], 1e-30)
             return Float(ratio.isFinite && ratio > 0 ? ratio : 1)
         }
-    }
-
-    static func backprop(for trainer: Trainer) throws -> any LearningRule {
-        var random = RandomSource(seed: 0)
-        return try RuleKind.backprop.makeRule(for: trainer.network, loss: trainer.configuration.loss,
-                                              feedback: trainer.configuration.feedback, auxiliaryErrors: false, random: &random)
     }
 
     func validationError(_ configuration: TrainingConfiguration, scales: [Float], data: DataSplit) throws -> Double {

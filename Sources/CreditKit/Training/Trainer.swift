@@ -21,6 +21,7 @@ public struct Trainer: Sendable {
     private var evaluationWorkspace: Workspace
     private var order: [Int]
     private var lossScratch: Matrix
+    private var probe: GradientProbe
 
     public static let evaluationBatchSize = 500
 
@@ -52,13 +53,9 @@ public struct Trainer: Sendable {
         probe = GradientProbe(dataset: data.train, architecture: architecture, seed: configuration.seed)
     }
 
-    private var probe: GradientProbe
-
     /// The gradient diagnostics of the current network and rule on the fixed probe batch.
     public mutating func diagnose() -> GradientDiagnostics {
-        var random = RandomSource(seed: 0)
-        let reference = try! RuleKind.backprop.makeRule(for: network, loss: configuration.loss, feedback: configuration.feedback,
-                                                        auxiliaryErrors: false, random: &random)
+        let reference = RuleKind.backpropagation(for: network, loss: configuration.loss)
         return probe.measure(network: network, rule: rule, reference: reference, loss: configuration.loss, dataset: data.train,
                              backend: backend)
     }
