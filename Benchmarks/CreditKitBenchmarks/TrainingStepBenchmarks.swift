@@ -25,6 +25,30 @@ let benchmarks: @Sendable () -> Void = {
         ("", .shared, nil),
         (" [portable kernels, no-allocation check]", .portable, [.mallocCountTotal: .init(absolute: [.p100: 0])]),
     ]
+    // Kickback on the paper's robot-regression net (synthetic SARCOS-shaped data).
+    for variant in backends {
+        Benchmark("training step 21-10-100-200-2 kickback rectilinear, batch 20\(variant.label)",
+                  configuration: .init(thresholds: variant.thresholds)) { benchmark in
+            var random = RandomSource(seed: 1)
+            let count = 1000
+            let set = Dataset(name: "synthetic", count: count, featureCount: 21,
+                              features: .floats((0..<(count * 21)).map { _ in random.normal() }),
+                              targets: .values((0..<count).map { _ in random.normal() }, width: 1))
+            let configuration = TrainingConfiguration(
+                dataset: .sarcos, hiddenLayers: [10, 100, 200], activation: .mixedRectifier, loss: .rectilinear, rule: .kickback,
+                epochs: 1, batchSize: 20, learningRate: 0.01, optimizer: .sgd, initializer: "signed:0.1", kickbackScales: [0.5, 0.1])
+            var trainer = try Trainer(configuration: configuration, data: DataSplit(train: set, test: set, source: "synthetic"),
+                                      backend: variant.backend)
+            var stepRandom = RandomSource(seed: 2)
+            trainer.step(0..<20, random: &stepRandom)  // first touch of every buffer
+            benchmark.startMeasurement()
+            for i in benchmark.scaledIterations {
+                let b = i % (count / 20)
+                blackHole(trainer.step((b * 20)..<((b + 1) * 20), random: &stepRandom))
+            }
+        }
+    }
+
     for workload in workloads {
         for variant in backends {
             Benchmark("training step \(workload.name)\(variant.label)",

@@ -47,13 +47,17 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
     public func multiplyByDerivative(_ gradient: inout Matrix, preActivation: Matrix, activity: Matrix, positiveUnits: Int = .max) {
         precondition(gradient.rows == activity.rows && gradient.columns == activity.columns)
         if self == .mixedRectifier {
-            var derivative = gradient
-            Self.mixed(preActivation, into: &derivative, positiveUnits: positiveUnits) { a, positive in
-                a > 0 ? (positive ? 1 : -1) : 0
-            }
-            let count = gradient.count
+            let columns = gradient.columns, rows = gradient.rows
             gradient.storage.withUnsafeMutableBufferPointer { g in
-                derivative.storage.withUnsafeBufferPointer { d in for i in 0..<count { g[i] *= d[i] } }
+                preActivation.storage.withUnsafeBufferPointer { a in
+                    for r in 0..<rows {
+                        let base = r * columns
+                        for j in 0..<columns {
+                            let firing = a[base + j] > 0
+                            g[base + j] *= firing ? (j < positiveUnits ? 1 : -1) : 0
+                        }
+                    }
+                }
             }
             return
         }
