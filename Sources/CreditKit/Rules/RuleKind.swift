@@ -60,6 +60,11 @@ public enum RuleKind: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
+    /// The name, usable as a file or folder name (`terms:da/d` → `terms-da_d`).
+    public var fileName: String {
+        description.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: ":", with: "-")
+    }
+
     public static let helpText = "bp, fa, dfa, usf, brsf, frsf, s1, s2, s3, kickback, or terms:L1/L2/... with each layer "
         + "a set of b (from below), d (direct), a (from above), e.g. terms:da/d"
 

@@ -54,7 +54,7 @@ struct Compare: ParsableCommand {
             for kind in try parsedRules() {
                 var configuration = base
                 configuration.rule = kind
-                let trainer = try TrainingSession.run(configuration, data: data, in: RunDirectory(path: root + "/" + kind.description),
+                let trainer = try TrainingSession.run(configuration, data: data, in: RunDirectory(path: root + "/" + kind.fileName),
                                                       label: kind.description)
                 results.append(ComparisonRow(rule: kind.description, history: trainer.history))
             }

@@ -49,7 +49,7 @@ struct Train: ParsableCommand {
         } else {
             configuration = try model.configuration(epochs: epochs ?? Self.defaultEpochs)
             let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
-            directory = RunDirectory(path: out ?? "runs/\(configuration.dataset.rawValue)-\(configuration.rule)-\(stamp)")
+            directory = RunDirectory(path: out ?? "runs/\(configuration.dataset.rawValue)-\(configuration.rule.fileName)-\(stamp)")
         }
         let data = try DatasetCatalog.load(configuration.dataset, locator: model.locator)
         if resume != nil, !FileManager.default.fileExists(atPath: directory.checkpointPath) {
