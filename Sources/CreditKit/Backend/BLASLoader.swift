@@ -92,9 +92,7 @@ enum BLASLoader {
             dlclose(handle)
             return .failure(LoadFailure(description: "has no cblas_sgemm"))
         }
-        let setThreads = dlsym(handle, "openblas_set_num_threads").map { unsafeBitCast($0, to: CBLASFunctions.SetThreads.self) }
-        let functions = CBLASFunctions(sgemm: unsafeBitCast(symbol, to: CBLASFunctions.SGEMM.self), setThreads: setThreads,
-                                       threads: Int32(threadCount(handle) ?? 1))
+        let functions = CBLASFunctions(sgemm: unsafeBitCast(symbol, to: CBLASFunctions.SGEMM.self))
         let resolvedKind: LinearAlgebraBackend.Kind = (kind == .systemBLAS && coreName(handle) != nil) ? .openBLAS : kind
         return .success(LinearAlgebraBackend(
             kind: resolvedKind, libraryPath: resolvedPath(handle, symbol: symbol) ?? file,

@@ -143,37 +143,13 @@ public final class GEMMRecorder: @unchecked Sendable {
 }
 
 /// The resolved `cblas_sgemm` entry point of a loaded library.
-///
-/// Small products run on one thread: waking OpenBLAS's second thread costs more than a product
-/// of a few million multiply–adds saves, and on a busy machine its spinning workers make the
-/// small networks of Kickback and node perturbation several times slower. The thread count is
-/// switched only when the size class changes, so a network of one size class pays nothing.
 struct CBLASFunctions: @unchecked Sendable {
     typealias SGEMM = @convention(c) (
         Int32, Int32, Int32, Int32, Int32, Int32, Float,
         UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32, Float,
         UnsafeMutablePointer<Float>?, Int32) -> Void
-    typealias SetThreads = @convention(c) (Int32) -> Void
 
     let sgemm: SGEMM
-    let setThreads: SetThreads?
-    let threads: Int32
-    private let current = ThreadSetting()
-
-    /// Multiply–adds below which a product runs on one thread.
-    static let singleThreadBelow = 1 << 19
-
-    init(sgemm: SGEMM, setThreads: SetThreads? = nil, threads: Int32 = 1) {
-        self.sgemm = sgemm
-        self.setThreads = setThreads
-        self.threads = threads
-        current.threads = threads
-    }
-
-    /// The thread count OpenBLAS was last set to (the callers of one backend are one thread at a time).
-    final class ThreadSetting: @unchecked Sendable {
-        var threads: Int32 = 0
-    }
 
     private static let rowMajor: Int32 = 101, noTrans: Int32 = 111, trans: Int32 = 112
 
@@ -181,13 +157,6 @@ struct CBLASFunctions: @unchecked Sendable {
     func call(transA: Transpose, transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
               a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        if let setThreads, threads > 1 {
-            let wanted: Int32 = m * n * k < Self.singleThreadBelow ? 1 : threads
-            if wanted != current.threads {
-                setThreads(wanted)
-                current.threads = wanted
-            }
-        }
         sgemm(Self.rowMajor, transA == .none ? Self.noTrans : Self.trans,
               transB == .none ? Self.noTrans : Self.trans,
               Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
