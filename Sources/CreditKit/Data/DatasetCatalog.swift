@@ -12,8 +12,6 @@ public enum DatasetName: String, CaseIterable, Sendable, Codable {
     case sarcos
     /// Barrett WAM inverse dynamics, real robot (12,000 / 3,000; 21 inputs, 7 torques).
     case barrett
-
-    public var isRegression: Bool { self == .sarcos || self == .barrett }
 }
 
 /// Loads named datasets from the search path (``DataLocator``) or the bundled resource.

@@ -21,8 +21,6 @@ public enum RuleKind: Sendable, Hashable, Codable, CustomStringConvertible {
     case terms([FeedbackTerms])
     case kickback
 
-    public static let namedRules = ["bp", "fa", "dfa", "usf", "brsf", "frsf", "s1", "s2", "s3", "kickback"]
-
     public init?(argument: String) {
         let text = argument.lowercased()
         switch text {
