@@ -141,8 +141,10 @@ struct ComparisonReport {
         let charts = (0..<layers).map { ℓ in
             LineChart(title: "Hidden layer \(ℓ + 1): angle of ΔW to backprop's", xLabel: "epoch (fractional: probe samples)",
                       yLabel: "degrees", series: rows.map { row in
+                // Rows of shallower networks have no panel-ℓ points (an experiment may mix depths).
                 .init(name: row.rule, points: row.history.flatMap { record in
-                    record.probes.map { sample in
+                    record.probes.compactMap { sample -> (x: Double, y: Double)? in
+                        guard ℓ < sample.diagnostics.weightAngles.count else { return nil }
                         let fraction = Double(sample.batch) / Double(max(record.probes.last?.batch ?? 1, 1))
                         return (Double(record.epoch - 1) + fraction, sample.diagnostics.weightAngles[ℓ])
                     }
