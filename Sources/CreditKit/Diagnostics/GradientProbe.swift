@@ -66,12 +66,17 @@ public struct GradientProbe: Sendable {
         self.seed = seed
     }
 
-    /// The Frobenius norm of each hidden layer's credit under each of `rules`, on the probe batch.
-    public mutating func creditNorms(network: Network, rules: [any LearningRule], loss: Loss, dataset: Dataset,
-                                     backend: LinearAlgebraBackend) -> [[Double]] {
+    /// The forward pass and output error of the probe batch, in the reference workspace.
+    private mutating func prepare(network: Network, loss: Loss, dataset: Dataset, backend: LinearAlgebraBackend) {
         dataset.fillBatch(indices[...], input: &referenceWorkspace.input, target: &referenceWorkspace.target)
         network.forward(&referenceWorkspace, backend: backend)
         network.writeOutputError(loss: loss, into: &referenceWorkspace)
+    }
+
+    /// The Frobenius norm of each hidden layer's credit under each of `rules`, on the probe batch.
+    public mutating func creditNorms(network: Network, rules: [any LearningRule], loss: Loss, dataset: Dataset,
+                                     backend: LinearAlgebraBackend) -> [[Double]] {
+        prepare(network: network, loss: loss, dataset: dataset, backend: backend)
         return rules.map { rule in
             ruleWorkspace = referenceWorkspace
             var rule = rule
@@ -85,9 +90,7 @@ public struct GradientProbe: Sendable {
     /// backprop through the same path as Kickback).
     public mutating func measure(network: Network, rule: any LearningRule, reference: any LearningRule = Backpropagation(),
                                  loss: Loss, dataset: Dataset, backend: LinearAlgebraBackend) -> GradientDiagnostics {
-        dataset.fillBatch(indices[...], input: &referenceWorkspace.input, target: &referenceWorkspace.target)
-        network.forward(&referenceWorkspace, backend: backend)
-        network.writeOutputError(loss: loss, into: &referenceWorkspace)
+        prepare(network: network, loss: loss, dataset: dataset, backend: backend)
         ruleWorkspace = referenceWorkspace
 
         var reference = reference
