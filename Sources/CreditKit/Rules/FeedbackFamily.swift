@@ -10,7 +10,7 @@
 /// the noise is N(0, 0.01²) (read as numpy's `normal(0, 0.01)`, whose second argument is the
 /// standard deviation) and the sparse families keep each entry with probability `sparseDensity`
 /// (the paper says only "randomly done using numpy"; the density is our choice, **[reconstructed]**).
-public enum FeedbackFamily: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
+public enum FeedbackFamily: Sendable, Equatable, Hashable, CodableAsArgument {
     /// `Unif(−a, a)`; the paper's default is `a = ½`.
     case uniform(Float)
     /// `N(0, σ²)` with `σ = scale / √n_src`, so the transported signal keeps its size.
@@ -77,19 +77,6 @@ public enum FeedbackFamily: Sendable, Equatable, Hashable, Codable, CustomString
     public static var helpText: String {
         "uniform[:A] (Unif(-A,A), default A=0.5), gaussian[:S] (N(0,(S/sqrt(n_src))^2)), xavier (as the forward weights), "
             + "or the Experiment-4 families " + experiment4.enumerated().map { "b\($0.offset + 1)=\($0.element)" }.joined(separator: ", ")
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let family = FeedbackFamily(argument: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unknown feedback family \(text)"))
-        }
-        self = family
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
     }
 
     /// `Bᵀ` for a feedback path from `sources` units to `targets` units, stored `(sources, targets)`.

@@ -12,7 +12,7 @@
 /// - `terms:L1/L2/…`: a custom combination, one set of letters per hidden layer from the input
 ///   up, from `b` (below), `d` (direct), `a` (above): `terms:da/d` is s1 on two layers,
 ///   `terms:d/bd` is s2, `terms:da/bd` is s3.
-public enum RuleKind: Sendable, Hashable, Codable, CustomStringConvertible {
+public enum RuleKind: Sendable, Hashable, CodableAsArgument {
     case backprop
     case feedbackAlignment
     case directFeedbackAlignment
@@ -124,13 +124,21 @@ public enum RuleKind: Sendable, Hashable, Codable, CustomStringConvertible {
     public static func backpropagation(for network: Network, loss: Loss) -> any LearningRule {
         loss == .rectilinear ? Kickback(truncated: false, scales: [1], network: network, loss: loss) : Backpropagation()
     }
+}
 
+/// A value written in files the way it is written on the command line (`"terms:da/d"`,
+/// `"uniform:0.5"`), so that `config.json` reads like the command that made it.
+public protocol CodableAsArgument: Codable, CustomStringConvertible {
+    init?(argument: String)
+}
+
+extension CodableAsArgument {
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
-        guard let kind = RuleKind(argument: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unknown rule \(text)"))
+        guard let value = Self(argument: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unknown \(Self.self) '\(text)'"))
         }
-        self = kind
+        self = value
     }
 
     public func encode(to encoder: any Encoder) throws {
