@@ -97,6 +97,36 @@ public enum Loss: String, CaseIterable, Sendable, Codable {
         return total
     }
 
+    /// Each example's loss, one value per row in use, into `values` (no allocation once it holds
+    /// `output.rows` values). Node perturbation needs these per example, not summed over the batch.
+    public func exampleLosses(output: Matrix, target: Matrix, into values: inout [Float]) {
+        if values.count < output.rows { values.append(contentsOf: repeatElement(0, count: output.rows - values.count)) }
+        let columns = output.columns
+        for r in 0..<output.rows {
+            var loss: Float = 0
+            switch self {
+            case .crossEntropy:
+                var maximum = -Float.infinity
+                for c in 0..<columns { maximum = max(maximum, output[r, c]) }
+                var sum: Float = 0
+                for c in 0..<columns { sum += Foundation.exp(output[r, c] - maximum) }
+                let logSum = Foundation.log(sum)
+                for c in 0..<columns where target[r, c] != 0 { loss -= target[r, c] * (output[r, c] - maximum - logSum) }
+            case .squaredError:
+                for c in 0..<columns {
+                    let d = output[r, c] - target[r, c]
+                    loss += 0.5 * d * d
+                }
+            case .rectilinear:
+                for k in 0..<target.columns {
+                    let d = prediction(output, row: r, column: k) - target[r, k]
+                    loss += 0.5 * d * d
+                }
+            }
+            values[r] = loss
+        }
+    }
+
     /// The summed loss over the rows in use, without a gradient (for evaluation).
     public func value(output: Matrix, target: Matrix, scratch: inout Matrix) -> Double {
         gradient(output: output, target: target, into: &scratch)

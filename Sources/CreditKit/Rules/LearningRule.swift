@@ -24,6 +24,19 @@ public protocol LearningRule: Sendable {
     mutating func assignCredit(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend,
                                random: inout RandomSource)
 
+    /// Learns the rule's feedback weights from the batch just assigned credit (node perturbation's
+    /// noisy pass and least-squares step). Called after ``assignCredit`` and before the optimizer
+    /// changes the forward weights, so a second forward pass sees the weights of the first.
+    mutating func learnFeedback(network: Network, workspace: Workspace, backend: LinearAlgebraBackend,
+                                random: inout RandomSource)
+
+    /// Called after the optimizer changed the forward weights (the "matching" rule copies the change).
+    mutating func forwardWeightsDidChange(_ network: Network)
+
+    /// Problems met while learning feedback that the run should report (e.g. a singular ridge
+    /// system), each once; the trainer collects them after every epoch.
+    mutating func takeWarnings() -> [String]
+
     /// The rule's own learned or fixed state (feedback matrices), saved in checkpoints so that a
     /// resumed run continues exactly. Rules without state return `[]`.
     var state: [Matrix] { get set }
@@ -40,4 +53,25 @@ extension LearningRule {
     }
 
     public var feedbackPairs: [FeedbackPair] { [] }
+
+    public mutating func learnFeedback(network: Network, workspace: Workspace, backend: LinearAlgebraBackend,
+                                       random: inout RandomSource) {}
+
+    public mutating func forwardWeightsDidChange(_ network: Network) {}
+
+    public mutating func takeWarnings() -> [String] { [] }
+}
+
+/// Layer-wise transport through feedback matrices standing where the transposed forward weights
+/// would (FA's path): `δaⁱ = (Bⁱ⁺¹ δaⁱ⁺¹) ⊙ fᵢ'(aⁱ)`, top-down. `feedback[ℓ]` stores `(Bˡ⁺²)ᵀ`
+/// shaped like `layers[ℓ + 1].weights`, so that with `feedback[ℓ] == Wˡ⁺²` this is backprop.
+enum LayerwiseFeedback {
+    static func assignCredit(through feedback: [Matrix], network: Network, workspace: inout Workspace,
+                             backend: LinearAlgebraBackend) {
+        for ℓ in stride(from: network.depth - 2, through: 0, by: -1) {
+            backend.gemm(workspace.credits[ℓ + 1], .none, feedback[ℓ], .none, into: &workspace.credits[ℓ])
+            network.layers[ℓ].multiplyByDerivative(&workspace.credits[ℓ], preActivation: workspace.preActivations[ℓ],
+                                                   activity: workspace.activities[ℓ])
+        }
+    }
 }

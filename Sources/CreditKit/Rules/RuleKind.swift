@@ -20,6 +20,10 @@ public enum RuleKind: Sendable, Hashable, CodableAsArgument {
     case strategy(Int)
     case terms([FeedbackTerms])
     case kickback
+    /// Feedback learned by node perturbation (Lansdell et al. 2020).
+    case nodePerturbation
+    /// Feedback that receives the forward weights' changes (the "matching" rule).
+    case matching
 
     public init?(argument: String) {
         let text = argument.lowercased()
@@ -28,6 +32,8 @@ public enum RuleKind: Sendable, Hashable, CodableAsArgument {
         case "fa": self = .feedbackAlignment
         case "dfa": self = .directFeedbackAlignment
         case "kickback": self = .kickback
+        case "np", "node-perturbation": self = .nodePerturbation
+        case "matching": self = .matching
         case "s1", "s2", "s3": self = .strategy(Int(String(text.last!))!)
         default:
             if let mode = SignSymmetry.Mode(rawValue: text) {
@@ -55,6 +61,8 @@ public enum RuleKind: Sendable, Hashable, CodableAsArgument {
         case .strategy(let k): "s\(k)"
         case .terms(let terms): "terms:" + terms.map(\.description).joined(separator: "/")
         case .kickback: "kickback"
+        case .nodePerturbation: "np"
+        case .matching: "matching"
         }
     }
 
@@ -63,10 +71,10 @@ public enum RuleKind: Sendable, Hashable, CodableAsArgument {
         description.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: ":", with: "-")
     }
 
-    public static let helpText = "bp, fa, dfa, usf, brsf, frsf, s1, s2, s3, kickback, or terms:L1/L2/... with each layer "
+    public static let helpText = "bp, fa, dfa, usf, brsf, frsf, s1, s2, s3, kickback, np, matching, or terms:L1/L2/... with each layer "
         + "a set of b (from below), d (direct), a (from above), e.g. terms:da/d"
 
-    /// Whether the rule draws fixed feedback matrices from `--feedback`.
+    /// Whether the rule draws its (initial) feedback matrices from `--feedback`.
     public var usesFeedbackFamily: Bool {
         switch self {
         case .backprop, .signSymmetry, .kickback: false
@@ -77,7 +85,7 @@ public enum RuleKind: Sendable, Hashable, CodableAsArgument {
     /// The per-layer terms of the general-feedback rules, for a network with `hidden` hidden layers.
     public func feedbackTerms(hiddenLayers hidden: Int) -> [FeedbackTerms]? {
         switch self {
-        case .backprop, .signSymmetry, .kickback: return nil
+        case .backprop, .signSymmetry, .kickback, .nodePerturbation, .matching: return nil
         case .feedbackAlignment: return Array(repeating: .above, count: hidden)
         case .directFeedbackAlignment: return Array(repeating: .direct, count: hidden)
         case .terms(let terms): return terms
@@ -99,7 +107,8 @@ public enum RuleKind: Sendable, Hashable, CodableAsArgument {
 
     /// A new rule of this kind for `network`; feedback matrices are drawn from `random`.
     public func makeRule(for network: Network, loss: Loss, feedback: FeedbackFamily, auxiliaryErrors: Bool,
-                         kickbackScales: [Float] = [1], random: inout RandomSource) throws(ConfigurationError) -> any LearningRule {
+                         kickbackScales: [Float] = [1], nodePerturbation: NodePerturbationSettings = NodePerturbationSettings(),
+                         random: inout RandomSource) throws(ConfigurationError) -> any LearningRule {
         if auxiliaryErrors, feedbackTerms(hiddenLayers: network.depth - 1) == nil {
             throw .invalid(flag: "--aux-errors", value: description, expected: "a rule with direct terms: dfa, s1, s2, s3 or terms:… with d")
         }
@@ -110,6 +119,11 @@ public enum RuleKind: Sendable, Hashable, CodableAsArgument {
             return Kickback(truncated: true, scales: kickbackScales, network: network, loss: loss)
         case .signSymmetry(let mode):
             return SignSymmetry(mode: mode, network: network, random: &random)
+        case .nodePerturbation:
+            try nodePerturbation.validate()
+            return NodePerturbation(settings: nodePerturbation, network: network, loss: loss, family: feedback, random: &random)
+        case .matching:
+            return MatchingFeedback(network: network, family: feedback, random: &random)
         default:
             guard network.depth >= 2 else {
                 throw .invalid(flag: "--layers", value: "", expected: "at least one hidden layer for rule \(description)")

@@ -43,12 +43,8 @@ public struct SignSymmetry: LearningRule {
 
     public mutating func assignCredit(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend,
                                       random: inout RandomSource) {
-        for ℓ in stride(from: network.depth - 2, through: 0, by: -1) {
-            refreshFeedback(ℓ, weights: network.layers[ℓ + 1].weights, random: &random)
-            backend.gemm(workspace.credits[ℓ + 1], .none, feedback[ℓ], .none, into: &workspace.credits[ℓ])
-            network.layers[ℓ].multiplyByDerivative(&workspace.credits[ℓ], preActivation: workspace.preActivations[ℓ],
-                                                              activity: workspace.activities[ℓ])
-        }
+        for ℓ in feedback.indices.reversed() { refreshFeedback(ℓ, weights: network.layers[ℓ + 1].weights, random: &random) }
+        LayerwiseFeedback.assignCredit(through: feedback, network: network, workspace: &workspace, backend: backend)
     }
 
     private mutating func refreshFeedback(_ ℓ: Int, weights: Matrix, random: inout RandomSource) {

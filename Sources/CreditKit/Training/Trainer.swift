@@ -22,6 +22,10 @@ public struct Trainer: Sendable {
     private var order: [Int]
     private var lossScratch: Matrix
     private var probe: GradientProbe
+    /// False while only the rule's feedback learns (a frozen run, or node perturbation's warm-up).
+    private var forwardWeightsLearn = true
+    /// What the rule reported while learning its feedback, collected after every epoch.
+    public private(set) var warnings: [String] = []
 
     public static let evaluationBatchSize = 500
 
@@ -42,7 +46,9 @@ public struct Trainer: Sendable {
         var ruleRandom = RandomSource(seed: configuration.seed, stream: 1)
         rule = try configuration.rule.makeRule(for: network, loss: configuration.loss, feedback: configuration.feedback,
                                                auxiliaryErrors: configuration.auxiliaryErrors,
-                                               kickbackScales: configuration.kickbackScales ?? [1], random: &ruleRandom)
+                                               kickbackScales: configuration.kickbackScales ?? [1],
+                                               nodePerturbation: configuration.nodePerturbation ?? NodePerturbationSettings(),
+                                               random: &ruleRandom)
         optimizer = Optimizer(settings: OptimizerSettings(kind: configuration.optimizer, learningRate: configuration.learningRate,
                                                           momentum: configuration.momentum), network: network)
         workspace = Workspace(architecture: architecture, batchSize: configuration.batchSize)
@@ -85,8 +91,12 @@ public struct Trainer: Sendable {
         let loss = network.writeOutputError(loss: configuration.loss, into: &workspace)
         let errors = data.train.isClassification ? Self.misclassified(workspace.output, workspace.target) : 0
         rule.assignCredit(network: network, workspace: &workspace, backend: backend, random: &random)
-        optimizer.step(&network, workspace: &workspace, backend: backend)
-        if let radius = configuration.weightBall { network.projectUnitWeights(into: radius) }
+        rule.learnFeedback(network: network, workspace: workspace, backend: backend, random: &random)
+        if forwardWeightsLearn {
+            optimizer.step(&network, workspace: &workspace, backend: backend)
+            if let radius = configuration.weightBall { network.projectUnitWeights(into: radius) }
+            rule.forwardWeightsDidChange(network)
+        }
         return (loss, errors)
     }
 
@@ -95,6 +105,7 @@ public struct Trainer: Sendable {
     public mutating func trainEpoch(onEvent: (TrainingEvent) -> Void = { _ in }) throws(TrainingError) -> EpochRecord {
         let epoch = epochsCompleted + 1
         optimizer.learningRate = configuration.learningRate * pow(configuration.learningRateDecay, Float(epoch - 1))
+        forwardWeightsLearn = configuration.forwardWeightsLearn(inEpoch: epoch)
         var orderRandom = RandomSource(seed: configuration.seed, stream: UInt64(2 * epoch))
         var ruleRandom = RandomSource(seed: configuration.seed, stream: UInt64(2 * epoch + 1))
         for i in order.indices { order[i] = i }
@@ -128,6 +139,10 @@ public struct Trainer: Sendable {
                                          secondsRemaining: remainingSamples / rate)))
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        for warning in rule.takeWarnings() {
+            warnings.append(warning)
+            onEvent(.warning(warning))
+        }
         let sample = ProbeSample(epoch: epoch, batch: batches, diagnostics: diagnose())
         probes.append(sample)
         onEvent(.diagnostics(sample))

@@ -39,6 +39,11 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// If set, every unit's incoming weight vector is projected into the ℓ2 ball of this radius
     /// after each step (the setting of Kickback's regret bound, Theorem 2).
     public var weightBall: Float?
+    /// Node perturbation's settings (`--rule np`); `nil` means the defaults.
+    public var nodePerturbation: NodePerturbationSettings?
+    /// Learn only the rule's feedback, never the forward weights (the learned-feedback paper's
+    /// Appendix A validation).
+    public var freezeForwardWeights: Bool?
 
     public init(dataset: DatasetName = .digits, hiddenLayers: [Int] = [100], activation: Activation = .tanh,
                 outputActivation: Activation? = nil, loss: Loss = .crossEntropy, rule: RuleKind = .backprop,
@@ -46,7 +51,8 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
                 momentum: Float = 0.9, learningRateDecay: Float = 1, initializer: String = "xavier", seed: UInt64 = 1,
                 inputScaling: InputScaling = .raw, feedback: FeedbackFamily = .uniform(0.5), auxiliaryErrors: Bool = false,
                 probeEvery: Int = 0, autoencoder: Bool = false, positiveFraction: Float = 0.5, joint: Int? = nil,
-                kickbackScales: [Float]? = [1], weightBall: Float? = nil) {
+                kickbackScales: [Float]? = [1], weightBall: Float? = nil, nodePerturbation: NodePerturbationSettings? = nil,
+                freezeForwardWeights: Bool? = nil) {
         self.dataset = dataset
         self.hiddenLayers = hiddenLayers
         self.activation = activation
@@ -70,6 +76,16 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
         self.joint = joint
         self.kickbackScales = kickbackScales
         self.weightBall = weightBall
+        self.nodePerturbation = nodePerturbation
+        self.freezeForwardWeights = freezeForwardWeights
+    }
+
+    /// Whether the forward weights learn in `epoch` (1-based): not while frozen, nor during node
+    /// perturbation's feedback warm-up.
+    public func forwardWeightsLearn(inEpoch epoch: Int) -> Bool {
+        if freezeForwardWeights == true { return false }
+        if rule == .nodePerturbation, let warmup = nodePerturbation?.warmupEpochs { return epoch > warmup }
+        return true
     }
 
     /// The network this configuration trains on data with `inputs` features and `outputs` targets.
@@ -102,6 +118,12 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
         }
         if let scales = kickbackScales, let bad = scales.first(where: { !($0 > 0 && $0.isFinite) }) {
             throw .invalid(flag: "--kickback-scales", value: "\(bad)", expected: "positive rescaling factors")
+        }
+        if let settings = nodePerturbation {
+            guard rule == .nodePerturbation else {
+                throw .invalid(flag: "--noise", value: rule.description, expected: "--rule np for node-perturbation settings")
+            }
+            try settings.validate()
         }
         if let weightBall, !(weightBall > 0 && weightBall.isFinite) {
             throw .invalid(flag: "--weight-ball", value: "\(weightBall)", expected: "a positive radius")

@@ -4,6 +4,8 @@ public enum TrainingEvent: Sendable {
     case batch(BatchProgress)
     case epoch(EpochRecord)
     case diagnostics(ProbeSample)
+    /// Something the run should tell its user but that does not stop it.
+    case warning(String)
 }
 
 /// The gradient diagnostics measured after `batch` batches of `epoch`.

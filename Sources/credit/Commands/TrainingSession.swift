@@ -47,7 +47,13 @@ enum TrainingSession {
                        + "\(data.train.count) train / \(data.test.count) test from \(data.source); GEMM: \(trainer.backend.name)")
         while trainer.epochsCompleted < configuration.epochs {
             let record = try trainer.trainEpoch { event in
-                if case .batch(let progress) = event { ProgressLine.draw(progress) }
+                switch event {
+                case .batch(let progress): ProgressLine.draw(progress)
+                case .warning(let text):
+                    ProgressLine.clear()
+                    Console.status("warning: " + text)
+                default: break
+                }
             }
             ProgressLine.clear()
             let angles = record.probes.last.map { "  ∠ΔW " + $0.diagnostics.weightAngles.map { String(format: "%.1f°", $0) }.joined(separator: " ") } ?? ""

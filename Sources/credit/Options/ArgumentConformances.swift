@@ -12,3 +12,4 @@ extension FeedbackFamily: ExpressibleByArgument {
 extension OptimizerKind: ExpressibleByArgument {}
 extension DatasetName: ExpressibleByArgument {}
 extension InputScaling: ExpressibleByArgument {}
+extension NodePerturbationSettings.Solver: ExpressibleByArgument {}

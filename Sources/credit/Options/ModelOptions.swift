@@ -45,6 +45,27 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("weight-ball"), help: ArgumentHelp("Project every unit's incoming weights into the l2 ball of this radius after each step.", valueName: "R"))
     var weightBall: Float?
 
+    @Option(help: ArgumentHelp("Node perturbation (--rule np): the noise level c_h added to every hidden activity (default 0.01).", valueName: "c"))
+    var noise: Float?
+
+    @Option(name: .customLong("feedback-lr"), help: ArgumentHelp("Node perturbation: the SGD step size of the feedback weights (default 0.01).", valueName: "eta"))
+    var feedbackLearningRate: Float?
+
+    @Option(name: .customLong("feedback-solver"), help: ArgumentHelp("Node perturbation: learn B by sgd, or by the exact ridge solution over the run (default sgd).", valueName: "sgd|exact"))
+    var feedbackSolver: NodePerturbationSettings.Solver?
+
+    @Option(help: ArgumentHelp("Node perturbation, exact solver: the ridge γ the sums start from (default 0.1).", valueName: "gamma"))
+    var ridge: Float?
+
+    @Option(name: .customLong("feedback-warmup"), help: ArgumentHelp("Node perturbation: epochs at the start that learn only the feedback (default 0).", valueName: "epochs"))
+    var feedbackWarmup: Int?
+
+    @Option(name: .customLong("noise-probability"), help: ArgumentHelp("Node perturbation: the chance each unit is perturbed on a pass (default 1).", valueName: "p"))
+    var noiseProbability: Float?
+
+    @Flag(name: .customLong("freeze-forward"), help: "Learn only the rule's feedback weights; the forward weights stay at their initial values (node perturbation's validation).")
+    var freezeForward = false
+
     @Option(help: ArgumentHelp("Measure the gradient diagnostics every N batches as well as at the end of each epoch.", valueName: "N"))
     var probeEvery: Int = 0
 
@@ -89,13 +110,30 @@ struct ModelOptions: ParsableArguments {
             loss: loss, rule: rule, epochs: epochs, batchSize: batchSize, learningRate: learningRate, optimizer: optimizer,
             momentum: momentum, learningRateDecay: learningRateDecay, initializer: initializer, seed: seed, inputScaling: inputScaling,
             feedback: feedback, auxiliaryErrors: auxiliaryErrors, probeEvery: probeEvery, autoencoder: autoencoder,
-            positiveFraction: positiveFraction, joint: joint, kickbackScales: try parsedKickbackScales(), weightBall: weightBall)
+            positiveFraction: positiveFraction, joint: joint, kickbackScales: try parsedKickbackScales(), weightBall: weightBall,
+            nodePerturbation: nodePerturbationSettings(), freezeForwardWeights: freezeForward ? true : nil)
         do {
             try configuration.validate()
         } catch {
             throw ValidationError(error.description)
         }
         return configuration
+    }
+
+    /// The defaults overridden by the flags given; `nil` for other rules unless a flag was given
+    /// (which the configuration then refuses, naming it).
+    func nodePerturbationSettings() -> NodePerturbationSettings? {
+        let given = noise != nil || feedbackLearningRate != nil || feedbackSolver != nil || ridge != nil || feedbackWarmup != nil
+            || noiseProbability != nil
+        guard rule == .nodePerturbation || given else { return nil }
+        var settings = NodePerturbationSettings()
+        if let noise { settings.noise = noise }
+        if let feedbackLearningRate { settings.feedbackLearningRate = feedbackLearningRate }
+        if let feedbackSolver { settings.solver = feedbackSolver }
+        if let ridge { settings.ridge = ridge }
+        if let feedbackWarmup { settings.warmupEpochs = feedbackWarmup }
+        if let noiseProbability { settings.noiseProbability = noiseProbability }
+        return settings
     }
 
     func parsedKickbackScales() throws -> [Float]? {
