@@ -10,9 +10,14 @@ public struct Architecture: Sendable, Codable, Equatable, CustomStringConvertibl
     /// The width of the target rows when it differs from the output's (rectilinear regression:
     /// two output nodes, one target).
     public var targetWidth: Int?
+    /// One transfer function per hidden layer when they differ (the learned-feedback paper's
+    /// autoencoder: tanh, identity, tanh); `nil`: every hidden layer uses `hiddenActivation`.
+    public var hiddenActivations: [Activation]?
 
     public init(sizes: [Int], hiddenActivation: Activation, outputActivation: Activation = .identity,
-                positiveFraction: Float = 0.5, targetWidth: Int? = nil) {
+                positiveFraction: Float = 0.5, targetWidth: Int? = nil, hiddenActivations: [Activation]? = nil) {
+        precondition(hiddenActivations.map { $0.count == sizes.count - 2 } ?? true, "one activation per hidden layer")
+        self.hiddenActivations = hiddenActivations
         self.sizes = sizes
         self.hiddenActivation = hiddenActivation
         self.outputActivation = outputActivation
@@ -38,7 +43,7 @@ public struct Architecture: Sendable, Codable, Equatable, CustomStringConvertibl
 
     /// The transfer function of weight layer ℓ (0-based: ℓ = i − 1).
     public func activation(ofLayer layer: Int) -> Activation {
-        layer == depth - 1 ? outputActivation : hiddenActivation
+        layer == depth - 1 ? outputActivation : hiddenActivations?[layer] ?? hiddenActivation
     }
 
     /// Multiply–adds of one forward pass per example (Σ nᵢ₋₁ nᵢ).
@@ -53,6 +58,6 @@ public struct Architecture: Sendable, Codable, Equatable, CustomStringConvertibl
 
     public var description: String {
         sizes.map(String.init).joined(separator: "-")
-            + " \(hiddenActivation.rawValue) → \(outputActivation.rawValue)"
+            + " \(hiddenActivations.map { $0.map(\.rawValue).joined(separator: ",") } ?? hiddenActivation.rawValue) → \(outputActivation.rawValue)"
     }
 }

@@ -102,6 +102,21 @@ public enum Loss: String, CaseIterable, Sendable, Codable {
     public func exampleLosses(output: Matrix, target: Matrix, into values: inout [Float]) {
         if values.count < output.rows { values.append(contentsOf: repeatElement(0, count: output.rows - values.count)) }
         let columns = output.columns
+        if self == .squaredError {
+            output.storage.withUnsafeBufferPointer { o in
+                target.storage.withUnsafeBufferPointer { t in
+                    for r in 0..<output.rows {
+                        var loss: Float = 0
+                        for k in (r * columns)..<((r + 1) * columns) {
+                            let d = o[k] - t[k]
+                            loss += d * d
+                        }
+                        values[r] = 0.5 * loss
+                    }
+                }
+            }
+            return
+        }
         for r in 0..<output.rows {
             var loss: Float = 0
             switch self {

@@ -88,9 +88,14 @@ public struct LineChart: Sendable {
     }
 
     /// Several charts side by side in one SVG document.
-    public static func panels(_ charts: [LineChart], panelWidth: Double = 520, height: Double = 380) -> String {
-        let body = charts.enumerated().map { $1.svgGroup(originX: Double($0) * panelWidth, originY: 0, width: panelWidth, height: height) }
-        return document(width: panelWidth * Double(charts.count), height: height, body: body.joined())
+    public static func panels(_ charts: [LineChart], columns: Int = .max, panelWidth: Double = 520, height: Double = 380) -> String {
+        let columns = max(1, min(columns, charts.count))
+        let body = charts.enumerated().map { index, chart in
+            chart.svgGroup(originX: Double(index % columns) * panelWidth, originY: Double(index / columns) * height,
+                           width: panelWidth, height: height)
+        }
+        let rows = (charts.count + columns - 1) / columns
+        return document(width: panelWidth * Double(columns), height: height * Double(max(rows, 1)), body: body.joined())
     }
 
     static func document(width: Double, height: Double, body: String) -> String {
@@ -119,7 +124,7 @@ public struct LineChart: Sendable {
     }
 }
 
-private func fmt(_ v: Double) -> String { String(format: "%.1f", v) }
+func fmt(_ v: Double) -> String { String(format: "%.1f", v) }
 
 func escape(_ s: String) -> String {
     s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")

@@ -55,6 +55,24 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable, Codable 
         return Float((-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2))
     }
 
+    /// Fills `count` floats at `target` with standard normal draws: Marsaglia's polar method in
+    /// single precision, two draws per accepted pair of 32-bit uniforms (node perturbation draws
+    /// one per hidden unit per example, so this is on its per-batch path).
+    public mutating func fillStandardNormal(_ target: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i < count {
+            let bits = next()
+            let u = Float(UInt32(truncatingIfNeeded: bits) >> 8) * 0x1p-23 - 1   // [−1, 1)
+            let v = Float(UInt32(truncatingIfNeeded: bits >> 32) >> 8) * 0x1p-23 - 1
+            let s = u * u + v * v
+            guard s > 0, s < 1 else { continue }
+            let factor = (-2 * Foundation.log(s) / s).squareRoot()
+            target[i] = u * factor
+            if i + 1 < count { target[i + 1] = v * factor }
+            i += 2
+        }
+    }
+
     /// A uniformly random permutation of `0..<count` (Fisher–Yates), into `indices`.
     public mutating func shuffle(_ indices: inout [Int]) {
         guard indices.count > 1 else { return }

@@ -176,12 +176,11 @@ public struct NodePerturbation: LearningRule {
             let count = noise[ℓ].count
             noise[ℓ].storage.withUnsafeMutableBufferPointer { xi in
                 noisyActivities[ℓ].storage.withUnsafeMutableBufferPointer { h in
-                    for i in 0..<count {
-                        let draw = random.normal()
-                        let value = p >= 1 || random.nextUnitFloat() < p ? draw : 0
-                        xi[i] = value
-                        h[i] += c * value
+                    random.fillStandardNormal(xi.baseAddress!, count: count)
+                    if p < 1 {
+                        for i in 0..<count where random.nextUnitFloat() >= p { xi[i] = 0 }
                     }
+                    for i in 0..<count { h[i] += c * xi[i] }
                 }
             }
         }

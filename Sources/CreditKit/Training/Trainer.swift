@@ -182,10 +182,16 @@ public struct Trainer: Sendable {
     /// The network's outputs for the examples `indices` of `dataset` (e.g. an autoencoder's
     /// reconstructions), one row each.
     public func predict(_ dataset: Dataset, indices: [Int]) -> Matrix {
+        hiddenActivity(dataset, indices: indices, layer: network.depth - 1)
+    }
+
+    /// The activity `hˡᵃʸᵉʳ⁺¹` of weight layer `layer` (0-based; the last is the output) for the
+    /// examples `indices`, one row each (e.g. an autoencoder's bottleneck code).
+    public func hiddenActivity(_ dataset: Dataset, indices: [Int], layer: Int) -> Matrix {
         var workspace = Workspace(architecture: architecture, batchSize: indices.count)
         dataset.fillBatch(indices[...], input: &workspace.input, target: &workspace.target)
         network.forward(&workspace, backend: backend)
-        return workspace.output
+        return workspace.activities[layer]
     }
 
     /// For regression sets: MSE per target value over the targets' variance (the mean loss is

@@ -44,6 +44,8 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// Learn only the rule's feedback, never the forward weights (the learned-feedback paper's
     /// Appendix A validation).
     public var freezeForwardWeights: Bool?
+    /// One transfer function per hidden layer, when they differ; `nil`: `activation` everywhere.
+    public var hiddenActivations: [Activation]?
 
     public init(dataset: DatasetName = .digits, hiddenLayers: [Int] = [100], activation: Activation = .tanh,
                 outputActivation: Activation? = nil, loss: Loss = .crossEntropy, rule: RuleKind = .backprop,
@@ -93,7 +95,8 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
         let outputWidth = loss.outputWidth(forTargetWidth: outputs)
         return Architecture(sizes: [inputs] + hiddenLayers + [outputWidth], hiddenActivation: activation,
                             outputActivation: loss == .rectilinear ? .mixedRectifier : outputActivation ?? .identity,
-                            positiveFraction: positiveFraction, targetWidth: outputWidth == outputs ? nil : outputs)
+                            positiveFraction: positiveFraction, targetWidth: outputWidth == outputs ? nil : outputs,
+                            hiddenActivations: hiddenActivations)
     }
 
     /// Checks every value that does not depend on the data. Errors name the flag.
@@ -106,8 +109,12 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
         } else if auxiliaryErrors {
             throw .invalid(flag: "--aux-errors", value: rule.description, expected: "a rule with direct terms: dfa, s1, s2, s3 or terms:… with d")
         }
+        if let list = hiddenActivations, list.count != hiddenLayers.count {
+            throw .invalid(flag: "--activation", value: list.map(\.rawValue).joined(separator: ","),
+                           expected: "one transfer function, or one per hidden layer (\(hiddenLayers.count))")
+        }
         if rule == .kickback {
-            guard activation.isRectifier else {
+            guard (hiddenActivations ?? [activation]).allSatisfy(\.isRectifier) else {
                 throw .invalid(flag: "--activation", value: activation.rawValue,
                                expected: "rectifier hidden units for Kickback (mixed-rectifier: half positive, half negative)")
             }

@@ -136,6 +136,31 @@ struct ComparisonReport {
         return LineChart.panels(charts)
     }
 
+    /// For rules with feedback matrices standing where `Wᵀ` would: per matrix, the relative error
+    /// ‖Wᵀ − B‖/‖W‖ and the sign congruence; per hidden layer, the angle of the credit δa to
+    /// backprop's (the learned-feedback paper's Figure 2 A–C). Nil when no rule has such matrices.
+    var feedbackChart: String? {
+        let tags = Set(rows.flatMap { $0.history.last?.probes.last?.diagnostics.feedback.filter { $0.kind == "above" }.map(\.layer) ?? [] }).sorted()
+        guard !tags.isEmpty else { return nil }
+        func series(_ value: @escaping (GradientDiagnostics) -> Double?) -> [LineChart.Series] {
+            rows.map { row in
+                .init(name: row.rule, points: row.history.compactMap { record in
+                    record.probes.last.flatMap(\.diagnostics).flatMap(value).map { (Double(record.epoch), $0) }
+                })
+            }
+        }
+        var charts: [LineChart] = []
+        for ℓ in tags {
+            charts.append(LineChart(title: "B\(ℓ + 2): relative error ‖Wᵀ − B‖/‖W‖", xLabel: "epoch", yLabel: "relative error",
+                                    series: series { d in d.feedback.first { $0.layer == ℓ && $0.kind == "above" }?.relativeError }))
+            charts.append(LineChart(title: "B\(ℓ + 2): sign congruence with Wᵀ", xLabel: "epoch", yLabel: "% equal signs",
+                                    series: series { d in d.feedback.first { $0.layer == ℓ && $0.kind == "above" }?.signCongruence }))
+            charts.append(LineChart(title: "Hidden layer \(ℓ + 1): angle of δa to backprop's", xLabel: "epoch", yLabel: "degrees",
+                                    series: series { d in ℓ < d.creditAngles.count ? d.creditAngles[ℓ] : nil }))
+        }
+        return LineChart.panels(charts, columns: 3)
+    }
+
     var angleChart: String {
         let layers = rows.map(\.meanAngles.count).max() ?? 0
         let charts = (0..<layers).map { ℓ in

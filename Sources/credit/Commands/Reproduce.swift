@@ -111,15 +111,63 @@ struct Reproduce: ParsableCommand {
                        + "\(100 * (best?.testError ?? .nan)),\(trainer.epochsCompleted)")
         }
         for note in Set(rows.compactMap(\.run.paperNote)).sorted() { Console.out("paper: \(note)") }
+        try writeFeedbackTable(rows, to: root)
         try AtomicFile.write(csv.joined(separator: "\n") + "\n", to: root + "/results.csv")
         let report = ComparisonReport(rows: rows.map { ComparisonRow(rule: $0.run.label, history: $0.trainer.history) }, title: experiment.name)
         try AtomicFile.write(report.testErrorChart, to: root + "/test-error.svg")
         try AtomicFile.write(report.angleChart, to: root + "/angles.svg")
         if let coherence = report.coherenceChart { try AtomicFile.write(coherence, to: root + "/coherence.svg") }
+        if let feedback = report.feedbackChart { try AtomicFile.write(feedback, to: root + "/feedback.svg") }
         if experiment.reconstructions {
             try writeReconstructions(rows, to: root)
         }
+        if let layer = experiment.latentLayer {
+            try writeLatentSpace(rows, layer: layer, to: root)
+        }
         Console.status("wrote \(root)/results.csv, test-error.svg, angles.svg\(experiment.reconstructions ? ", reconstructions-*.png" : "")")
+    }
+
+    /// At the end of every run with feedback matrices: relative error ‖Wᵀ − B‖/‖W‖ and sign
+    /// congruence per `B` standing for a `Wᵀ`, and the angle of each hidden layer's δa to
+    /// backprop's — printed and written to feedback.csv.
+    private func writeFeedbackTable(_ rows: [(run: ExperimentRun, trainer: Trainer)], to root: String) throws {
+        let measured = rows.compactMap { row in row.trainer.history.last?.probes.last.map { (row.run, $0.diagnostics) } }
+        guard measured.contains(where: { !$0.1.feedback.isEmpty }) else { return }
+        Console.out("")
+        Console.out("at the end: relative error ‖Wᵀ−B‖/‖W‖ and sign congruence of each B; angle of δa to backprop's per hidden layer")
+        var csv = ["model,variant,matrix,relative_error,sign_congruence_percent"]
+        for (run, diagnostics) in measured {
+            let matrices = diagnostics.feedback.filter { $0.kind == "above" }.map { f in
+                String(format: "B%d %.3f %.1f%%", f.layer + 2, f.relativeError, f.signCongruence)
+            }
+            let angles = diagnostics.creditAngles.enumerated().map { String(format: "∠δa%d %.1f°", $0 + 1, $1) }
+            Console.out(run.model.padding(toLength: 24, withPad: " ", startingAt: 0) + run.variant.padding(toLength: 20, withPad: " ", startingAt: 0)
+                        + (matrices + angles).joined(separator: "  "))
+            for f in diagnostics.feedback where f.kind == "above" {
+                csv.append("\(run.model),\(run.variant),B\(f.layer + 2),\(f.relativeError),\(f.signCongruence)")
+            }
+            for (ℓ, angle) in diagnostics.creditAngles.enumerated() {
+                csv.append("\(run.model),\(run.variant),angle_da\(ℓ + 1),\(angle),")
+            }
+        }
+        try AtomicFile.write(csv.joined(separator: "\n") + "\n", to: root + "/feedback.csv")
+    }
+
+    /// One SVG per model: hidden layer `layer`'s 2-D activity for 2,000 test images, by digit.
+    private func writeLatentSpace(_ rows: [(run: ExperimentRun, trainer: Trainer)], layer: Int, to root: String) throws {
+        for model in Set(rows.map(\.run.model)).sorted() {
+            let ofModel = rows.filter { $0.run.model == model }
+            guard let test = ofModel.first?.trainer.data.test else { continue }
+            let indices = Array(0..<min(2000, test.count))
+            let charts = ofModel.map { row in
+                let code = row.trainer.hiddenActivity(test, indices: indices, layer: layer)
+                return ScatterChart(title: row.run.variant, points: indices.enumerated().map { r, index in
+                    (Double(code[r, 0]), Double(code.columns > 1 ? code[r, 1] : 0), test.label(index) ?? 0)
+                })
+            }
+            try AtomicFile.write(ScatterChart.panels(charts), to: root + "/latent-\(model).svg")
+            Console.status("latent-\(model).svg: the \(layer + 1). hidden layer of \(indices.count) test digits, coloured by digit")
+        }
     }
 
     /// One PNG per model: the first ten test digits, then each rule's reconstructions.

@@ -12,8 +12,8 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Hidden layer widths, comma-separated, e.g. 800,800.", valueName: "widths"))
     var layers: String = "100"
 
-    @Option(help: "Hidden-unit transfer function.")
-    var activation: Activation = .tanh
+    @Option(help: ArgumentHelp("Hidden-unit transfer function, or one per hidden layer, comma-separated (e.g. tanh,identity,tanh): \(Activation.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "f"))
+    var activation: String = "tanh"
 
     @Option(help: "Output transfer function (default: identity; cross-entropy requires identity).")
     var outputActivation: Activation?
@@ -104,14 +104,29 @@ struct ModelOptions: ParsableArguments {
         }
     }
 
+    /// `--activation` as one function for every hidden layer, or one per layer.
+    func activations() throws -> (Activation, [Activation]?) {
+        let list = try activation.split(separator: ",", omittingEmptySubsequences: false).map { part in
+            let name = part.trimmingCharacters(in: .whitespaces)
+            guard let f = Activation(rawValue: name) else {
+                throw ValidationError("--activation: unknown '\(name)'; expected \(Activation.allCases.map(\.rawValue).joined(separator: ", ")), "
+                                      + "or one per hidden layer, comma-separated")
+            }
+            return f
+        }
+        return list.count == 1 ? (list[0], nil) : (list[0], list)
+    }
+
     func configuration(epochs: Int) throws -> TrainingConfiguration {
-        let configuration = TrainingConfiguration(
+        let (activation, hiddenActivations) = try activations()
+        var configuration = TrainingConfiguration(
             dataset: dataset, hiddenLayers: try hiddenLayers(), activation: activation, outputActivation: outputActivation,
             loss: loss, rule: rule, epochs: epochs, batchSize: batchSize, learningRate: learningRate, optimizer: optimizer,
             momentum: momentum, learningRateDecay: learningRateDecay, initializer: initializer, seed: seed, inputScaling: inputScaling,
             feedback: feedback, auxiliaryErrors: auxiliaryErrors, probeEvery: probeEvery, autoencoder: autoencoder,
             positiveFraction: positiveFraction, joint: joint, kickbackScales: try parsedKickbackScales(), weightBall: weightBall,
             nodePerturbation: nodePerturbationSettings(), freezeForwardWeights: freezeForward ? true : nil)
+        configuration.hiddenActivations = hiddenActivations
         do {
             try configuration.validate()
         } catch {
