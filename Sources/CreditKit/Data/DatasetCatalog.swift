@@ -12,6 +12,11 @@ public enum DatasetName: String, CaseIterable, Sendable, Codable {
     case sarcos
     /// Barrett WAM inverse dynamics, real robot (12,000 / 3,000; 21 inputs, 7 torques).
     case barrett
+    /// The delayed-XOR streams (``DelayedXOR``), generated from the seed: for `--model rnn`.
+    case delayedXOR = "delayed-xor"
+
+    /// Whether this is a sequence task, generated rather than read (recurrent networks only).
+    public var isSequenceTask: Bool { self == .delayedXOR }
 }
 
 /// Loads named datasets from the search path (``DataLocator``) or the bundled resource.
@@ -20,6 +25,8 @@ public enum DatasetCatalog {
 
     public static func files(of name: DatasetName) -> DatasetFiles? {
         switch name {
+        case .delayedXOR:
+            return nil
         case .digits:
             return DatasetFiles(folder: "uci-optdigits", files: [
                 RemoteFile(name: "digits.csv.gz", sha256: "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22",
@@ -60,6 +67,9 @@ public enum DatasetCatalog {
     /// Loads `name`. The bundled digits are used unless `--data` names another root.
     public static func load(_ name: DatasetName, locator: DataLocator = DataLocator()) throws(DataError) -> DataSplit {
         switch name {
+        case .delayedXOR:
+            throw .unreadable(file: name.rawValue, reason: "a sequence task generated on the fly, not a table of examples: "
+                              + "train it with --model rnn")
         case .digits:
             if locator.explicitRoot == nil, let bundled = bundledDigitsPath() {
                 return try digits(at: bundled, source: "bundled (\(bundled))")

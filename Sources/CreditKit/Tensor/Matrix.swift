@@ -96,6 +96,16 @@ extension Matrix {
         }
     }
 
+    /// `self ← other`, element by element into this matrix's own storage (no new buffer, unlike
+    /// assignment, which would share `other`'s and copy on the next write).
+    public mutating func copyElements(from other: Matrix) {
+        precondition(other.rows == rows && other.columns == columns)
+        let count = count
+        other.storage.withUnsafeBufferPointer { source in
+            storage.withUnsafeMutableBufferPointer { target in target.baseAddress!.update(from: source.baseAddress!, count: count) }
+        }
+    }
+
     /// `self ← self + other`, elementwise over the elements in use.
     public mutating func add(_ other: Matrix) {
         precondition(other.rows == rows && other.columns == columns)

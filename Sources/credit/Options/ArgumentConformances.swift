@@ -13,3 +13,8 @@ extension OptimizerKind: ExpressibleByArgument {}
 extension DatasetName: ExpressibleByArgument {}
 extension InputScaling: ExpressibleByArgument {}
 extension NodePerturbationSettings.Solver: ExpressibleByArgument {}
+
+/// `--model`: which network family a run trains.
+enum NetworkKind: String, CaseIterable, ExpressibleByArgument {
+    case mlp, rnn
+}

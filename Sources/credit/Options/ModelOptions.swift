@@ -9,6 +9,18 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("data"), help: ArgumentHelp("A data root with one folder per dataset, laid out like ../shared/data (overrides $CREDITKIT_DATA and the search path).", valueName: "dir"))
     var dataRoot: String?
 
+    @Option(name: .customLong("model"), help: "The network: mlp (feed-forward) or rnn (a vanilla tanh RNN with a linear readout, for --dataset delayed-xor).")
+    var networkKind: NetworkKind = .mlp
+
+    @Option(name: .customLong("bptt-steps"), help: ArgumentHelp("RNN: the window k of truncated BPTT (and of FA/NP through time).", valueName: "k"))
+    var bpttSteps: Int = 7
+
+    @Option(help: ArgumentHelp("RNN, delayed XOR: steps from a go cue to its XOR answer.", valueName: "steps"))
+    var delay: Int = 3
+
+    @Option(name: .customLong("steps-per-epoch"), help: ArgumentHelp("RNN: time steps of every stream per epoch.", valueName: "N"))
+    var stepsPerEpoch: Int = 50_000
+
     @Option(help: ArgumentHelp("Hidden layer widths, comma-separated, e.g. 800,800.", valueName: "widths"))
     var layers: String = "100"
 
@@ -162,7 +174,48 @@ struct ModelOptions: ParsableArguments {
     }
 
     func validate() throws {
-        _ = try configuration(epochs: 1)
+        if networkKind == .rnn {
+            _ = try recurrentConfiguration(epochs: 1)
+        } else {
+            if dataset.isSequenceTask {
+                throw ValidationError("--dataset: \(dataset.rawValue) is a sequence task; train it with --model rnn")
+            }
+            _ = try configuration(epochs: 1)
+        }
+    }
+
+    /// The recurrent run these flags describe (`--model rnn`).
+    func recurrentConfiguration(epochs: Int) throws -> RecurrentConfiguration {
+        guard dataset.isSequenceTask else {
+            throw ValidationError("--model rnn: expected a sequence dataset (delayed-xor), found '\(dataset.rawValue)', which is a table "
+                                  + "of independent examples")
+        }
+        guard let recurrentRule = RecurrentRuleKind(rule: rule) else {
+            throw ValidationError("--rule: expected bp, fa or np for --model rnn, found '\(rule)'")
+        }
+        let widths = try hiddenLayers()
+        guard widths.count == 1 else {
+            throw ValidationError("--layers: expected one width (the RNN's hidden units) for --model rnn, found '\(layers)'")
+        }
+        if optimizer != .sgd { throw ValidationError("--optimizer: the RNN trains with plain sgd, found '\(optimizer.rawValue)'") }
+        var configuration = RecurrentConfiguration()
+        configuration.hidden = widths[0]
+        configuration.bpttSteps = bpttSteps
+        configuration.streams = batchSize
+        configuration.stepsPerEpoch = stepsPerEpoch
+        configuration.epochs = epochs
+        configuration.learningRate = learningRate
+        configuration.rule = recurrentRule
+        configuration.feedback = feedback
+        if let settings = nodePerturbationSettings() { configuration.nodePerturbation = settings }
+        configuration.task = DelayedXOR(delay: delay)
+        configuration.seed = seed
+        do {
+            try configuration.validate()
+        } catch {
+            throw ValidationError(error.description)
+        }
+        return configuration
     }
 
     var locator: DataLocator { DataLocator(explicitRoot: dataRoot) }

@@ -44,6 +44,14 @@ enum ProgressLine {
         visible = true
     }
 
+    /// A progress line for work measured as a fraction done.
+    static func drawFraction(_ fraction: Double, label: String) {
+        guard Console.isTerminal else { return }
+        let line = String(format: "%@  %.0f%%", label, 100 * fraction)
+        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
+        visible = true
+    }
+
     static func clear() {
         guard visible else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))

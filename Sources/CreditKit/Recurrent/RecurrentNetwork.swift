@@ -1,0 +1,119 @@
+/// A vanilla tanh RNN with a linear readout:
+///
+///     aₜ = W_in xₜ + W_rec hₜ₋₁ + b,   hₜ = tanh(aₜ),   ŷₜ = W_out hₜ + b_out
+///
+/// with the squared error `½‖ŷₜ − yₜ‖²` summed over steps. Weights are stored like the
+/// feed-forward layers' (`(outputs, inputs)`), so the transports are the same products.
+public struct RecurrentNetwork: Sendable, Equatable {
+    public var inputWeights: Matrix      // (H, I)
+    public var recurrentWeights: Matrix  // (H, H)
+    public var biases: Matrix            // (1, H)
+    public var readoutWeights: Matrix    // (O, H)
+    public var readoutBiases: Matrix     // (1, O)
+
+    public var hiddenSize: Int { recurrentWeights.rows }
+    public var inputSize: Int { inputWeights.columns }
+    public var outputSize: Int { readoutWeights.rows }
+
+    /// Xavier-uniform input and readout weights; recurrent weights `N(0, 1/H)` (spectral radius
+    /// about 1); zero biases.
+    public init(inputs: Int, hidden: Int, outputs: Int, random: inout RandomSource) {
+        func xavier(_ rows: Int, _ columns: Int) -> Matrix {
+            let limit = (6 / Float(rows + columns)).squareRoot()
+            return Matrix(rows: rows, columns: columns) { _, _ in random.uniform(-limit, limit) }
+        }
+        inputWeights = xavier(hidden, inputs)
+        let scale = 1 / Float(hidden).squareRoot()
+        recurrentWeights = Matrix(rows: hidden, columns: hidden) { _, _ in scale * random.normal() }
+        biases = Matrix(rows: 1, columns: hidden)
+        readoutWeights = xavier(outputs, hidden)
+        readoutBiases = Matrix(rows: 1, columns: outputs)
+    }
+
+    /// The parameters in a fixed order (for updates and checkpoints).
+    var parameters: [Matrix] {
+        get { [inputWeights, recurrentWeights, biases, readoutWeights, readoutBiases] }
+        set { (inputWeights, recurrentWeights, biases, readoutWeights, readoutBiases) = (newValue[0], newValue[1], newValue[2], newValue[3], newValue[4]) }
+    }
+
+    /// Runs `window.steps` steps from `window.states[0]`, filling `states[1…k]` (and `noise`-
+    /// perturbed activities when `noise` is given: `hₜ ← tanh(aₜ) + c ξₜ`, the ξₜ already drawn),
+    /// the outputs, and the output errors `eₜ = ŷₜ − yₜ`. Returns each stream's summed loss into
+    /// `losses`.
+    func forward(_ window: inout RecurrentWindow, noise: (scale: Float, draws: [Matrix])? = nil,
+                 backend: LinearAlgebraBackend) {
+        for t in 1...window.steps {
+            window.preActivations[t].fillRows(with: biases)
+            backend.gemm(window.inputs[t], .none, inputWeights, .transposed, into: &window.preActivations[t], beta: 1)
+            backend.gemm(window.states[t - 1], .none, recurrentWeights, .transposed, into: &window.preActivations[t], beta: 1)
+            Activation.tanh.apply(window.preActivations[t], into: &window.states[t])
+            if let noise {
+                let count = window.states[t].count
+                window.states[t].storage.withUnsafeMutableBufferPointer { h in
+                    noise.draws[t].storage.withUnsafeBufferPointer { xi in
+                        for i in 0..<count { h[i] += noise.scale * xi[i] }
+                    }
+                }
+            }
+            window.outputs[t].fillRows(with: readoutBiases)
+            backend.gemm(window.states[t], .none, readoutWeights, .transposed, into: &window.outputs[t], beta: 1)
+        }
+        for s in 0..<window.streams { window.losses[s] = 0 }
+        for t in 1...window.steps {
+            let columns = outputSize
+            for s in 0..<window.streams {
+                var loss: Float = 0
+                for c in 0..<columns {
+                    let d = window.outputs[t][s, c] - window.targets[t][s, c]
+                    window.errors[t][s, c] = d
+                    loss += 0.5 * d * d
+                }
+                window.losses[s] += loss
+            }
+        }
+    }
+}
+
+/// Every buffer of one truncated-BPTT window of `steps` steps over `streams` parallel streams.
+/// Arrays are indexed by step `t = 1 … k`; `states[0]` is the state carried in.
+public struct RecurrentWindow: Sendable {
+    public let streams: Int
+    public let steps: Int
+    public var inputs: [Matrix]
+    public var targets: [Matrix]
+    public var preActivations: [Matrix]
+    public var states: [Matrix]
+    public var outputs: [Matrix]
+    public var errors: [Matrix]
+    /// δaₜ, the credit of the pre-activations (written by the rule); index 0 unused.
+    public var credits: [Matrix]
+    /// δhₜ before the derivative: what the feedback transports (and NP regresses).
+    public var transported: [Matrix]
+    public var losses: [Float]
+
+    public init(streams: Int, steps: Int, inputs: Int, hidden: Int, outputs: Int) {
+        self.streams = streams
+        self.steps = steps
+        func blocks(_ columns: Int) -> [Matrix] { (0...steps).map { _ in Matrix(rows: streams, columns: columns) } }
+        self.inputs = blocks(inputs)
+        targets = blocks(outputs)
+        preActivations = blocks(hidden)
+        states = blocks(hidden)
+        self.outputs = blocks(outputs)
+        errors = blocks(outputs)
+        credits = blocks(hidden)
+        transported = blocks(hidden)
+        losses = Array(repeating: 0, count: streams)
+    }
+
+    /// Copies steps `start ..< start + steps` of `batch` into the window.
+    mutating func load(_ batch: SequenceBatch, from start: Int) {
+        for t in 1...steps {
+            let row = (start + t - 1) * streams
+            for s in 0..<streams {
+                for c in 0..<inputs[t].columns { inputs[t][s, c] = batch.inputs[row + s, c] }
+                for c in 0..<targets[t].columns { targets[t][s, c] = batch.targets[row + s, c] }
+            }
+        }
+    }
+}

@@ -1,0 +1,316 @@
+import Foundation
+
+/// How a recurrent network's credit travels back through time.
+public enum RecurrentRuleKind: String, Sendable, Codable, CaseIterable {
+    /// Truncated backprop through time: `δhₜ = W_outᵀ eₜ + W_recᵀ δaₜ₊₁`.
+    case bptt = "bp"
+    /// FA through time: fixed random `B_out`, `B_rec` in place of the transposes.
+    case feedbackAlignment = "fa"
+    /// NP through time: `B_out`, `B_rec` learned from noise, as for feed-forward nets.
+    case nodePerturbation = "np"
+
+    public init?(rule: RuleKind) {
+        switch rule {
+        case .backprop: self = .bptt
+        case .feedbackAlignment: self = .feedbackAlignment
+        case .nodePerturbation: self = .nodePerturbation
+        default: return nil
+        }
+    }
+}
+
+/// Everything that defines a recurrent run (`credit train --model rnn`).
+public struct RecurrentConfiguration: Sendable, Codable, Equatable {
+    public var hidden: Int = 50
+    /// `k`: the window of truncated BPTT (and of FA and NP through time).
+    public var bpttSteps: Int = 7
+    /// Parallel streams, the batch.
+    public var streams: Int = 20
+    /// Steps of every stream per epoch.
+    public var stepsPerEpoch: Int = 50_000
+    public var epochs: Int = 10
+    public var learningRate: Float = 0.01
+    public var rule: RecurrentRuleKind = .bptt
+    public var feedback: FeedbackFamily = .xavier
+    public var nodePerturbation = NodePerturbationSettings(noise: 0.01, feedbackLearningRate: 0.01)
+    public var task = DelayedXOR()
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    public func validate() throws(ConfigurationError) {
+        guard bpttSteps > 0 else { throw .invalid(flag: "--bptt-steps", value: "\(bpttSteps)", expected: "a positive number of steps") }
+        guard hidden > 0 else { throw .invalid(flag: "--layers", value: "\(hidden)", expected: "one positive width for the RNN") }
+        guard streams > 0 else { throw .invalid(flag: "--batch-size", value: "\(streams)", expected: "a positive number of streams") }
+        guard epochs > 0 else { throw .invalid(flag: "--epochs", value: "\(epochs)", expected: "a positive number of epochs") }
+        guard stepsPerEpoch >= bpttSteps else {
+            throw .invalid(flag: "--steps-per-epoch", value: "\(stepsPerEpoch)", expected: "at least one window of \(bpttSteps) steps")
+        }
+        guard learningRate > 0, learningRate.isFinite else {
+            throw .invalid(flag: "--lr", value: "\(learningRate)", expected: "a positive, finite learning rate")
+        }
+        try nodePerturbation.validate()
+        try task.validate()
+    }
+}
+
+/// One epoch of a recurrent run.
+public struct RecurrentEpochRecord: Sendable, Codable, Equatable {
+    public var epoch: Int
+    /// Mean squared-error loss per stream and step.
+    public var trainLoss: Double
+    public var testLoss: Double
+    /// Share of XOR answers with the right sign on the test streams.
+    public var testAccuracy: Double
+    /// Angle of the rule's δaₜ to BPTT's, averaged over the window's steps (probe window).
+    public var creditAngle: Double
+    /// Angles of ΔW_rec and ΔW_in to BPTT's over the probe window.
+    public var recurrentWeightAngle: Double
+    public var inputWeightAngle: Double
+    /// ‖Wᵀ − B‖/‖W‖ and sign congruence of the readout and recurrent feedback (NaN for BPTT).
+    public var readoutRelativeError: Double
+    public var recurrentRelativeError: Double
+    public var readoutSignCongruence: Double
+    public var recurrentSignCongruence: Double
+    public var seconds: Double
+}
+
+/// Trains a ``RecurrentNetwork`` on continuous streams with truncated windows: each window of
+/// `k` steps runs forward from the state the last one left, assigns credit back to its first
+/// step, updates the weights by SGD, and hands its last state on.
+public struct RecurrentTrainer: Sendable {
+    public let configuration: RecurrentConfiguration
+    public let backend: LinearAlgebraBackend
+    public private(set) var network: RecurrentNetwork
+    /// `B_out` stored like `W_out` `(O, H)` and `B_rec` like `W_rec` `(H, H)` (FA, NP; BPTT uses
+    /// the weights themselves).
+    public private(set) var readoutFeedback: Matrix
+    public private(set) var recurrentFeedback: Matrix
+    public private(set) var history: [RecurrentEpochRecord] = []
+
+    private var window: RecurrentWindow
+    private var noisyWindow: RecurrentWindow
+    private var noise: [Matrix]
+    private var gradients: [Matrix]
+    private let test: SequenceBatch
+    private let probe: SequenceBatch
+
+    public init(configuration: RecurrentConfiguration, backend: LinearAlgebraBackend = .shared) throws(ConfigurationError) {
+        try configuration.validate()
+        self.configuration = configuration
+        self.backend = backend
+        let (inputs, outputs, hidden) = (DelayedXOR.inputWidth, 1, configuration.hidden)
+        var weightRandom = RandomSource(seed: configuration.seed, stream: 0)
+        network = RecurrentNetwork(inputs: inputs, hidden: hidden, outputs: outputs, random: &weightRandom)
+        var feedbackRandom = RandomSource(seed: configuration.seed, stream: 1)
+        readoutFeedback = configuration.feedback.transposedMatrix(sources: outputs, targets: hidden, random: &feedbackRandom)
+        recurrentFeedback = configuration.feedback.transposedMatrix(sources: hidden, targets: hidden, random: &feedbackRandom)
+        let k = configuration.bpttSteps, streams = configuration.streams
+        window = RecurrentWindow(streams: streams, steps: k, inputs: inputs, hidden: hidden, outputs: outputs)
+        noisyWindow = window
+        noise = (0...k).map { _ in Matrix(rows: streams, columns: hidden) }
+        gradients = network.parameters.map { Matrix(rows: $0.rows, columns: $0.columns) }
+        var testRandom = RandomSource(seed: configuration.seed, stream: 0x7E57)
+        test = configuration.task.generate(streams: streams, steps: max(5_000 / k, 1) * k, random: &testRandom)
+        var probeRandom = RandomSource(seed: configuration.seed, stream: 0x9E0B)
+        probe = configuration.task.generate(streams: streams, steps: 10 * k, random: &probeRandom)
+    }
+
+    public var epochsCompleted: Int { history.count }
+
+    /// One pass over `stepsPerEpoch` fresh steps of every stream, then the test streams and the probe.
+    @discardableResult
+    public mutating func trainEpoch(onProgress: (Double) -> Void = { _ in }) throws(TrainingError) -> RecurrentEpochRecord {
+        let epoch = epochsCompleted + 1
+        let start = DispatchTime.now().uptimeNanoseconds
+        var dataRandom = RandomSource(seed: configuration.seed, stream: UInt64(2 * epoch))
+        var noiseRandom = RandomSource(seed: configuration.seed, stream: UInt64(2 * epoch + 1))
+        let k = configuration.bpttSteps
+        let windows = configuration.stepsPerEpoch / k
+        let data = configuration.task.generate(streams: configuration.streams, steps: windows * k, random: &dataRandom)
+        window.states[0] = Matrix(rows: configuration.streams, columns: configuration.hidden)
+        var total = 0.0
+        for w in 0..<windows {
+            window.load(data, from: w * k)
+            network.forward(&window, backend: backend)
+            total += window.losses.reduce(0.0) { $0 + Double($1) }
+            assignCredit(&window)
+            if configuration.rule == .nodePerturbation { learnFeedback(data, from: w * k, random: &noiseRandom) }
+            accumulateGradients(window)
+            applyGradients()
+            window.states[0].copyElements(from: window.states[k])
+            if w % 256 == 255 {
+                guard total.isFinite else { throw .diverged(epoch: epoch, batch: w + 1, loss: total, learningRate: configuration.learningRate) }
+                onProgress(Double(w + 1) / Double(windows))
+            }
+        }
+        guard total.isFinite else { throw .diverged(epoch: epoch, batch: windows, loss: total, learningRate: configuration.learningRate) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let (testLoss, accuracy) = evaluate(test)
+        let d = diagnose()
+        let learned = configuration.rule != .bptt
+        let readoutError: Double = learned ? Alignment.relativeError(readoutFeedback, from: network.readoutWeights) : .nan
+        let recurrentError: Double = learned ? Alignment.relativeError(recurrentFeedback, from: network.recurrentWeights) : .nan
+        let readoutSigns: Double = learned ? Alignment.signCongruence(readoutFeedback, network.readoutWeights) : .nan
+        let recurrentSigns: Double = learned ? Alignment.signCongruence(recurrentFeedback, network.recurrentWeights) : .nan
+        let steps = Double(windows * k * configuration.streams)
+        let record = RecurrentEpochRecord(
+            epoch: epoch, trainLoss: total / steps, testLoss: testLoss, testAccuracy: accuracy,
+            creditAngle: d.creditAngle, recurrentWeightAngle: d.recurrentAngle, inputWeightAngle: d.inputAngle,
+            readoutRelativeError: readoutError, recurrentRelativeError: recurrentError,
+            readoutSignCongruence: readoutSigns, recurrentSignCongruence: recurrentSigns, seconds: seconds)
+        history.append(record)
+        return record
+    }
+
+    /// `δhₜ = B_out eₜ + B_rec δaₜ₊₁`, `δaₜ = δhₜ ⊙ (1 − hₜ²)`, from the window's last step to
+    /// its first. `readout`/`recurrent` override the rule's feedback (the probe's BPTT reference).
+    func assignCredit(_ window: inout RecurrentWindow, readout: Matrix? = nil, recurrent: Matrix? = nil) {
+        let exact = configuration.rule == .bptt
+        let readout = readout ?? (exact ? network.readoutWeights : readoutFeedback)
+        let recurrent = recurrent ?? (exact ? network.recurrentWeights : recurrentFeedback)
+        for t in stride(from: window.steps, through: 1, by: -1) {
+            backend.gemm(window.errors[t], .none, readout, .none, into: &window.transported[t])
+            if t < window.steps {
+                backend.gemm(window.credits[t + 1], .none, recurrent, .none, into: &window.transported[t], beta: 1)
+            }
+            let count = window.credits[t].count
+            window.credits[t].storage.withUnsafeMutableBufferPointer { credit in
+                window.transported[t].storage.withUnsafeBufferPointer { g in
+                    window.states[t].storage.withUnsafeBufferPointer { h in
+                        for i in 0..<count { credit[i] = g[i] * (1 - h[i] * h[i]) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The window's weight gradients, summed over its steps and divided by the number of streams,
+    /// into `gradients` (in the order of ``RecurrentNetwork/parameters``).
+    mutating func accumulateGradients(_ window: RecurrentWindow) {
+        let scale = 1 / Float(window.streams)
+        for t in 1...window.steps {
+            let beta: Float = t == 1 ? 0 : 1
+            backend.gemm(window.credits[t], .transposed, window.inputs[t], .none, into: &gradients[0], alpha: scale, beta: beta)
+            backend.gemm(window.credits[t], .transposed, window.states[t - 1], .none, into: &gradients[1], alpha: scale, beta: beta)
+            backend.gemm(window.errors[t], .transposed, window.states[t], .none, into: &gradients[3], alpha: scale, beta: beta)
+        }
+        Self.sumOverSteps(window.credits, steps: window.steps, scale: scale, into: &gradients[2])
+        Self.sumOverSteps(window.errors, steps: window.steps, scale: scale, into: &gradients[4])
+    }
+
+    /// `result ← scale · Σₜ Σ_rows blocks[t]` for t = 1 … steps (a bias gradient).
+    private static func sumOverSteps(_ blocks: [Matrix], steps: Int, scale: Float, into result: inout Matrix) {
+        let columns = result.columns
+        for c in 0..<columns { result[0, c] = 0 }
+        for t in 1...steps {
+            let block = blocks[t]
+            for r in 0..<block.rows {
+                for c in 0..<columns { result[0, c] += scale * block[r, c] }
+            }
+        }
+    }
+
+    private mutating func applyGradients() {
+        let eta = configuration.learningRate
+        func step(_ w: inout Matrix, _ g: Matrix) {
+            let count = w.count
+            w.storage.withUnsafeMutableBufferPointer { w in
+                g.storage.withUnsafeBufferPointer { g in
+                    for i in 0..<count { w[i] -= eta * g[i] }
+                }
+            }
+        }
+        step(&network.inputWeights, gradients[0])
+        step(&network.recurrentWeights, gradients[1])
+        step(&network.biases, gradients[2])
+        step(&network.readoutWeights, gradients[3])
+        step(&network.readoutBiases, gradients[4])
+    }
+
+    /// NP through time: the window again with noise on every hidden activity at every step, each
+    /// stream's `λ̂ₜ = (L̃ − L) ξₜ / c`, and one SGD step on `B_out`, `B_rec` towards `δhₜ ≈ λ̂ₜ`.
+    private mutating func learnFeedback(_ data: SequenceBatch, from start: Int, random: inout RandomSource) {
+        let settings = configuration.nodePerturbation
+        let k = window.steps, streams = window.streams, hidden = configuration.hidden
+        noisyWindow.states[0].copyElements(from: window.states[0])
+        noisyWindow.load(data, from: start)
+        for t in 1...k {
+            let count = noise[t].count
+            noise[t].storage.withUnsafeMutableBufferPointer { xi in
+                random.fillStandardNormal(xi.baseAddress!, count: count)
+                if settings.noiseProbability < 1 {
+                    for i in 0..<count where random.nextUnitFloat() >= settings.noiseProbability { xi[i] = 0 }
+                }
+            }
+        }
+        network.forward(&noisyWindow, noise: (settings.noise, noise), backend: backend)
+        let rate = -settings.feedbackLearningRate / Float(streams)
+        for t in 1...k {
+            // The residual δhₜ − λ̂ₜ, in the noisy window's scratch.
+            for s in 0..<streams {
+                let scale = (noisyWindow.losses[s] - window.losses[s]) / settings.noise
+                for c in 0..<hidden {
+                    noisyWindow.transported[t][s, c] = window.transported[t][s, c] - scale * noise[t][s, c]
+                }
+            }
+            backend.gemm(window.errors[t], .transposed, noisyWindow.transported[t], .none, into: &readoutFeedback, alpha: rate, beta: 1)
+            if t < k {
+                backend.gemm(window.credits[t + 1], .transposed, noisyWindow.transported[t], .none, into: &recurrentFeedback,
+                             alpha: rate, beta: 1)
+            }
+        }
+    }
+
+    /// Mean loss per stream and step, and the share of XOR answers whose sign is right.
+    public func evaluate(_ batch: SequenceBatch) -> (loss: Double, accuracy: Double) {
+        var window = RecurrentWindow(streams: batch.streams, steps: configuration.bpttSteps, inputs: network.inputSize,
+                                     hidden: network.hiddenSize, outputs: network.outputSize)
+        var total = 0.0, correct = 0, answers = 0
+        let k = configuration.bpttSteps
+        for w in 0..<(batch.steps / k) {
+            window.load(batch, from: w * k)
+            network.forward(&window, backend: backend)
+            total += window.losses.reduce(0.0) { $0 + Double($1) }
+            for t in 1...k {
+                for s in 0..<batch.streams where batch.isTarget[(w * k + t - 1) * batch.streams + s] {
+                    answers += 1
+                    if (window.outputs[t][s, 0] > 0) == (window.targets[t][s, 0] > 0) { correct += 1 }
+                }
+            }
+            window.states[0].copyElements(from: window.states[k])
+        }
+        let steps = Double((batch.steps / k) * k * batch.streams)
+        let accuracy: Double = answers == 0 ? .nan : Double(correct) / Double(answers)
+        return (total / steps, accuracy)
+    }
+
+    /// The rule against BPTT on the probe streams' last window (its state warmed up by the ones
+    /// before): the angle of δaₜ averaged over steps, and the angles of ΔW_rec and ΔW_in.
+    func diagnose() -> (creditAngle: Double, recurrentAngle: Double, inputAngle: Double) {
+        let k = configuration.bpttSteps
+        var rule = RecurrentWindow(streams: probe.streams, steps: k, inputs: network.inputSize, hidden: network.hiddenSize,
+                                   outputs: network.outputSize)
+        let windows = probe.steps / k
+        for w in 0..<windows {
+            rule.load(probe, from: w * k)
+            network.forward(&rule, backend: backend)
+            if w < windows - 1 { rule.states[0].copyElements(from: rule.states[k]) }
+        }
+        var reference = rule
+        assignCredit(&rule)
+        assignCredit(&reference, readout: network.readoutWeights, recurrent: network.recurrentWeights)
+        var angles: [Double] = []
+        for t in 1...k where Alignment.squaredNorm(reference.credits[t]) > 0 && Alignment.squaredNorm(rule.credits[t]) > 0 {
+            angles.append(Alignment.angle(rule.credits[t], reference.credits[t]))
+        }
+        var copy = self
+        copy.accumulateGradients(rule)
+        let ruleGradients = copy.gradients
+        copy.accumulateGradients(reference)
+        let meanAngle: Double = angles.isEmpty ? .nan : angles.reduce(0, +) / Double(angles.count)
+        let recurrentAngle = Alignment.angle(ruleGradients[1], copy.gradients[1])
+        let inputAngle = Alignment.angle(ruleGradients[0], copy.gradients[0])
+        return (meanAngle, recurrentAngle, inputAngle)
+    }
+}

@@ -1,0 +1,39 @@
+import CreditKit
+import Foundation
+
+/// Runs a recurrent configuration into a directory: `config.json` first, then `metrics.csv` and
+/// `curves.svg` rewritten atomically after every epoch.
+enum RecurrentSession {
+    static func run(_ configuration: RecurrentConfiguration, in path: String, label: String? = nil) throws -> RecurrentTrainer {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(String(decoding: try encoder.encode(configuration), as: UTF8.self) + "\n", to: path + "/config.json")
+        var trainer = try RecurrentTrainer(configuration: configuration)
+        let prefix = label.map { $0 + "  " } ?? ""
+        Console.status("\(prefix)RNN \(DelayedXOR.inputWidth)-\(configuration.hidden)-1 tanh, rule \(configuration.rule.rawValue), "
+                       + "BPTT window \(configuration.bpttSteps), \(configuration.streams) streams × \(configuration.stepsPerEpoch) steps "
+                       + "per epoch, sgd lr \(configuration.learningRate); delayed XOR, delay \(configuration.task.delay)")
+        while trainer.epochsCompleted < configuration.epochs {
+            let epochLabel = "\(prefix)epoch \(trainer.epochsCompleted + 1)/\(configuration.epochs)"
+            let record = try trainer.trainEpoch { fraction in ProgressLine.drawFraction(fraction, label: epochLabel) }
+            ProgressLine.clear()
+            Console.out(String(format: "%@epoch %3d/%d  train loss %.4f  test loss %.4f  XOR right %.1f%%  ∠δa %.1f°  ∠ΔW_rec %.1f°  %.1f s",
+                               prefix, record.epoch, configuration.epochs, record.trainLoss, record.testLoss, 100 * record.testAccuracy,
+                               record.creditAngle, record.recurrentWeightAngle, record.seconds))
+            try AtomicFile.write(metricsCSV(trainer.history), to: path + "/metrics.csv")
+        }
+        return trainer
+    }
+
+    static func metricsCSV(_ history: [RecurrentEpochRecord]) -> String {
+        var lines = ["epoch,train_loss,test_loss,test_xor_accuracy,angle_da_mean,angle_dW_rec,angle_dW_in,relative_error_B_out,"
+                     + "relative_error_B_rec,sign_congruence_B_out,sign_congruence_B_rec,seconds"]
+        for r in history {
+            lines.append([Double(r.epoch), r.trainLoss, r.testLoss, r.testAccuracy, r.creditAngle, r.recurrentWeightAngle, r.inputWeightAngle,
+                          r.readoutRelativeError, r.recurrentRelativeError, r.readoutSignCongruence, r.recurrentSignCongruence, r.seconds]
+                .map { "\($0)" }.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
