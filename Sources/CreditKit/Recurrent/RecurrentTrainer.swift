@@ -81,11 +81,11 @@ public struct RecurrentEpochRecord: Sendable, Codable, Equatable {
 public struct RecurrentTrainer: Sendable {
     public let configuration: RecurrentConfiguration
     public let backend: LinearAlgebraBackend
-    public private(set) var network: RecurrentNetwork
+    public internal(set) var network: RecurrentNetwork
     /// `B_out` stored like `W_out` `(O, H)` and `B_rec` like `W_rec` `(H, H)` (FA, NP; BPTT uses
     /// the weights themselves).
-    public private(set) var readoutFeedback: Matrix
-    public private(set) var recurrentFeedback: Matrix
+    public internal(set) var readoutFeedback: Matrix
+    public internal(set) var recurrentFeedback: Matrix
     public private(set) var history: [RecurrentEpochRecord] = []
 
     private var window: RecurrentWindow
@@ -260,6 +260,26 @@ public struct RecurrentTrainer: Sendable {
                              alpha: rate, beta: 1)
             }
         }
+    }
+
+    /// The exact-transport (BPTT) gradient of `batch`'s summed loss divided by its streams, from a
+    /// zero state, truncated to windows of `k` steps (`k` divides `batch.steps`): with
+    /// `k = batch.steps` the full BPTT gradient, with a smaller `k` what truncation keeps of it.
+    func truncatedGradients(of batch: SequenceBatch, window k: Int) -> [Matrix] {
+        precondition(batch.steps % k == 0)
+        var copy = self
+        var window = RecurrentWindow(streams: batch.streams, steps: k, inputs: network.inputSize, hidden: network.hiddenSize,
+                                     outputs: network.outputSize)
+        var sum = gradients.map { Matrix(rows: $0.rows, columns: $0.columns) }
+        for w in 0..<(batch.steps / k) {
+            window.load(batch, from: w * k)
+            network.forward(&window, backend: backend)
+            assignCredit(&window, readout: network.readoutWeights, recurrent: network.recurrentWeights)
+            copy.accumulateGradients(window)
+            for p in sum.indices { sum[p].add(copy.gradients[p]) }
+            window.states[0].copyElements(from: window.states[k])
+        }
+        return sum
     }
 
     /// Mean loss per stream and step, and the share of XOR answers whose sign is right.

@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+@testable import CreditKit
+
+/// The recurrent network, truncated BPTT and the delayed-XOR generator against what they must be.
+@Suite("Recurrent networks")
+struct RecurrentTests {
+    static func trainer(hidden: Int = 5, steps: Int = 6, rule: RecurrentRuleKind = .bptt) throws -> RecurrentTrainer {
+        var configuration = RecurrentConfiguration()
+        configuration.hidden = hidden
+        configuration.bpttSteps = steps
+        configuration.streams = 3
+        configuration.stepsPerEpoch = 10 * steps
+        configuration.rule = rule
+        return try RecurrentTrainer(configuration: configuration, backend: .portable)
+    }
+
+    /// A random stream batch (dense inputs and targets, so every weight matters).
+    static func batch(streams: Int, steps: Int, seed: UInt64) -> SequenceBatch {
+        var random = RandomSource(seed: seed)
+        var batch = SequenceBatch(streams: streams, steps: steps, inputWidth: DelayedXOR.inputWidth, outputWidth: 1)
+        batch.inputs = randomMatrix(streams * steps, DelayedXOR.inputWidth, &random)
+        batch.targets = randomMatrix(streams * steps, 1, &random)
+        return batch
+    }
+
+    /// The summed loss over streams and steps divided by the streams, in double precision.
+    static func loss(_ net: [[Double]], sizes: (h: Int, i: Int), batch: SequenceBatch) -> Double {
+        let (wIn, wRec, b, wOut, bOut) = (net[0], net[1], net[2], net[3], net[4])
+        var total = 0.0
+        for s in 0..<batch.streams {
+            var h = Array(repeating: 0.0, count: sizes.h)
+            for t in 0..<batch.steps {
+                let row = t * batch.streams + s
+                var next = b
+                for u in 0..<sizes.h {
+                    for i in 0..<sizes.i { next[u] += wIn[u * sizes.i + i] * Double(batch.inputs[row, i]) }
+                    for v in 0..<sizes.h { next[u] += wRec[u * sizes.h + v] * h[v] }
+                }
+                h = next.map { Foundation.tanh($0) }
+                var y = bOut[0]
+                for u in 0..<sizes.h { y += wOut[u] * h[u] }
+                let d = y - Double(batch.targets[row, 0])
+                total += 0.5 * d * d
+            }
+        }
+        return total / Double(batch.streams)
+    }
+
+    @Test func fullWindowBPTTMatchesFiniteDifferences() throws {
+        let trainer = try Self.trainer()
+        let batch = Self.batch(streams: 3, steps: 6, seed: 4)
+        let analytic = trainer.truncatedGradients(of: batch, window: 6)
+        let parameters = trainer.network.parameters.map(\.doubles)
+        let sizes = (h: trainer.network.hiddenSize, i: trainer.network.inputSize)
+        for (p, values) in parameters.enumerated() {
+            var numeric: [Double] = []
+            for index in values.indices {
+                var up = parameters, down = parameters
+                up[p][index] += 1e-6
+                down[p][index] -= 1e-6
+                numeric.append((Self.loss(up, sizes: sizes, batch: batch) - Self.loss(down, sizes: sizes, batch: batch)) / 2e-6)
+            }
+            #expect(relativeError(analytic[p].doubles, numeric) < 1e-3, "parameter block \(p)")
+        }
+    }
+
+    @Test func truncationDropsCreditAcrossWindowsOnly() throws {
+        let trainer = try Self.trainer()
+        let batch = Self.batch(streams: 3, steps: 6, seed: 5)
+        let full = trainer.truncatedGradients(of: batch, window: 6)
+        let truncated = trainer.truncatedGradients(of: batch, window: 2)
+        // The readout's gradient needs no transport through time; the recurrent one does.
+        #expect(relativeError(truncated[3].doubles, full[3].doubles) < 1e-5)
+        #expect(relativeError(truncated[1].doubles, full[1].doubles) > 1e-2)
+    }
+
+    @Test func delayedXORTargetsAreTheXOROfTheCuedBits() {
+        let task = DelayedXOR(delay: 4)
+        var random = RandomSource(seed: 12)
+        let batch = task.generate(streams: 5, steps: 400, random: &random)
+        var answers = 0
+        for s in 0..<5 {
+            var lastCue = -1000
+            for t in 0..<400 {
+                let row = t * 5 + s
+                if batch.inputs[row, 0] == 1 {
+                    #expect(t - lastCue > task.delay, "cues closer than the delay")
+                    lastCue = t
+                    let a = batch.inputs[row, 1], b = batch.inputs[row, 2]
+                    #expect(abs(a) == 1 && abs(b) == 1)
+                    if t + task.delay < 400 {
+                        let answer = (t + task.delay) * 5 + s
+                        #expect(batch.targets[answer, 0] == (a == b ? -1 : 1))
+                        #expect(batch.isTarget[answer])
+                    }
+                } else {
+                    #expect(batch.inputs[row, 1] == 0 && batch.inputs[row, 2] == 0)
+                }
+                if batch.isTarget[row] {
+                    answers += 1
+                    #expect(t >= task.delay && batch.inputs[(t - task.delay) * 5 + s, 0] == 1)
+                } else {
+                    #expect(batch.targets[row, 0] == 0)
+                }
+            }
+        }
+        #expect(answers > 100)
+        var again = RandomSource(seed: 12)
+        #expect(task.generate(streams: 5, steps: 400, random: &again).targets == batch.targets)  // seeded
+    }
+
+    @Test func feedbackThroughTimeIsBPTTWhenItEqualsTheWeights() throws {
+        var fa = try Self.trainer(rule: .feedbackAlignment)
+        fa.readoutFeedback = fa.network.readoutWeights
+        fa.recurrentFeedback = fa.network.recurrentWeights
+        #expect(fa.diagnose().creditAngle < 1e-3)
+        let random = try Self.trainer(rule: .feedbackAlignment)
+        #expect(random.diagnose().creditAngle > 10)
+    }
+
+    @Test func badRecurrentInputIsRefused() {
+        var configuration = RecurrentConfiguration()
+        configuration.bpttSteps = 0
+        #expect(throws: ConfigurationError.self) { try configuration.validate() }
+        configuration = RecurrentConfiguration()
+        configuration.nodePerturbation.noise = 0
+        #expect(throws: ConfigurationError.self) { try configuration.validate() }
+        configuration = RecurrentConfiguration()
+        configuration.task = DelayedXOR(delay: 0)
+        #expect(throws: ConfigurationError.self) { try configuration.validate() }
+        #expect(throws: DataError.self) { try DatasetCatalog.load(.delayedXOR) }
+    }
+}
