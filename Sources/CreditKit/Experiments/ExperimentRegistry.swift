@@ -50,6 +50,14 @@ public enum ExperimentRegistry {
 
     public static func named(_ name: String) -> Experiment? { all.first { $0.name == name } }
 
+    /// The experiments on recurrent networks (their runs are ``RecurrentConfiguration``s).
+    public static var recurrent: [RecurrentExperiment] { [lansdellFigure4] }
+
+    public static func recurrentNamed(_ name: String) -> RecurrentExperiment? { recurrent.first { $0.name == name } }
+
+    /// Every experiment's name, feed-forward and recurrent.
+    public static var allNames: [String] { all.map(\.name) + recurrent.map(\.name) }
+
     /// Our training recipes for MNIST classifiers, 20 epochs, batch 128, inputs standardized.
     /// Backprop: momentum 0.9, lr 0.05 × 0.9 per epoch (784-800-800-10 tanh: 1.70 %). The
     /// feedback-alignment family: Adam, lr 3·10⁻⁴ × 0.9 per epoch — with backprop's momentum
@@ -293,4 +301,33 @@ public enum ExperimentRegistry {
                 + "digit) and reconstructions-<model>.png.",
             runs: runs, defaultEpochs: 20, reconstructions: true, latentLayer: 1)
     }
+
+    /// Delayed XOR (delay 6, BPTT window 7): a vanilla RNN of 50 tanh units, 20 streams, plain SGD
+    /// 0.01 for every rule; NP perturbs each unit with probability 0.1, as the authors' RNN did.
+    static var lansdellFigure4: RecurrentExperiment {
+        func run(_ rule: RecurrentRuleKind) -> (variant: String, configuration: RecurrentConfiguration) {
+            var configuration = RecurrentConfiguration()
+            configuration.rule = rule
+            configuration.epochs = 20
+            configuration.learningRate = 0.01
+            configuration.task = DelayedXOR(delay: 6)
+            configuration.nodePerturbation = NodePerturbationSettings(noise: 0.01, feedbackLearningRate: 0.001, noiseProbability: 0.1)
+            return (rule.rawValue, configuration)
+        }
+        return RecurrentExperiment(
+            name: "lansdell-fig4", source: "Lansdell, Prakash & Kording 2020, Figure 4 (delayed XOR, recurrent network)",
+            notes: "BPTT, FA and NP through time on delayed XOR (50,000 steps per stream per epoch, truncated windows of 7). "
+                + "The paper: NP learns the task in a time comparable to BPTT; FA does not converge; the angles of FA's and NP's "
+                + "credit to BPTT's, averaged over the unrolled steps, are both near 90°.",
+            runs: [run(.bptt), run(.feedbackAlignment), run(.nodePerturbation)], defaultEpochs: 20)
+    }
+}
+
+/// A named experiment on recurrent networks.
+public struct RecurrentExperiment: Sendable {
+    public let name: String
+    public let source: String
+    public let notes: String
+    public let runs: [(variant: String, configuration: RecurrentConfiguration)]
+    public let defaultEpochs: Int
 }

@@ -4,7 +4,10 @@ import Foundation
 /// Runs a recurrent configuration into a directory: `config.json` first, then `metrics.csv` and
 /// `curves.svg` rewritten atomically after every epoch.
 enum RecurrentSession {
-    static func run(_ configuration: RecurrentConfiguration, in path: String, label: String? = nil) throws -> RecurrentTrainer {
+    /// With `stopOnDivergence`, a run whose loss stops being finite ends early and returns what it
+    /// had (the divergence in `failure`) instead of throwing: an experiment can show a rule failing.
+    static func run(_ configuration: RecurrentConfiguration, in path: String, label: String? = nil,
+                    stopOnDivergence: Bool = false) throws -> (trainer: RecurrentTrainer, failure: String?) {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -16,14 +19,22 @@ enum RecurrentSession {
                        + "per epoch, sgd lr \(configuration.learningRate); delayed XOR, delay \(configuration.task.delay)")
         while trainer.epochsCompleted < configuration.epochs {
             let epochLabel = "\(prefix)epoch \(trainer.epochsCompleted + 1)/\(configuration.epochs)"
-            let record = try trainer.trainEpoch { fraction in ProgressLine.drawFraction(fraction, label: epochLabel) }
+            let record: RecurrentEpochRecord
+            do {
+                record = try trainer.trainEpoch { fraction in ProgressLine.drawFraction(fraction, label: epochLabel) }
+            } catch {
+                guard stopOnDivergence else { throw error }
+                ProgressLine.clear()
+                Console.status("\(prefix)\(error)")
+                return (trainer, "\(error)")
+            }
             ProgressLine.clear()
             Console.out(String(format: "%@epoch %3d/%d  train loss %.4f  test loss %.4f  XOR right %.1f%%  ∠δa %.1f°  ∠ΔW_rec %.1f°  %.1f s",
                                prefix, record.epoch, configuration.epochs, record.trainLoss, record.testLoss, 100 * record.testAccuracy,
                                record.creditAngle, record.recurrentWeightAngle, record.seconds))
             try AtomicFile.write(metricsCSV(trainer.history), to: path + "/metrics.csv")
         }
-        return trainer
+        return (trainer, nil)
     }
 
     static func metricsCSV(_ history: [RecurrentEpochRecord]) -> String {

@@ -6,7 +6,7 @@ struct Reproduce: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Re-run a paper's experiment and print the paper's figure beside ours.",
         discussion: """
-        Experiments: \(ExperimentRegistry.all.map(\.name).joined(separator: ", ")). `credit reproduce --list` \
+        Experiments: \(ExperimentRegistry.allNames.joined(separator: ", ")). `credit reproduce --list` \
         describes them. Every run trains into <out>/<model>-<variant>/ and is resumed if interrupted; at the \
         end a table of paper vs ours, <out>/results.csv, <out>/test-error.svg, <out>/angles.svg, and for \
         autoencoders <out>/reconstructions-<model>.png (top row: test digits; then one row per rule).
@@ -35,9 +35,14 @@ struct Reproduce: ParsableCommand {
 
     func validate() throws {
         if list { return }
-        guard let experiment else { throw ValidationError("expected an experiment name: \(ExperimentRegistry.all.map(\.name).joined(separator: ", "))") }
+        guard let experiment else { throw ValidationError("expected an experiment name: \(ExperimentRegistry.allNames.joined(separator: ", "))") }
+        if let epochs, epochs <= 0 { throw ValidationError("--epochs: expected a positive number of epochs, found '\(epochs)'") }
+        if ExperimentRegistry.recurrentNamed(experiment) != nil {
+            if models != nil || joints != nil { throw ValidationError("--models/--joints: \(experiment) has no models or joints to choose") }
+            return
+        }
         guard let found = ExperimentRegistry.named(experiment) else {
-            throw ValidationError("unknown experiment '\(experiment)'; expected one of \(ExperimentRegistry.all.map(\.name).joined(separator: ", "))")
+            throw ValidationError("unknown experiment '\(experiment)'; expected one of \(ExperimentRegistry.allNames.joined(separator: ", "))")
         }
         if let joints {
             for part in joints.split(separator: ",", omittingEmptySubsequences: false) {
@@ -64,9 +69,16 @@ struct Reproduce: ParsableCommand {
             for experiment in ExperimentRegistry.all {
                 Console.out("\(experiment.name) — \(experiment.source)\n  \(experiment.notes)\n  models: \(experiment.models.joined(separator: ", "))")
             }
+            for experiment in ExperimentRegistry.recurrent {
+                Console.out("\(experiment.name) — \(experiment.source)\n  \(experiment.notes)\n  rules: \(experiment.runs.map(\.variant).joined(separator: ", "))")
+            }
             return
         }
         do {
+            if let recurrent = ExperimentRegistry.recurrentNamed(experiment!) {
+                try reproduce(recurrent)
+                return
+            }
             try reproduce(ExperimentRegistry.named(experiment!)!)
         } catch let error as ExitCode {
             throw error
@@ -125,6 +137,50 @@ struct Reproduce: ParsableCommand {
             try writeLatentSpace(rows, layer: layer, to: root)
         }
         Console.status("wrote \(root)/results.csv, test-error.svg, angles.svg\(experiment.reconstructions ? ", reconstructions-*.png" : "")")
+    }
+
+    /// A recurrent experiment: every rule in turn (a diverging rule ends early and is reported as
+    /// such), then a table, results.csv, loss.svg (test loss and XOR accuracy) and alignment.svg.
+    private func reproduce(_ experiment: RecurrentExperiment) throws {
+        let root = out ?? "runs/\(experiment.name)"
+        Console.status("\(experiment.name): \(experiment.runs.count) runs — \(experiment.source)")
+        var rows: [(variant: String, trainer: RecurrentTrainer, failure: String?)] = []
+        for (variant, configuration) in experiment.runs {
+            var configuration = configuration
+            configuration.epochs = epochs ?? experiment.defaultEpochs
+            let (trainer, failure) = try RecurrentSession.run(configuration, in: root + "/" + variant, label: variant, stopOnDivergence: true)
+            rows.append((variant, trainer, failure))
+        }
+        Console.out("")
+        Console.out("\(experiment.name) — \(experiment.source)")
+        Console.out("rule   epochs   test loss/step   XOR right   best XOR right   mean ∠δa to BPTT   outcome")
+        var csv = ["rule,epochs,final_test_loss,final_xor_accuracy,best_xor_accuracy,mean_credit_angle,outcome"]
+        for row in rows {
+            let last = row.trainer.history.last
+            let best = row.trainer.history.map(\.testAccuracy).max() ?? .nan
+            let angles = row.trainer.history.map(\.creditAngle).filter(\.isFinite)
+            let meanAngle = angles.isEmpty ? Double.nan : angles.reduce(0, +) / Double(angles.count)
+            let outcome = row.failure.map { "diverged: \($0)" } ?? "completed"
+            Console.out(row.variant.padding(toLength: 7, withPad: " ", startingAt: 0)
+                        + String(format: "%6d   %14.4f   %8.1f%%   %13.1f%%   %15.1f°   ", row.trainer.epochsCompleted, last?.testLoss ?? .nan,
+                                 100 * (last?.testAccuracy ?? .nan), 100 * best, meanAngle) + outcome)
+            csv.append("\(row.variant),\(row.trainer.epochsCompleted),\(last?.testLoss ?? .nan),\(last?.testAccuracy ?? .nan),\(best),"
+                       + "\(meanAngle),\"\(outcome)\"")
+        }
+        Console.out("paper: " + experiment.notes)
+        try AtomicFile.write(csv.joined(separator: "\n") + "\n", to: root + "/results.csv")
+        func series(_ value: (RecurrentEpochRecord) -> Double) -> [LineChart.Series] {
+            rows.map { row in .init(name: row.variant, points: row.trainer.history.map { (Double($0.epoch), value($0)) }) }
+        }
+        let loss = LineChart(title: "Delayed XOR: test loss per step", xLabel: "epoch", yLabel: "loss", series: series(\.testLoss),
+                             logarithmicY: true)
+        let accuracy = LineChart(title: "Delayed XOR: answers with the right sign", xLabel: "epoch", yLabel: "%",
+                                 series: series { 100 * $0.testAccuracy })
+        try AtomicFile.write(LineChart.panels([loss, accuracy]), to: root + "/loss.svg")
+        let alignment = LineChart(title: "Angle of δaₜ to BPTT's, mean over the unrolled steps", xLabel: "epoch", yLabel: "degrees",
+                                  series: series(\.creditAngle))
+        try AtomicFile.write(alignment.svg(), to: root + "/alignment.svg")
+        Console.status("wrote \(root)/results.csv, loss.svg, alignment.svg")
     }
 
     /// At the end of every run with feedback matrices: relative error ‖Wᵀ − B‖/‖W‖ and sign

@@ -45,7 +45,7 @@ struct Train: ParsableCommand {
             let configuration = try model.recurrentConfiguration(epochs: epochs ?? 10)
             let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
             let path = out ?? "runs/delayed-xor-rnn-\(configuration.rule.rawValue)-\(stamp)"
-            let trainer = try RecurrentSession.run(configuration, in: path)
+            let (trainer, _) = try RecurrentSession.run(configuration, in: path)
             if let last = trainer.history.last {
                 Console.out(String(format: "final test loss %.4f per step, XOR answers %.1f%% right; run written to %@",
                                    last.testLoss, 100 * last.testAccuracy, path))

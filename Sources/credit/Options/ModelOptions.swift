@@ -90,8 +90,8 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("lr"), help: "Learning rate.")
     var learningRate: Float = 0.05
 
-    @Option(help: "The optimizer.")
-    var optimizer: OptimizerKind = .momentum
+    @Option(help: "The optimizer (default momentum; recurrent runs use plain sgd).")
+    var optimizer: OptimizerKind?
 
     @Option(help: "Momentum coefficient μ (with --optimizer momentum).")
     var momentum: Float = 0.9
@@ -133,7 +133,7 @@ struct ModelOptions: ParsableArguments {
         let (activation, hiddenActivations) = try activations()
         var configuration = TrainingConfiguration(
             dataset: dataset, hiddenLayers: try hiddenLayers(), activation: activation, outputActivation: outputActivation,
-            loss: loss, rule: rule, epochs: epochs, batchSize: batchSize, learningRate: learningRate, optimizer: optimizer,
+            loss: loss, rule: rule, epochs: epochs, batchSize: batchSize, learningRate: learningRate, optimizer: optimizer ?? .momentum,
             momentum: momentum, learningRateDecay: learningRateDecay, initializer: initializer, seed: seed, inputScaling: inputScaling,
             feedback: feedback, auxiliaryErrors: auxiliaryErrors, probeEvery: probeEvery, autoencoder: autoencoder,
             positiveFraction: positiveFraction, joint: joint, kickbackScales: try parsedKickbackScales(), weightBall: weightBall,
@@ -197,7 +197,9 @@ struct ModelOptions: ParsableArguments {
         guard widths.count == 1 else {
             throw ValidationError("--layers: expected one width (the RNN's hidden units) for --model rnn, found '\(layers)'")
         }
-        if optimizer != .sgd { throw ValidationError("--optimizer: the RNN trains with plain sgd, found '\(optimizer.rawValue)'") }
+        if let optimizer, optimizer != .sgd {
+            throw ValidationError("--optimizer: the RNN trains with plain sgd, found '\(optimizer.rawValue)'")
+        }
         var configuration = RecurrentConfiguration()
         configuration.hidden = widths[0]
         configuration.bpttSteps = bpttSteps
