@@ -109,18 +109,22 @@ struct Reproduce: ParsableCommand {
         Console.out("\(experiment.name) — \(experiment.source)")
         let measure = runs.first?.configuration.autoencoder == true ? "test loss" : "test error"
         Console.out("model                   variant                     paper       ours (final)   ours (best)")
-        var csv = ["model,variant,paper_test_error_percent,final_\(measure.replacingOccurrences(of: " ", with: "_")),best_test_error_percent,epochs"]
+        let bestColumn = runs.first?.configuration.autoencoder == true ? "best_test_loss" : "best_test_error_percent"
+        var csv = ["model,variant,paper_test_error_percent,final_\(measure.replacingOccurrences(of: " ", with: "_")),\(bestColumn),epochs"]
         for (run, trainer) in rows {
             let last = trainer.history.last
             let best = trainer.history.filter { !$0.testError.isNaN }.min { $0.testError < $1.testError }
-            let ours = run.configuration.autoencoder ? String(format: "%.3f", last?.testLoss ?? .nan) : percent(last?.testError ?? .nan)
+            let autoencoder = run.configuration.autoencoder
+            let bestLoss = trainer.history.map(\.testLoss).min() ?? .nan
+            let ours = autoencoder ? String(format: "%.3f", last?.testLoss ?? .nan) : percent(last?.testError ?? .nan)
+            let oursBest = autoencoder ? String(format: "%.3f", bestLoss) : percent(best?.testError ?? .nan)
             let paper = run.paperTestError.map { String(format: "%.2f%%", $0) } ?? (run.paperNote ?? "—")
             Console.out(run.model.padding(toLength: 24, withPad: " ", startingAt: 0) + run.variant.padding(toLength: 28, withPad: " ", startingAt: 0)
                         + (run.paperTestError == nil ? "—" : paper).padding(toLength: 12, withPad: " ", startingAt: 0)
-                        + ours.padding(toLength: 15, withPad: " ", startingAt: 0) + percent(best?.testError ?? .nan))
+                        + ours.padding(toLength: 15, withPad: " ", startingAt: 0) + oursBest)
             csv.append("\(run.model),\(run.variant),\(run.paperTestError.map { "\($0)" } ?? ""),"
                        + "\(run.configuration.autoencoder ? (last?.testLoss ?? .nan) : 100 * (last?.testError ?? .nan)),"
-                       + "\(100 * (best?.testError ?? .nan)),\(trainer.epochsCompleted)")
+                       + "\(autoencoder ? bestLoss : 100 * (best?.testError ?? .nan)),\(trainer.epochsCompleted)")
         }
         for note in Set(rows.compactMap(\.run.paperNote)).sorted() { Console.out("paper: \(note)") }
         try writeFeedbackTable(rows, to: root)
