@@ -15,11 +15,15 @@ let benchmarks: @Sendable () -> Void = {
         scalingFactor: .one,
         maxDuration: .seconds(3))
 
-    let workloads: [(name: String, layers: [Int], activation: Activation, loss: Loss, output: Activation?, batch: Int, optimizer: OptimizerKind)] = [
-        ("784-800-800-10 tanh, batch 128, momentum", [800, 800], .tanh, .crossEntropy, nil, 128, .momentum),
-        ("784-800-800-10 tanh, batch 32, momentum", [800, 800], .tanh, .crossEntropy, nil, 32, .momentum),
-        ("784-50-20-10 sigmoid MSE, batch 32, sgd", [50, 20], .sigmoid, .squaredError, .sigmoid, 32, .sgd),
-        ("784-800-800-10 tanh, batch 128, adam", [800, 800], .tanh, .crossEntropy, nil, 128, .adam),
+    let workloads: [(name: String, layers: [Int], activation: Activation, loss: Loss, output: Activation?, batch: Int, optimizer: OptimizerKind,
+                     rule: RuleKind)] = [
+        ("784-800-800-10 tanh, batch 128, momentum", [800, 800], .tanh, .crossEntropy, nil, 128, .momentum, .backprop),
+        ("784-800-800-10 tanh, batch 32, momentum", [800, 800], .tanh, .crossEntropy, nil, 32, .momentum, .backprop),
+        ("784-50-20-10 sigmoid MSE, batch 32, sgd", [50, 20], .sigmoid, .squaredError, .sigmoid, 32, .sgd, .backprop),
+        ("784-800-800-10 tanh, batch 128, adam", [800, 800], .tanh, .crossEntropy, nil, 128, .adam, .backprop),
+        // Node perturbation: the second, noisy pass and the feedback's least-squares step.
+        ("784-50-20-10 sigmoid MSE, batch 32, sgd, node perturbation", [50, 20], .sigmoid, .squaredError, .sigmoid, 32, .sgd,
+         .nodePerturbation),
     ]
     let backends: [(label: String, backend: LinearAlgebraBackend, thresholds: [BenchmarkMetric: BenchmarkThresholds]?)] = [
         ("", .shared, nil),
@@ -61,7 +65,8 @@ let benchmarks: @Sendable () -> Void = {
                                   features: .bytes(images, scale: 1 / 255), targets: .classes(labels, classCount: 10))
                 let configuration = TrainingConfiguration(
                     dataset: .mnist, hiddenLayers: workload.layers, activation: workload.activation, outputActivation: workload.output,
-                    loss: workload.loss, epochs: 1, batchSize: workload.batch, learningRate: 0.01, optimizer: workload.optimizer)
+                    loss: workload.loss, rule: workload.rule, epochs: 1, batchSize: workload.batch, learningRate: 0.01,
+                    optimizer: workload.optimizer)
                 var trainer = try Trainer(configuration: configuration, data: DataSplit(train: set, test: set, source: "synthetic"),
                                           backend: variant.backend)
                 var stepRandom = RandomSource(seed: 2)
