@@ -131,4 +131,24 @@ struct NodePerturbationTests {
             #expect(trainer.network.layers[ℓ + 1].weights != rule0.previousWeights[ℓ])  // W did learn
         }
     }
+
+    @Test func warmUpAndFrozenRunsLearnOnlyTheFeedback() throws {
+        var configuration = TrainingConfiguration(hiddenLayers: [12, 8], rule: .nodePerturbation, epochs: 2, batchSize: 50,
+                                                  learningRate: 0.05, optimizer: .sgd,
+                                                  nodePerturbation: NodePerturbationSettings(noise: 0.05, warmupEpochs: 1))
+        var trainer = try Trainer(configuration: configuration, data: TrainerTests.digits, backend: .portable)
+        let (network, feedback) = (trainer.network, trainer.rule.state)
+        try trainer.trainEpoch()
+        #expect(trainer.network == network)
+        #expect(trainer.rule.state != feedback)
+        try trainer.trainEpoch()
+        #expect(trainer.network != network)
+
+        configuration.freezeForwardWeights = true
+        configuration.nodePerturbation?.warmupEpochs = 0
+        var frozen = try Trainer(configuration: configuration, data: TrainerTests.digits, backend: .portable)
+        for _ in 0..<2 { try frozen.trainEpoch() }
+        #expect(frozen.network == network)
+        #expect(frozen.rule.state != feedback)
+    }
 }

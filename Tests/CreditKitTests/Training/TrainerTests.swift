@@ -46,6 +46,34 @@ struct TrainerTests {
         #expect(metrics.split(separator: "\n").count == 3)  // header and two finished epochs
     }
 
+    /// Rules that learn their feedback resume exactly too: the learned B, the exact solver's sums
+    /// and the matching rule's last weights are in the checkpoint, the settings in config.json.
+    @Test(arguments: ["np-sgd", "np-exact", "matching"])
+    func aResumedRunOfALearnedFeedbackRuleEqualsTheUninterruptedOne(_ variant: String) throws {
+        var configuration = configuration(epochs: 3)
+        configuration.rule = variant == "matching" ? .matching : .nodePerturbation
+        if variant != "matching" {
+            configuration.nodePerturbation = NodePerturbationSettings(noise: 0.05, solver: variant == "np-exact" ? .exact : .sgd,
+                                                                      warmupEpochs: 1)
+        }
+        var straight = try Trainer(configuration: configuration, data: Self.digits)
+        for _ in 0..<3 { try straight.trainEpoch() }
+
+        let directory = RunDirectory(path: FileManager.default.temporaryDirectory.appendingPathComponent("creditkit-run-\(UUID().uuidString)").path)
+        defer { try? FileManager.default.removeItem(atPath: directory.path) }
+        try directory.create()
+        var interrupted = try Trainer(configuration: configuration, data: Self.digits)
+        try directory.writeConfiguration(of: interrupted)
+        for _ in 0..<2 { try interrupted.trainEpoch(); try directory.recordEpoch(of: interrupted) }
+        let restored = try directory.readConfiguration()
+        #expect(restored == configuration)
+        var resumed = try Trainer(configuration: restored, data: Self.digits)
+        try resumed.restore(Checkpoint.read(from: directory.checkpointPath, activations: resumed.network.layers.map(\.activation)))
+        try resumed.trainEpoch()
+        #expect(resumed.network == straight.network)
+        #expect(resumed.rule.state == straight.rule.state)
+    }
+
     @Test func aCorruptCheckpointIsRefusedWithItsName() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("creditkit-\(UUID().uuidString).bin").path
         defer { try? FileManager.default.removeItem(atPath: path) }
