@@ -4,14 +4,16 @@
 ///
 /// The grid is centred on the factors that give the truncated credits backprop's size on a probe
 /// batch at initialization (the paper observed that cross-validation lands about there), times
-/// `multipliers`. Factors are searched one layer at a time, top down, each keeping the best value
+/// `multipliers` (×¼ … ×16). Factors are searched one layer at a time, top down, each keeping the best value
 /// for the layers already searched: `layers × multipliers × folds` short runs instead of the full
 /// product. Folds are contiguous blocks of the training set (the robot data are time series, so
 /// shuffled folds would leak neighbouring samples into validation).
 public struct KickbackScaleSearch: Sendable {
     public var folds = 3
     public var epochs = 3
-    public var multipliers: [Float] = [0.25, 0.5, 1, 2, 4]
+    /// Wide enough upwards that a start far below the best factor still reaches it (Barrett joint
+    /// 7: start 0.05 for layer 1, best ≈ 1; a grid up to ×4 left Kickback at 1.30× backprop).
+    public var multipliers: [Float] = [0.25, 0.5, 1, 2, 4, 8, 16]
 
     public init(folds: Int = 3, epochs: Int = 3) {
         self.folds = folds
@@ -77,11 +79,22 @@ public struct KickbackScaleSearch: Sendable {
             trial.kickbackScales = scales
             trial.epochs = epochs
             var trainer = try Trainer(configuration: trial, data: fold)
-            var last = Double.nan
-            for _ in 0..<epochs { last = try trainer.trainEpoch().testError }
+            let last = Self.finalError(of: &trainer, epochs: epochs)
             total += last.isFinite ? last : 1e6
         }
         return total / Double(folds)
+    }
+
+    /// The validation error after `epochs`, or NaN when the trial diverges: factors that large
+    /// get the worst score; they do not end the search.
+    private static func finalError(of trainer: inout Trainer, epochs: Int) -> Double {
+        var last = Double.nan
+        do {
+            for _ in 0..<epochs { last = try trainer.trainEpoch().testError }
+        } catch {
+            return .nan
+        }
+        return last
     }
 
     public static func format(_ scales: [Float]) -> String {
