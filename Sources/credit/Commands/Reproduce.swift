@@ -195,7 +195,7 @@ struct Reproduce: ParsableCommand {
         guard measured.contains(where: { !$0.1.feedback.isEmpty }) else { return }
         Console.out("")
         Console.out("at the end: relative error ‖Wᵀ−B‖/‖W‖ and sign congruence of each B; angle of δa to backprop's per hidden layer")
-        var csv = ["model,variant,matrix,relative_error,sign_congruence_percent"]
+        var csv = ["model,variant,quantity,value"]
         for (run, diagnostics) in measured {
             let matrices = diagnostics.feedback.filter { $0.kind == "above" }.map { f in
                 String(format: "B%d %.3f %.1f%%", f.layer + 2, f.relativeError, f.signCongruence)
@@ -204,10 +204,11 @@ struct Reproduce: ParsableCommand {
             Console.out(run.model.padding(toLength: 24, withPad: " ", startingAt: 0) + run.variant.padding(toLength: 20, withPad: " ", startingAt: 0)
                         + (matrices + angles).joined(separator: "  "))
             for f in diagnostics.feedback where f.kind == "above" {
-                csv.append("\(run.model),\(run.variant),B\(f.layer + 2),\(f.relativeError),\(f.signCongruence)")
+                csv.append("\(run.model),\(run.variant),relative_error_B\(f.layer + 2),\(f.relativeError)")
+                csv.append("\(run.model),\(run.variant),sign_congruence_percent_B\(f.layer + 2),\(f.signCongruence)")
             }
             for (ℓ, angle) in diagnostics.creditAngles.enumerated() {
-                csv.append("\(run.model),\(run.variant),angle_da\(ℓ + 1),\(angle),")
+                csv.append("\(run.model),\(run.variant),angle_da\(ℓ + 1)_degrees,\(angle)")
             }
         }
         try AtomicFile.write(csv.joined(separator: "\n") + "\n", to: root + "/feedback.csv")
