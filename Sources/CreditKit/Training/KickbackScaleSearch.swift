@@ -14,7 +14,9 @@
 /// factors that ended at 20.9 % (1.30× backprop); a grid widened to ×16 chose factors that reached
 /// 9.5 % but let the first layer's coherence decay to 0.72, and Barrett 5 and 6 to 0.82 and 0.78.
 /// 10-epoch trials on the ×4 grid, bottom-up, with incoherent candidates rejected, chose
-/// [0.51, 0.20]: 16.1 % with coherence 0.96.
+/// [0.51, 0.20]: 16.1 % with coherence 0.96. It is no cure-all: on Barrett joint 5 the same search
+/// picks [0.06, 0.05] (fold validation ≈ 21 %, where the time-series folds rank factors unlike the
+/// test split) and ends at 1.31× backprop.
 public struct KickbackScaleSearch: Sendable {
     public var folds = 3
     public var epochs = 10
