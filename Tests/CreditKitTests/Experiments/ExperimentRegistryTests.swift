@@ -14,6 +14,30 @@ struct ExperimentRegistryTests {
         }
     }
 
+    @Test func recurrentExperimentsAreValidAndNamedApart() throws {
+        for experiment in ExperimentRegistry.recurrent {
+            #expect(!experiment.runs.isEmpty)
+            for run in experiment.runs { try run.configuration.validate() }
+        }
+        let names = ExperimentRegistry.allNames
+        #expect(Set(names).count == names.count)
+        let fig4 = try #require(ExperimentRegistry.recurrentNamed("lansdell-fig4"))
+        #expect(fig4.runs.map(\.configuration.rule) == [.bptt, .feedbackAlignment, .nodePerturbation])
+        #expect(fig4.runs.allSatisfy { $0.configuration.bpttSteps == 7 && $0.configuration.hidden == 50 })
+    }
+
+    @Test func lansdellFigure2ComparesTheThreeRulesOnOneNet() throws {
+        let fig2 = try #require(ExperimentRegistry.named("lansdell-fig2"))
+        #expect(Set(fig2.runs.map(\.configuration.rule)) == [.backprop, .feedbackAlignment, .nodePerturbation])
+        #expect(fig2.runs.allSatisfy { $0.configuration.hiddenLayers == [50, 20] && $0.configuration.batchSize == 32 })
+        #expect(Set(fig2.runs.map(\.configuration.learningRate)).count == 1)  // one step size for every rule, as the paper
+        let fig5 = try #require(ExperimentRegistry.named("lansdell-fig5"))
+        #expect(fig5.runs.allSatisfy { $0.configuration.freezeForwardWeights == true && $0.configuration.nodePerturbation?.solver == .exact })
+        let fig3 = try #require(ExperimentRegistry.named("lansdell-fig3"))
+        #expect(fig3.latentLayer == 1)
+        #expect(fig3.runs.allSatisfy { $0.configuration.hiddenActivations == [.tanh, .identity, .tanh] && $0.configuration.hiddenLayers[1] == 2 })
+    }
+
     @Test func flamShepherdTablesCarryThePapersNumbers() throws {
         let table2 = try #require(ExperimentRegistry.named("flam-shepherd-table2"))
         #expect(table2.runs.count == 27)
