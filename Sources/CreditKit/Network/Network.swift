@@ -56,12 +56,19 @@ public struct Network: Sendable, Equatable {
     /// Concretely, for each layer: `A ← 1·bᵀ` then `A ← H_below · Wᵀ + A` (one GEMM), `H ← f(A)`.
     public func forward(_ workspace: inout Workspace, backend: LinearAlgebraBackend) {
         for ℓ in 0..<depth {
-            let below = ℓ == 0 ? workspace.input : workspace.activities[ℓ - 1]  // (batch, inputs)
-            let layer = layers[ℓ]
-            workspace.preActivations[ℓ].fillRows(with: layer.biases)            // (batch, outputs)
-            backend.gemm(below, .none, layer.weights, .transposed, into: &workspace.preActivations[ℓ], beta: 1)
-            layer.activate(workspace.preActivations[ℓ], into: &workspace.activities[ℓ])
+            forward(layer: ℓ, from: ℓ == 0 ? workspace.input : workspace.activities[ℓ - 1],
+                    preActivation: &workspace.preActivations[ℓ], activity: &workspace.activities[ℓ], backend: backend)
         }
+    }
+
+    /// Layer ℓ alone: `a ← 1·bᵀ + below · Wᵀ`, `h ← f(a)` (`below` is `(batch, inputs)`). Node
+    /// perturbation's noisy pass runs the same step into its own buffers, adding noise in between.
+    public func forward(layer ℓ: Int, from below: Matrix, preActivation: inout Matrix, activity: inout Matrix,
+                        backend: LinearAlgebraBackend) {
+        let layer = layers[ℓ]
+        preActivation.fillRows(with: layer.biases)
+        backend.gemm(below, .none, layer.weights, .transposed, into: &preActivation, beta: 1)
+        layer.activate(preActivation, into: &activity)
     }
 
     /// Scales every unit's incoming weight vector (a row of `Wⁱ`) back onto the ℓ2 ball of

@@ -39,11 +39,14 @@ public struct Optimizer: Sendable, Equatable {
     public var secondMoments: [Matrix]
 
     public init(settings: OptimizerSettings, network: Network) {
+        self.init(settings: settings, parameters: network.layers.flatMap { [$0.weights, $0.biases] })
+    }
+
+    /// An optimizer for the parameter tensors `parameters`, slot `k` for `parameters[k]`.
+    public init(settings: OptimizerSettings, parameters: [Matrix]) {
         self.settings = settings
         self.learningRate = settings.learningRate
-        let zeros = network.layers.flatMap { layer in
-            [layer.weights, layer.biases].map { Matrix(rows: $0.rows, columns: $0.columns) }
-        }
+        let zeros = parameters.map { Matrix(rows: $0.rows, columns: $0.columns) }
         firstMoments = settings.kind == .sgd ? [] : zeros
         secondMoments = settings.kind == .adam ? zeros : []
     }

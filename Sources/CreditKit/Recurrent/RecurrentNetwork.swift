@@ -30,11 +30,8 @@ public struct RecurrentNetwork: Sendable, Equatable {
         readoutBiases = Matrix(rows: 1, columns: outputs)
     }
 
-    /// The parameters in a fixed order (for updates and checkpoints).
-    var parameters: [Matrix] {
-        get { [inputWeights, recurrentWeights, biases, readoutWeights, readoutBiases] }
-        set { (inputWeights, recurrentWeights, biases, readoutWeights, readoutBiases) = (newValue[0], newValue[1], newValue[2], newValue[3], newValue[4]) }
-    }
+    /// The parameter tensors in the order of the optimizer's slots and the gradients.
+    var parameters: [Matrix] { [inputWeights, recurrentWeights, biases, readoutWeights, readoutBiases] }
 
     /// Runs `window.steps` steps from `window.states[0]`, filling `states[1…k]` (and `noise`-
     /// perturbed activities when `noise` is given: `hₜ ← tanh(aₜ) + c ξₜ`, the ξₜ already drawn),

@@ -30,6 +30,10 @@ public struct RecurrentConfiguration: Sendable, Codable, Equatable {
     public var stepsPerEpoch: Int = 50_000
     public var epochs: Int = 10
     public var learningRate: Float = 0.01
+    /// The shared optimizer (plain SGD is the paper's choice for the RNN).
+    public var optimizer: OptimizerKind = .sgd
+    /// μ for `optimizer == .momentum`.
+    public var momentum: Float = 0.9
     public var rule: RecurrentRuleKind = .bptt
     public var feedback: FeedbackFamily = .xavier
     public var nodePerturbation = NodePerturbationSettings(noise: 0.01, feedbackLearningRate: 0.01)
@@ -48,6 +52,9 @@ public struct RecurrentConfiguration: Sendable, Codable, Equatable {
         }
         guard learningRate > 0, learningRate.isFinite else {
             throw .invalid(flag: "--lr", value: "\(learningRate)", expected: "a positive, finite learning rate")
+        }
+        guard momentum >= 0, momentum < 1 else {
+            throw .invalid(flag: "--momentum", value: "\(momentum)", expected: "a momentum in [0, 1)")
         }
         try nodePerturbation.validate()
         try task.validate()
@@ -77,7 +84,7 @@ public struct RecurrentEpochRecord: Sendable, Codable, Equatable {
 
 /// Trains a ``RecurrentNetwork`` on continuous streams with truncated windows: each window of
 /// `k` steps runs forward from the state the last one left, assigns credit back to its first
-/// step, updates the weights by SGD, and hands its last state on.
+/// step, updates the weights with the shared ``Optimizer``, and hands its last state on.
 public struct RecurrentTrainer: Sendable {
     public let configuration: RecurrentConfiguration
     public let backend: LinearAlgebraBackend
@@ -92,6 +99,7 @@ public struct RecurrentTrainer: Sendable {
     private var noisyWindow: RecurrentWindow
     private var noise: [Matrix]
     private var gradients: [Matrix]
+    private var optimizer: Optimizer
     private let test: SequenceBatch
     private let probe: SequenceBatch
 
@@ -110,6 +118,9 @@ public struct RecurrentTrainer: Sendable {
         noisyWindow = window
         noise = (0...k).map { _ in Matrix(rows: streams, columns: hidden) }
         gradients = network.parameters.map { Matrix(rows: $0.rows, columns: $0.columns) }
+        let settings = OptimizerSettings(kind: configuration.optimizer, learningRate: configuration.learningRate,
+                                         momentum: configuration.momentum)
+        optimizer = Optimizer(settings: settings, parameters: network.parameters)
         var testRandom = RandomSource(seed: configuration.seed, stream: 0x7E57)
         test = configuration.task.generate(streams: streams, steps: max(5_000 / k, 1) * k, random: &testRandom)
         var probeRandom = RandomSource(seed: configuration.seed, stream: 0x9E0B)
@@ -211,21 +222,13 @@ public struct RecurrentTrainer: Sendable {
         }
     }
 
+    /// The shared optimizer's step on every parameter tensor (one step of Adam's count per window).
     private mutating func applyGradients() {
-        let eta = configuration.learningRate
-        func step(_ w: inout Matrix, _ g: Matrix) {
-            let count = w.count
-            w.storage.withUnsafeMutableBufferPointer { w in
-                g.storage.withUnsafeBufferPointer { g in
-                    for i in 0..<count { w[i] -= eta * g[i] }
-                }
-            }
-        }
-        step(&network.inputWeights, gradients[0])
-        step(&network.recurrentWeights, gradients[1])
-        step(&network.biases, gradients[2])
-        step(&network.readoutWeights, gradients[3])
-        step(&network.readoutBiases, gradients[4])
+        optimizer.update(&network.inputWeights, gradient: gradients[0], slot: 0)
+        optimizer.update(&network.recurrentWeights, gradient: gradients[1], slot: 1, counted: false)
+        optimizer.update(&network.biases, gradient: gradients[2], slot: 2, counted: false)
+        optimizer.update(&network.readoutWeights, gradient: gradients[3], slot: 3, counted: false)
+        optimizer.update(&network.readoutBiases, gradient: gradients[4], slot: 4, counted: false)
     }
 
     /// NP through time: the window again with noise on every hidden activity at every step, each

@@ -167,11 +167,8 @@ public struct NodePerturbation: LearningRule {
         let c = settings.noise, p = settings.noiseProbability
         let top = network.depth - 1
         for ℓ in 0...top {
-            let below = ℓ == 0 ? workspace.input : noisyActivities[ℓ - 1]
-            let layer = network.layers[ℓ]
-            noisyPreActivations[ℓ].fillRows(with: layer.biases)
-            backend.gemm(below, .none, layer.weights, .transposed, into: &noisyPreActivations[ℓ], beta: 1)
-            layer.activate(noisyPreActivations[ℓ], into: &noisyActivities[ℓ])
+            network.forward(layer: ℓ, from: ℓ == 0 ? workspace.input : noisyActivities[ℓ - 1],
+                            preActivation: &noisyPreActivations[ℓ], activity: &noisyActivities[ℓ], backend: backend)
             guard ℓ < top else { break }
             let count = noise[ℓ].count
             noise[ℓ].storage.withUnsafeMutableBufferPointer { xi in

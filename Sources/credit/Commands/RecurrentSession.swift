@@ -16,7 +16,7 @@ enum RecurrentSession {
         let prefix = label.map { $0 + "  " } ?? ""
         Console.status("\(prefix)RNN \(DelayedXOR.inputWidth)-\(configuration.hidden)-1 tanh, rule \(configuration.rule.rawValue), "
                        + "BPTT window \(configuration.bpttSteps), \(configuration.streams) streams × \(configuration.stepsPerEpoch) steps "
-                       + "per epoch, sgd lr \(configuration.learningRate); delayed XOR, delay \(configuration.task.delay)")
+                       + "per epoch, \(configuration.optimizer.rawValue) lr \(configuration.learningRate); delayed XOR, delay \(configuration.task.delay)")
         while trainer.epochsCompleted < configuration.epochs {
             let epochLabel = "\(prefix)epoch \(trainer.epochsCompleted + 1)/\(configuration.epochs)"
             let record: RecurrentEpochRecord

@@ -90,7 +90,7 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("lr"), help: "Learning rate.")
     var learningRate: Float = 0.05
 
-    @Option(help: "The optimizer (default momentum; recurrent runs use plain sgd).")
+    @Option(help: "The optimizer (default momentum; sgd for --model rnn).")
     var optimizer: OptimizerKind?
 
     @Option(help: "Momentum coefficient μ (with --optimizer momentum).")
@@ -197,9 +197,6 @@ struct ModelOptions: ParsableArguments {
         guard widths.count == 1 else {
             throw ValidationError("--layers: expected one width (the RNN's hidden units) for --model rnn, found '\(layers)'")
         }
-        if let optimizer, optimizer != .sgd {
-            throw ValidationError("--optimizer: the RNN trains with plain sgd, found '\(optimizer.rawValue)'")
-        }
         var configuration = RecurrentConfiguration()
         configuration.hidden = widths[0]
         configuration.bpttSteps = bpttSteps
@@ -207,6 +204,8 @@ struct ModelOptions: ParsableArguments {
         configuration.stepsPerEpoch = stepsPerEpoch
         configuration.epochs = epochs
         configuration.learningRate = learningRate
+        configuration.optimizer = optimizer ?? .sgd
+        configuration.momentum = momentum
         configuration.rule = recurrentRule
         configuration.feedback = feedback
         if let settings = nodePerturbationSettings() { configuration.nodePerturbation = settings }

@@ -129,6 +129,25 @@ struct RecurrentTests {
         configuration = RecurrentConfiguration()
         configuration.task = DelayedXOR(delay: 0)
         #expect(throws: ConfigurationError.self) { try configuration.validate() }
+        configuration = RecurrentConfiguration()
+        configuration.momentum = 1
+        #expect(throws: ConfigurationError.self) { try configuration.validate() }
         #expect(throws: DataError.self) { try DatasetCatalog.load(.delayedXOR) }
+    }
+
+    /// The RNN steps through the shared optimizer: momentum with μ = 0 is SGD to the bit, and
+    /// Adam (another rule for the same gradients) moves the weights elsewhere.
+    @Test func theChosenOptimizerAppliesTheUpdates() throws {
+        func trained(_ kind: OptimizerKind, momentum: Float = 0.9) throws -> RecurrentNetwork {
+            var configuration = try Self.trainer().configuration
+            configuration.optimizer = kind
+            configuration.momentum = momentum
+            var trainer = try RecurrentTrainer(configuration: configuration, backend: .portable)
+            try trainer.trainEpoch()
+            return trainer.network
+        }
+        let sgd = try trained(.sgd)
+        #expect(try trained(.momentum, momentum: 0) == sgd)
+        #expect(try trained(.adam).recurrentWeights != sgd.recurrentWeights)
     }
 }
