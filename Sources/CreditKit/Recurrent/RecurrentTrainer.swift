@@ -129,6 +129,33 @@ public struct RecurrentTrainer: Sendable {
 
     public var epochsCompleted: Int { history.count }
 
+    /// The trained state after the last finished epoch.
+    public var checkpoint: RecurrentCheckpoint {
+        RecurrentCheckpoint(rule: configuration.rule, optimizer: configuration.optimizer, optimizerStep: optimizer.step,
+                            tensors: network.parameters + [readoutFeedback, recurrentFeedback] + optimizer.firstMoments + optimizer.secondMoments,
+                            history: history)
+    }
+
+    /// Replaces the trained state with a checkpoint's (for `--resume`), after checking that it was
+    /// written by a run of this rule, optimizer and size.
+    public mutating func restore(_ checkpoint: RecurrentCheckpoint, file: String = "checkpoint") throws(TrainingError) {
+        guard checkpoint.rule == configuration.rule, checkpoint.optimizer == configuration.optimizer else {
+            throw .checkpoint(file: file, reason: "was written by rule \(checkpoint.rule.rawValue) with \(checkpoint.optimizer.rawValue), "
+                              + "the configuration uses \(configuration.rule.rawValue) with \(configuration.optimizer.rawValue)")
+        }
+        guard checkpoint.tensors.map(TensorArchive.shape) == self.checkpoint.tensors.map(TensorArchive.shape) else {
+            throw .checkpoint(file: file, reason: "its tensors do not fit an RNN of \(configuration.hidden) hidden units with this optimizer")
+        }
+        let t = checkpoint.tensors
+        (network.inputWeights, network.recurrentWeights, network.biases, network.readoutWeights, network.readoutBiases) = (t[0], t[1], t[2], t[3], t[4])
+        (readoutFeedback, recurrentFeedback) = (t[5], t[6])
+        let moments = Array(t.dropFirst(7))
+        optimizer.firstMoments = Array(moments.prefix(optimizer.firstMoments.count))
+        optimizer.secondMoments = Array(moments.dropFirst(optimizer.firstMoments.count))
+        optimizer.restore(step: checkpoint.optimizerStep)
+        history = checkpoint.history
+    }
+
     /// One pass over `stepsPerEpoch` fresh steps of every stream, then the test streams and the probe.
     @discardableResult
     public mutating func trainEpoch(onProgress: (Double) -> Void = { _ in }) throws(TrainingError) -> RecurrentEpochRecord {

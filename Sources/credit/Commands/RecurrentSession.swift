@@ -1,18 +1,37 @@
 import CreditKit
 import Foundation
 
-/// Runs a recurrent configuration into a directory: `config.json` first, then `metrics.csv` and
-/// `curves.svg` rewritten atomically after every epoch.
+/// Runs a recurrent configuration into a directory: `config.json` first, then `checkpoint.bin`,
+/// `metrics.csv` rewritten atomically after every epoch. A directory that already holds a
+/// checkpoint of the same configuration is resumed.
 enum RecurrentSession {
     /// With `stopOnDivergence`, a run whose loss stops being finite ends early and returns what it
     /// had (the divergence in `failure`) instead of throwing: an experiment can show a rule failing.
+    /// A run that diverged leaves `diverged.txt`, so a rerun reports it again without retraining.
     static func run(_ configuration: RecurrentConfiguration, in path: String, label: String? = nil,
                     stopOnDivergence: Bool = false) throws -> (trainer: RecurrentTrainer, failure: String?) {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        var trainer = try RecurrentTrainer(configuration: configuration)
+        let checkpointPath = path + "/checkpoint.bin", divergencePath = path + "/diverged.txt"
+        if FileManager.default.fileExists(atPath: checkpointPath) {
+            var comparable = try recordedConfiguration(in: path)
+            comparable.epochs = configuration.epochs
+            guard comparable == configuration else {
+                throw TrainingError.checkpoint(file: path + "/config.json",
+                                               reason: "holds a run of another configuration; choose another --out or remove it")
+            }
+            try trainer.restore(RecurrentCheckpoint.read(from: checkpointPath), file: checkpointPath)
+            if let failure = try? String(contentsOfFile: divergencePath, encoding: .utf8) {
+                Console.status("\(path) diverged before: \(failure)")
+                return (trainer, failure)
+            }
+            if trainer.epochsCompleted > 0 {
+                Console.status("resuming \(path) after epoch \(trainer.epochsCompleted) of \(configuration.epochs)")
+            }
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(String(decoding: try encoder.encode(configuration), as: UTF8.self) + "\n", to: path + "/config.json")
-        var trainer = try RecurrentTrainer(configuration: configuration)
         let prefix = label.map { $0 + "  " } ?? ""
         Console.status("\(prefix)RNN \(DelayedXOR.inputWidth)-\(configuration.hidden)-1 tanh, rule \(configuration.rule.rawValue), "
                        + "BPTT window \(configuration.bpttSteps), \(configuration.streams) streams × \(configuration.stepsPerEpoch) steps "
@@ -26,15 +45,36 @@ enum RecurrentSession {
                 guard stopOnDivergence else { throw error }
                 ProgressLine.clear()
                 Console.status("\(prefix)\(error)")
+                try AtomicFile.write("\(error)", to: divergencePath)
                 return (trainer, "\(error)")
             }
             ProgressLine.clear()
             Console.out(String(format: "%@epoch %3d/%d  train loss %.4f  test loss %.4f  XOR right %.1f%%  ∠δa %.1f°  ∠ΔW_rec %.1f°  %.1f s",
                                prefix, record.epoch, configuration.epochs, record.trainLoss, record.testLoss, 100 * record.testAccuracy,
                                record.creditAngle, record.recurrentWeightAngle, record.seconds))
+            try trainer.checkpoint.write(to: checkpointPath)
             try AtomicFile.write(metricsCSV(trainer.history), to: path + "/metrics.csv")
         }
         return (trainer, nil)
+    }
+
+    /// The configuration a recurrent run directory records; an error naming `config.json` when
+    /// it is missing or is not a recurrent run's.
+    static func recordedConfiguration(in path: String) throws -> RecurrentConfiguration {
+        let file = path + "/config.json"
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw TrainingError.checkpoint(file: file, reason: "not found; is \(path) a run directory written by `credit train --out`?")
+        }
+        do {
+            return try JSONDecoder().decode(RecurrentConfiguration.self, from: data)
+        } catch {
+            throw TrainingError.checkpoint(file: file, reason: "not a recurrent run's configuration: \(error)")
+        }
+    }
+
+    /// Whether `path` holds a recurrent run (its `config.json` reads as one).
+    static func isRecurrentRun(_ path: String) -> Bool {
+        (try? recordedConfiguration(in: path)) != nil
     }
 
     static func metricsCSV(_ history: [RecurrentEpochRecord]) -> String {

@@ -40,16 +40,19 @@ struct Train: ParsableCommand {
     }
 
     private func train() throws {
-        if model.networkKind == .rnn {
-            guard resume == nil else { throw ValidationError("--resume: recurrent runs cannot be resumed yet; start them again") }
+        if let resume, RecurrentSession.isRecurrentRun(resume) {
+            var configuration = try RecurrentSession.recordedConfiguration(in: resume)
+            if let epochs { configuration.epochs = epochs }
+            guard FileManager.default.fileExists(atPath: resume + "/checkpoint.bin") else {
+                throw TrainingError.checkpoint(file: resume + "/checkpoint.bin", reason: "not found; the run has no finished epoch to resume from")
+            }
+            try runRecurrent(configuration, in: resume)
+            return
+        }
+        if model.networkKind == .rnn && resume == nil {
             let configuration = try model.recurrentConfiguration(epochs: epochs ?? 10)
             let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
-            let path = out ?? "runs/delayed-xor-rnn-\(configuration.rule.rawValue)-\(stamp)"
-            let (trainer, _) = try RecurrentSession.run(configuration, in: path)
-            if let last = trainer.history.last {
-                Console.out(String(format: "final test loss %.4f per step, XOR answers %.1f%% right; run written to %@",
-                                   last.testLoss, 100 * last.testAccuracy, path))
-            }
+            try runRecurrent(configuration, in: out ?? "runs/delayed-xor-rnn-\(configuration.rule.rawValue)-\(stamp)")
             return
         }
         let directory: RunDirectory
@@ -72,6 +75,14 @@ struct Train: ParsableCommand {
         if let last = trainer.history.last {
             Console.out("final test error \(percent(last.testError))" + (best.map { " (best \(percent($0.testError)) at epoch \($0.epoch))" } ?? "")
                         + "; run written to \(directory.path)")
+        }
+    }
+
+    private func runRecurrent(_ configuration: RecurrentConfiguration, in path: String) throws {
+        let (trainer, _) = try RecurrentSession.run(configuration, in: path)
+        if let last = trainer.history.last {
+            Console.out(String(format: "final test loss %.4f per step, XOR answers %.1f%% right; run written to %@",
+                               last.testLoss, 100 * last.testAccuracy, path))
         }
     }
 }

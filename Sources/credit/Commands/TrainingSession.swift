@@ -20,7 +20,8 @@ enum TrainingSession {
                                + "(\(search.epochs) epochs per trial)")
                 let result = try search.search(configuration, data: data) { Console.status($0) }
                 Console.status("kickback scales \(KickbackScaleSearch.format(result.scales)): validation nMSE "
-                               + String(format: "%.4f", result.validationError) + " (\(result.trials) trials)")
+                               + String(format: "%.4f ± %.4f", result.validationError, result.standardError)
+                               + " (\(result.trials) trials; the factor nearest the centre within one standard error of the best)")
                 configuration.kickbackScales = result.scales
             }
         }

@@ -84,11 +84,11 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("init"), help: ArgumentHelp("Weight initialization: xavier, uniform:A or signed:A.", valueName: "scheme"))
     var initializer: String = "xavier"
 
-    @Option(help: "Examples per batch.")
-    var batchSize: Int = 32
+    @Option(help: "Examples per batch (default 32; for --model rnn the parallel streams, default 20).")
+    var batchSize: Int?
 
-    @Option(name: .customLong("lr"), help: "Learning rate.")
-    var learningRate: Float = 0.05
+    @Option(name: .customLong("lr"), help: "Learning rate (default 0.05; 0.01 for --model rnn).")
+    var learningRate: Float?
 
     @Option(help: "The optimizer (default momentum; sgd for --model rnn).")
     var optimizer: OptimizerKind?
@@ -133,7 +133,7 @@ struct ModelOptions: ParsableArguments {
         let (activation, hiddenActivations) = try activations()
         var configuration = TrainingConfiguration(
             dataset: dataset, hiddenLayers: try hiddenLayers(), activation: activation, outputActivation: outputActivation,
-            loss: loss, rule: rule, epochs: epochs, batchSize: batchSize, learningRate: learningRate, optimizer: optimizer ?? .momentum,
+            loss: loss, rule: rule, epochs: epochs, batchSize: batchSize ?? 32, learningRate: learningRate ?? 0.05, optimizer: optimizer ?? .momentum,
             momentum: momentum, learningRateDecay: learningRateDecay, initializer: initializer, seed: seed, inputScaling: inputScaling,
             feedback: feedback, auxiliaryErrors: auxiliaryErrors, probeEvery: probeEvery, autoencoder: autoencoder,
             positiveFraction: positiveFraction, joint: joint, kickbackScales: try parsedKickbackScales(), weightBall: weightBall,
@@ -200,10 +200,10 @@ struct ModelOptions: ParsableArguments {
         var configuration = RecurrentConfiguration()
         configuration.hidden = widths[0]
         configuration.bpttSteps = bpttSteps
-        configuration.streams = batchSize
+        if let batchSize { configuration.streams = batchSize }
         configuration.stepsPerEpoch = stepsPerEpoch
         configuration.epochs = epochs
-        configuration.learningRate = learningRate
+        if let learningRate { configuration.learningRate = learningRate }
         configuration.optimizer = optimizer ?? .sgd
         configuration.momentum = momentum
         configuration.rule = recurrentRule

@@ -135,6 +135,43 @@ struct RecurrentTests {
         #expect(throws: DataError.self) { try DatasetCatalog.load(.delayedXOR) }
     }
 
+    /// Stopping after epoch 1 and resuming from the checkpoint file gives the uninterrupted run's
+    /// weights, feedback and metrics to the bit, for every rule (Adam's buffers and step included);
+    /// a checkpoint of another rule, or a cut file, is refused with its name.
+    @Test(arguments: RecurrentRuleKind.allCases)
+    func aResumedRecurrentRunEqualsTheUninterruptedOne(_ rule: RecurrentRuleKind) throws {
+        var configuration = try Self.trainer(rule: rule).configuration
+        configuration.optimizer = .adam
+        configuration.learningRate = 0.001
+        var straight = try RecurrentTrainer(configuration: configuration, backend: .portable)
+        for _ in 0..<2 { try straight.trainEpoch() }
+
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("creditkit-rnn-\(UUID().uuidString).bin").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var interrupted = try RecurrentTrainer(configuration: configuration, backend: .portable)
+        try interrupted.trainEpoch()
+        try interrupted.checkpoint.write(to: path)
+        var resumed = try RecurrentTrainer(configuration: configuration, backend: .portable)
+        try resumed.restore(RecurrentCheckpoint.read(from: path))
+        #expect(resumed.epochsCompleted == 1)
+        try resumed.trainEpoch()
+        #expect(resumed.network == straight.network)
+        #expect(resumed.readoutFeedback == straight.readoutFeedback && resumed.recurrentFeedback == straight.recurrentFeedback)
+        #expect(resumed.history.map(\.testLoss) == straight.history.map(\.testLoss))
+
+        var other = configuration
+        other.rule = rule == .bptt ? .feedbackAlignment : .bptt
+        var mismatched = try RecurrentTrainer(configuration: other, backend: .portable)
+        #expect(throws: TrainingError.self) { try mismatched.restore(RecurrentCheckpoint.read(from: path), file: path) }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try bytes.prefix(bytes.count - 10).write(to: URL(fileURLWithPath: path))
+        #expect {
+            try RecurrentCheckpoint.read(from: path)
+        } throws: { error in
+            "\(error)".hasPrefix(path + ": cannot resume: truncated")
+        }
+    }
+
     /// The RNN steps through the shared optimizer: momentum with μ = 0 is SGD to the bit, and
     /// Adam (another rule for the same gradients) moves the weights elsewhere.
     @Test func theChosenOptimizerAppliesTheUpdates() throws {

@@ -173,6 +173,24 @@ struct KickbackTests {
         configuration.kickbackScales = [1, 2, 3]
         #expect(error(configuration)?.contains("--kickback-scales") == true)
     }
+
+    /// The factor search keeps the candidate nearest the centre among those within one standard
+    /// error of the best, and takes the best when it wins clearly.
+    @Test func theScaleSearchPrefersTheCentreUnlessClearlyBeaten() {
+        typealias Trial = KickbackScaleSearch.Trial
+        let close = [Trial(multiplier: 0.25, error: 0.207, standardError: 0.01),
+                     Trial(multiplier: 1, error: 0.215, standardError: 0.01),
+                     Trial(multiplier: 4, error: 0.30, standardError: 0.01)]
+        #expect(KickbackScaleSearch.oneStandardErrorChoice(close)?.multiplier == 1)
+        let clear = [Trial(multiplier: 0.25, error: 0.150, standardError: 0.01),
+                     Trial(multiplier: 0.5, error: 0.155, standardError: 0.01),
+                     Trial(multiplier: 1, error: 0.215, standardError: 0.01)]
+        #expect(KickbackScaleSearch.oneStandardErrorChoice(clear)?.multiplier == 0.5)
+        let diverged = [Trial(multiplier: 1, error: .nan, standardError: .nan),
+                        Trial(multiplier: 2, error: 0.3, standardError: .nan)]
+        #expect(KickbackScaleSearch.oneStandardErrorChoice(diverged)?.multiplier == 2)
+        #expect(KickbackScaleSearch.oneStandardErrorChoice([]) == nil)
+    }
 }
 
 private func maxDifference(_ a: Matrix, _ b: Matrix) -> Float {
