@@ -27,6 +27,10 @@ struct Reproduce: ParsableCommand {
     @Option(help: "Passes over the training set (default: the experiment's).")
     var epochs: Int?
 
+    @Option(help: ArgumentHelp("Recurrent experiments: run every rule with N seeds and report over them (the paper used 10).",
+                               valueName: "N"))
+    var seeds: Int = 1
+
     @Option(help: ArgumentHelp("The output directory (default: runs/<experiment>).", valueName: "dir"))
     var out: String?
 
@@ -37,6 +41,7 @@ struct Reproduce: ParsableCommand {
         if list { return }
         guard let experiment else { throw ValidationError("expected an experiment name: \(ExperimentRegistry.allNames.joined(separator: ", "))") }
         if let epochs, epochs <= 0 { throw ValidationError("--epochs: expected a positive number of epochs, found '\(epochs)'") }
+        guard seeds > 0 else { throw ValidationError("--seeds: expected a positive number of seeds, found '\(seeds)'") }
         if ExperimentRegistry.recurrentNamed(experiment) != nil {
             if models != nil || joints != nil { throw ValidationError("--models/--joints: \(experiment) has no models or joints to choose") }
             return
@@ -51,7 +56,7 @@ struct Reproduce: ParsableCommand {
                 }
             }
         }
-        if let epochs, epochs <= 0 { throw ValidationError("--epochs: expected a positive number of epochs, found '\(epochs)'") }
+        if seeds != 1 { throw ValidationError("--seeds: only the recurrent experiments run several seeds; \(experiment) runs one") }
         if let chosen = chosenModels {
             let unknown = chosen.subtracting(found.models)
             if !unknown.isEmpty {
@@ -143,38 +148,67 @@ struct Reproduce: ParsableCommand {
         Console.status("wrote \(root)/results.csv, test-error.svg, angles.svg\(experiment.reconstructions ? ", reconstructions-*.png" : "")")
     }
 
-    /// A recurrent experiment: every rule in turn (a diverging rule ends early and is reported as
-    /// such), then a table, results.csv, loss.svg (test loss and XOR accuracy) and alignment.svg.
+    /// A recurrent experiment: every rule with every seed in turn (a diverging run ends early and
+    /// is reported as such), then a table over the seeds, results.csv (one row per run), loss.svg
+    /// (test loss and XOR accuracy) and alignment.svg, each curve the mean over the seeds' runs
+    /// still going at that epoch.
     private func reproduce(_ experiment: RecurrentExperiment) throws {
         let root = out ?? "runs/\(experiment.name)"
-        Console.status("\(experiment.name): \(experiment.runs.count) runs — \(experiment.source)")
-        var rows: [(variant: String, trainer: RecurrentTrainer, failure: String?)] = []
-        for (variant, configuration) in experiment.runs {
-            var configuration = configuration
-            configuration.epochs = epochs ?? experiment.defaultEpochs
-            let (trainer, failure) = try RecurrentSession.run(configuration, in: root + "/" + variant, label: variant, stopOnDivergence: true)
-            rows.append((variant, trainer, failure))
+        Console.status("\(experiment.name): \(experiment.runs.count) rules × \(seeds) seed\(seeds == 1 ? "" : "s") — \(experiment.source)")
+        typealias Row = (variant: String, seed: UInt64, trainer: RecurrentTrainer, failure: String?)
+        var rows: [Row] = []
+        for s in 0..<seeds {
+            for (variant, configuration) in experiment.runs {
+                var configuration = configuration
+                configuration.epochs = epochs ?? experiment.defaultEpochs
+                configuration.seed += UInt64(s)
+                let directory = seeds == 1 ? variant : "\(variant)-seed\(configuration.seed)"
+                let label = seeds == 1 ? variant : "\(variant) seed \(configuration.seed)"
+                let (trainer, failure) = try RecurrentSession.run(configuration, in: root + "/" + directory, label: label, stopOnDivergence: true)
+                rows.append((variant, configuration.seed, trainer, failure))
+            }
+        }
+        func meanAngle(_ trainer: RecurrentTrainer) -> Double {
+            let angles = trainer.history.map(\.creditAngle).filter(\.isFinite)
+            return angles.isEmpty ? .nan : angles.reduce(0, +) / Double(angles.count)
+        }
+        func mean(_ values: [Double]) -> Double {
+            let finite = values.filter(\.isFinite)
+            return finite.isEmpty ? .nan : finite.reduce(0, +) / Double(finite.count)
         }
         Console.out("")
         Console.out("\(experiment.name) — \(experiment.source)")
-        Console.out("rule   epochs   test loss/step   XOR right   best XOR right   mean ∠δa to BPTT   outcome")
-        var csv = ["rule,epochs,final_test_loss,final_xor_accuracy,best_xor_accuracy,mean_credit_angle,outcome"]
-        for row in rows {
-            let last = row.trainer.history.last
-            let best = row.trainer.history.map(\.testAccuracy).max() ?? .nan
-            let angles = row.trainer.history.map(\.creditAngle).filter(\.isFinite)
-            let meanAngle = angles.isEmpty ? Double.nan : angles.reduce(0, +) / Double(angles.count)
-            let outcome = row.failure.map { "diverged: \($0)" } ?? "completed"
-            Console.out(row.variant.padding(toLength: 7, withPad: " ", startingAt: 0)
-                        + String(format: "%6d   %14.4f   %8.1f%%   %13.1f%%   %15.1f°   ", row.trainer.epochsCompleted, last?.testLoss ?? .nan,
-                                 100 * (last?.testAccuracy ?? .nan), 100 * best, meanAngle) + outcome)
-            csv.append("\(row.variant),\(row.trainer.epochsCompleted),\(last?.testLoss ?? .nan),\(last?.testAccuracy ?? .nan),\(best),"
-                       + "\(meanAngle),\"\(outcome)\"")
+        Console.out("rule   runs   learned (≥ 99 % right at the end)   diverged   test loss/step   XOR right   mean ∠δa to BPTT")
+        var csv = ["rule,seed,epochs,final_test_loss,final_xor_accuracy,best_xor_accuracy,mean_credit_angle,outcome"]
+        for (variant, _) in experiment.runs {
+            let runs = rows.filter { $0.variant == variant }
+            let completed = runs.filter { $0.failure == nil }
+            let learned = completed.filter { ($0.trainer.history.last?.testAccuracy ?? 0) >= 0.99 }.count
+            Console.out(variant.padding(toLength: 7, withPad: " ", startingAt: 0)
+                        + String(format: "%4d   %33d   %8d   %14.4f   %8.1f%%   %15.1f°", runs.count, learned, runs.count - completed.count,
+                                 mean(completed.map { $0.trainer.history.last?.testLoss ?? .nan }),
+                                 100 * mean(completed.map { $0.trainer.history.last?.testAccuracy ?? .nan }), mean(runs.map { meanAngle($0.trainer) })))
+            for row in runs {
+                let last = row.trainer.history.last
+                let best = row.trainer.history.map(\.testAccuracy).max() ?? .nan
+                let outcome = row.failure.map { "diverged: \($0)" } ?? "completed"
+                csv.append("\(row.variant),\(row.seed),\(row.trainer.epochsCompleted),\(last?.testLoss ?? .nan),\(last?.testAccuracy ?? .nan),"
+                           + "\(best),\(meanAngle(row.trainer)),\"\(outcome)\"")
+            }
         }
+        for row in rows where row.failure != nil {
+            Console.out("  \(row.variant) seed \(row.seed): diverged after \(row.trainer.epochsCompleted) epochs — \(row.failure!)")
+        }
+        Console.out("(test loss and XOR right: mean over the runs that completed; the angle: over every run's epochs)")
         Console.out("paper: " + experiment.notes)
         try AtomicFile.write(csv.joined(separator: "\n") + "\n", to: root + "/results.csv")
-        func series(_ value: (RecurrentEpochRecord) -> Double) -> [LineChart.Series] {
-            rows.map { row in .init(name: row.variant, points: row.trainer.history.map { (Double($0.epoch), value($0)) }) }
+        func series(_ value: @escaping (RecurrentEpochRecord) -> Double) -> [LineChart.Series] {
+            experiment.runs.map { variant, _ in
+                let histories = rows.filter { $0.variant == variant }.map(\.trainer.history)
+                let epochs = histories.map(\.count).max() ?? 0
+                let points = (0..<epochs).map { e in (Double(e + 1), mean(histories.filter { $0.count > e }.map { value($0[e]) })) }
+                return LineChart.Series(name: variant, points: points)
+            }
         }
         let loss = LineChart(title: "Delayed XOR: test loss per step", xLabel: "epoch", yLabel: "loss", series: series(\.testLoss),
                              logarithmicY: true)
