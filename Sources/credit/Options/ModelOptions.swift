@@ -36,8 +36,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The credit-assignment rule: \(RuleKind.helpText).", valueName: "rule"))
     var rule: RuleKind = .backprop
 
-    @Option(help: ArgumentHelp("Fixed feedback matrices of the FA-family rules: \(FeedbackFamily.helpText).", valueName: "family"))
-    var feedback: FeedbackFamily = .uniform(0.5)
+    @Option(help: ArgumentHelp("Fixed feedback matrices of the FA-family rules: \(FeedbackFamily.helpText) (default uniform:0.5; "
+                               + "xavier for --model rnn).", valueName: "family"))
+    var feedback: FeedbackFamily?
 
     @Flag(name: .customLong("aux-errors"), help: "LAFS: the direct terms carry per-layer auxiliary errors (with dfa, s1–s3, terms:…d…).")
     var auxiliaryErrors = false
@@ -135,7 +136,7 @@ struct ModelOptions: ParsableArguments {
             dataset: dataset, hiddenLayers: try hiddenLayers(), activation: activation, outputActivation: outputActivation,
             loss: loss, rule: rule, epochs: epochs, batchSize: batchSize ?? 32, learningRate: learningRate ?? 0.05, optimizer: optimizer ?? .momentum,
             momentum: momentum, learningRateDecay: learningRateDecay, initializer: initializer, seed: seed, inputScaling: inputScaling,
-            feedback: feedback, auxiliaryErrors: auxiliaryErrors, probeEvery: probeEvery, autoencoder: autoencoder,
+            feedback: feedback ?? .uniform(0.5), auxiliaryErrors: auxiliaryErrors, probeEvery: probeEvery, autoencoder: autoencoder,
             positiveFraction: positiveFraction, joint: joint, kickbackScales: try parsedKickbackScales(), weightBall: weightBall,
             nodePerturbation: nodePerturbationSettings(), freezeForwardWeights: freezeForward ? true : nil)
         configuration.hiddenActivations = hiddenActivations
@@ -193,6 +194,7 @@ struct ModelOptions: ParsableArguments {
         guard let recurrentRule = RecurrentRuleKind(rule: rule) else {
             throw ValidationError("--rule: expected bp, fa or np for --model rnn, found '\(rule)'")
         }
+        try refuseFeedForwardFlags()
         let widths = try hiddenLayers()
         guard widths.count == 1 else {
             throw ValidationError("--layers: expected one width (the RNN's hidden units) for --model rnn, found '\(layers)'")
@@ -207,7 +209,7 @@ struct ModelOptions: ParsableArguments {
         configuration.optimizer = optimizer ?? .sgd
         configuration.momentum = momentum
         configuration.rule = recurrentRule
-        configuration.feedback = feedback
+        if let feedback { configuration.feedback = feedback }
         if let settings = nodePerturbationSettings() { configuration.nodePerturbation = settings }
         configuration.task = DelayedXOR(delay: delay)
         configuration.seed = seed
@@ -217,6 +219,21 @@ struct ModelOptions: ParsableArguments {
             throw ValidationError(error.description)
         }
         return configuration
+    }
+
+    /// Flags the RNN has no use for are refused rather than silently ignored.
+    private func refuseFeedForwardFlags() throws {
+        let unused: [(flag: String, given: Bool)] = [
+            ("--activation", activation != "tanh"), ("--output-activation", outputActivation != nil), ("--init", initializer != "xavier"),
+            ("--lr-decay", learningRateDecay != 1), ("--autoencoder", autoencoder), ("--aux-errors", auxiliaryErrors),
+            ("--joint", joint != nil), ("--kickback-scales", kickbackScales != "1"), ("--weight-ball", weightBall != nil),
+            ("--freeze-forward", freezeForward), ("--probe-every", probeEvery != 0),
+            ("--feedback-solver", feedbackSolver != nil && feedbackSolver != .sgd), ("--feedback-warmup", feedbackWarmup != nil),
+            ("--ridge", ridge != nil),
+        ]
+        if let first = unused.first(where: \.given) {
+            throw ValidationError("\(first.flag): not used by --model rnn (a tanh RNN with a linear readout; NP through time learns B by sgd)")
+        }
     }
 
     var locator: DataLocator { DataLocator(explicitRoot: dataRoot) }
