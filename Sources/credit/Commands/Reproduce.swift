@@ -184,10 +184,12 @@ struct Reproduce: ParsableCommand {
             let runs = rows.filter { $0.variant == variant }
             let completed = runs.filter { $0.failure == nil }
             let learned = completed.filter { ($0.trainer.history.last?.testAccuracy ?? 0) >= 0.99 }.count
+            let finalLoss = mean(completed.map { $0.trainer.history.last?.testLoss ?? .nan })
+            let finalAccuracy = mean(completed.map { $0.trainer.history.last?.testAccuracy ?? .nan })
             Console.out(variant.padding(toLength: 7, withPad: " ", startingAt: 0)
-                        + String(format: "%4d   %33d   %8d   %14.4f   %8.1f%%   %15.1f°", runs.count, learned, runs.count - completed.count,
-                                 mean(completed.map { $0.trainer.history.last?.testLoss ?? .nan }),
-                                 100 * mean(completed.map { $0.trainer.history.last?.testAccuracy ?? .nan }), mean(runs.map { meanAngle($0.trainer) })))
+                        + String(format: "%4d   %33d   %8d   ", runs.count, learned, runs.count - completed.count)
+                        + (completed.isEmpty ? "             —           —" : String(format: "%14.4f   %8.1f%%", finalLoss, 100 * finalAccuracy))
+                        + String(format: "   %15.1f°", mean(runs.map { meanAngle($0.trainer) })))
             for row in runs {
                 let last = row.trainer.history.last
                 let best = row.trainer.history.map(\.testAccuracy).max() ?? .nan
