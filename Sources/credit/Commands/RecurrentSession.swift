@@ -13,14 +13,17 @@ enum RecurrentSession {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         var trainer = try RecurrentTrainer(configuration: configuration)
         let checkpointPath = path + "/checkpoint.bin", divergencePath = path + "/diverged.txt"
-        if FileManager.default.fileExists(atPath: checkpointPath) {
+        let fileManager = FileManager.default
+        if fileManager.fileExists(atPath: checkpointPath) || fileManager.fileExists(atPath: divergencePath) {
             var comparable = try recordedConfiguration(in: path)
             comparable.epochs = configuration.epochs
             guard comparable == configuration else {
                 throw TrainingError.checkpoint(file: path + "/config.json",
                                                reason: "holds a run of another configuration; choose another --out or remove it")
             }
-            try trainer.restore(RecurrentCheckpoint.read(from: checkpointPath), file: checkpointPath)
+            if fileManager.fileExists(atPath: checkpointPath) {
+                try trainer.restore(RecurrentCheckpoint.read(from: checkpointPath), file: checkpointPath)
+            }
             if let failure = try? String(contentsOfFile: divergencePath, encoding: .utf8) {
                 Console.status("\(path) diverged before: \(failure)")
                 return (trainer, failure)
