@@ -140,9 +140,8 @@ public struct KickbackScaleSearch: Sendable {
             let layers = trainer.history.last?.probes.last?.diagnostics.coherence ?? []
             coherence = min(coherence, layers.min() ?? .nan)
         }
-        let mean = errors.reduce(0, +) / Double(folds)
-        let variance = folds > 1 ? errors.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(folds - 1) : .nan
-        return (mean, (variance / Double(folds)).squareRoot(), coherence)
+        let score = MeanAndStandardError(errors)
+        return (score.mean, score.standardError, coherence)
     }
 
     /// The validation error after `epochs`, or NaN when the trial diverges: factors that large

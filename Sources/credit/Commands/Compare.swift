@@ -116,8 +116,18 @@ struct ComparisonReport {
         Console.status("wrote \(root)/comparison.csv, test-error.svg, angles.svg")
     }
 
+    /// Test error over training; for rows with no error rate (autoencoders), the test and training
+    /// loss instead.
     var testErrorChart: String {
-        LineChart(title: "Test error — " + title, xLabel: "epoch", yLabel: "test error (%)", series: rows.map { row in
+        guard rows.contains(where: { $0.history.contains { $0.testError.isFinite } }) else {
+            func loss(_ quantity: String, _ value: @escaping (EpochRecord) -> Double) -> LineChart {
+                LineChart(title: "\(quantity) — " + title, xLabel: "epoch", yLabel: "loss", series: rows.map { row in
+                    .init(name: row.rule, points: row.history.map { (Double($0.epoch), value($0)) })
+                }, logarithmicY: true)
+            }
+            return LineChart.panels([loss("Test loss", \.testLoss), loss("Training loss (as trained)", \.trainLoss)])
+        }
+        return LineChart(title: "Test error — " + title, xLabel: "epoch", yLabel: "test error (%)", series: rows.map { row in
             .init(name: row.rule, points: row.history.map { (Double($0.epoch), 100 * $0.testError) })
         }, logarithmicY: true).svg()
     }

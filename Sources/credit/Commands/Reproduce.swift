@@ -27,7 +27,7 @@ struct Reproduce: ParsableCommand {
     @Option(help: "Passes over the training set (default: the experiment's).")
     var epochs: Int?
 
-    @Option(help: ArgumentHelp("Recurrent experiments: run every rule with N seeds and report over them (the paper used 10).",
+    @Option(help: ArgumentHelp("Run every rule with N seeds (the experiment's seed, +1, …) and report mean ± standard error over them.",
                                valueName: "N"))
     var seeds: Int = 1
 
@@ -56,7 +56,6 @@ struct Reproduce: ParsableCommand {
                 }
             }
         }
-        if seeds != 1 { throw ValidationError("--seeds: only the recurrent experiments run several seeds; \(experiment) runs one") }
         if let chosen = chosenModels {
             let unknown = chosen.subtracting(found.models)
             if !unknown.isEmpty {
@@ -92,60 +91,98 @@ struct Reproduce: ParsableCommand {
         }
     }
 
+    /// A feed-forward experiment: every run (with every seed in turn), then the table of paper vs
+    /// ours — over several seeds, mean ± standard error of the final and best test figure —,
+    /// results.csv (one row per run and seed) and the charts. The loss and error curves are the mean
+    /// over the seeds; the diagnostics, latent space and reconstructions are the first seed's.
     private func reproduce(_ experiment: Experiment) throws {
         let root = out ?? "runs/\(experiment.name)"
         let chosenJoints = joints.map { Set($0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }) }
         let runs = experiment.runs(models: chosenModels).filter { run in
             chosenJoints.map { run.configuration.joint.map($0.contains) ?? true } ?? true
         }
-        Console.status("\(experiment.name): \(runs.count) runs — \(experiment.source)")
+        Console.status("\(experiment.name): \(runs.count) runs\(seeds == 1 ? "" : " × \(seeds) seeds") — \(experiment.source)")
         var loaded: [DatasetName: DataSplit] = [:]
-        var rows: [(run: ExperimentRun, trainer: Trainer)] = []
+        var seeded: [(run: ExperimentRun, trainers: [(seed: UInt64, trainer: Trainer)])] = []
         for run in runs {
-            var configuration = run.configuration
-            configuration.epochs = epochs ?? experiment.defaultEpochs
-            let data = try loaded[configuration.dataset] ?? DatasetCatalog.load(configuration.dataset, locator: DataLocator(explicitRoot: dataRoot))
-            loaded[configuration.dataset] = data
-            let trainer = try TrainingSession.run(configuration, data: data, in: RunDirectory(path: root + "/" + run.directoryName), label: run.label)
-            rows.append((run, trainer))
+            var trainers: [(seed: UInt64, trainer: Trainer)] = []
+            for s in 0..<seeds {
+                var configuration = run.configuration
+                configuration.epochs = epochs ?? experiment.defaultEpochs
+                configuration.seed += UInt64(s)
+                let data = try loaded[configuration.dataset] ?? DatasetCatalog.load(configuration.dataset, locator: DataLocator(explicitRoot: dataRoot))
+                loaded[configuration.dataset] = data
+                let directory = seeds == 1 ? run.directoryName : "\(run.directoryName)-seed\(configuration.seed)"
+                let label = seeds == 1 ? run.label : "\(run.label) seed \(configuration.seed)"
+                trainers.append((configuration.seed, try TrainingSession.run(configuration, data: data, in: RunDirectory(path: root + "/" + directory), label: label)))
+            }
+            seeded.append((run, trainers))
         }
+        let firstSeed = seeded.map { (run: $0.run, trainer: $0.trainers[0].trainer) }
 
-        Console.out("")
-        Console.out("\(experiment.name) — \(experiment.source)")
-        let measure = runs.first?.configuration.autoencoder == true ? "test loss" : "test error"
-        Console.out("model                   variant                     paper       ours (final)   ours (best)")
-        let bestColumn = runs.first?.configuration.autoencoder == true ? "best_test_loss" : "best_test_error_percent"
-        var csv = ["model,variant,paper_test_error_percent,final_\(measure.replacingOccurrences(of: " ", with: "_")),\(bestColumn),epochs"]
-        for (run, trainer) in rows {
-            let last = trainer.history.last
-            let best = trainer.history.filter { !$0.testError.isNaN }.min { $0.testError < $1.testError }
-            let autoencoder = run.configuration.autoencoder
-            let bestLoss = trainer.history.map(\.testLoss).min() ?? .nan
-            let ours = autoencoder ? String(format: "%.3f", last?.testLoss ?? .nan) : percent(last?.testError ?? .nan)
-            let oursBest = autoencoder ? String(format: "%.3f", bestLoss) : percent(best?.testError ?? .nan)
-            let paper = run.paperTestError.map { String(format: "%.2f%%", $0) } ?? (run.paperNote ?? "—")
-            Console.out(run.model.padding(toLength: 24, withPad: " ", startingAt: 0) + run.variant.padding(toLength: 28, withPad: " ", startingAt: 0)
-                        + (run.paperTestError == nil ? "—" : paper).padding(toLength: 12, withPad: " ", startingAt: 0)
-                        + ours.padding(toLength: 15, withPad: " ", startingAt: 0) + oursBest)
-            csv.append("\(run.model),\(run.variant),\(run.paperTestError.map { "\($0)" } ?? ""),"
-                       + "\(run.configuration.autoencoder ? (last?.testLoss ?? .nan) : 100 * (last?.testError ?? .nan)),"
-                       + "\(autoencoder ? bestLoss : 100 * (best?.testError ?? .nan)),\(trainer.epochsCompleted)")
+        let autoencoder = runs.first?.configuration.autoencoder == true
+        // Autoencoders have no error rate: their figure is the test loss per image.
+        func finalFigure(_ trainer: Trainer) -> Double { autoencoder ? trainer.history.last?.testLoss ?? .nan : trainer.history.last?.testError ?? .nan }
+        func bestFigure(_ trainer: Trainer) -> Double {
+            let figures = trainer.history.map { autoencoder ? $0.testLoss : $0.testError }.filter { !$0.isNaN }
+            return figures.min() ?? .nan
         }
-        for note in Set(rows.compactMap(\.run.paperNote)).sorted() { Console.out("paper: \(note)") }
-        try writeFeedbackTable(rows, to: root)
+        func show(_ values: [Double]) -> String {
+            let spread = MeanAndStandardError(values)
+            let mean = autoencoder ? String(format: "%.3f", spread.mean) : percent(spread.mean)
+            guard values.count > 1 else { return mean }
+            return mean + " ± " + (autoencoder ? String(format: "%.3f", spread.standardError) : String(format: "%.2f", 100 * spread.standardError))
+        }
+        Console.out("")
+        Console.out("\(experiment.name) — \(experiment.source)" + (seeds == 1 ? "" : " — mean ± standard error over \(seeds) seeds"))
+        let width = seeds == 1 ? 15 : 22
+        Console.out("model                   variant                     paper       " + "ours (final)".padding(toLength: width, withPad: " ", startingAt: 0)
+                    + "ours (best)")
+        let measure = autoencoder ? "test_loss" : "test_error_percent"
+        var csv = ["model,variant,seed,paper_test_error_percent,final_\(measure),best_\(measure),epochs"]
+        for (run, trainers) in seeded {
+            let paper = run.paperTestError.map { String(format: "%.2f%%", $0) } ?? "—"
+            Console.out(run.model.padding(toLength: 24, withPad: " ", startingAt: 0) + run.variant.padding(toLength: 28, withPad: " ", startingAt: 0)
+                        + paper.padding(toLength: 12, withPad: " ", startingAt: 0)
+                        + show(trainers.map { finalFigure($0.trainer) }).padding(toLength: width, withPad: " ", startingAt: 0)
+                        + show(trainers.map { bestFigure($0.trainer) }))
+            let scale = autoencoder ? 1.0 : 100.0
+            for (seed, trainer) in trainers {
+                csv.append("\(run.model),\(run.variant),\(seed),\(run.paperTestError.map { "\($0)" } ?? ""),"
+                           + "\(scale * finalFigure(trainer)),\(scale * bestFigure(trainer)),\(trainer.epochsCompleted)")
+            }
+        }
+        for note in Set(runs.compactMap(\.paperNote)).sorted() { Console.out("paper: \(note)") }
+        try writeFeedbackTable(firstSeed, to: root)
         try AtomicFile.write(csv.joined(separator: "\n") + "\n", to: root + "/results.csv")
-        let report = ComparisonReport(rows: rows.map { ComparisonRow(rule: $0.run.label, history: $0.trainer.history) }, title: experiment.name)
+        let report = ComparisonReport(rows: seeded.map { ComparisonRow(rule: $0.run.label, history: meanHistory($0.trainers.map(\.trainer.history))) },
+                                      title: experiment.name + (seeds == 1 ? "" : " (mean of \(seeds) seeds)"))
         try AtomicFile.write(report.testErrorChart, to: root + "/test-error.svg")
         try AtomicFile.write(report.angleChart, to: root + "/angles.svg")
         if let coherence = report.coherenceChart { try AtomicFile.write(coherence, to: root + "/coherence.svg") }
         if let feedback = report.feedbackChart { try AtomicFile.write(feedback, to: root + "/feedback.svg") }
         if experiment.reconstructions {
-            try writeReconstructions(rows, to: root)
+            try writeReconstructions(firstSeed, to: root)
         }
         if let layer = experiment.latentLayer {
-            try writeLatentSpace(rows, layer: layer, to: root)
+            try writeLatentSpace(firstSeed, layer: layer, to: root)
         }
         Console.status("wrote \(root)/results.csv, test-error.svg, angles.svg\(experiment.reconstructions ? ", reconstructions-*.png" : "")")
+    }
+
+    /// The seeds' histories averaged epoch by epoch (losses and errors, over the runs that reached
+    /// that epoch); the diagnostics are the first history's.
+    private func meanHistory(_ histories: [[EpochRecord]]) -> [EpochRecord] {
+        guard histories.count > 1, let first = histories.first else { return histories.first ?? [] }
+        return first.indices.map { e in
+            let reached = histories.filter { $0.count > e }.map { $0[e] }
+            var record = first[e]
+            record.trainLoss = MeanAndStandardError(reached.map(\.trainLoss)).mean
+            record.trainError = MeanAndStandardError(reached.map(\.trainError)).mean
+            record.testLoss = MeanAndStandardError(reached.map(\.testLoss)).mean
+            record.testError = MeanAndStandardError(reached.map(\.testError)).mean
+            return record
+        }
     }
 
     /// A recurrent experiment: every rule with every seed in turn (a diverging run ends early and
@@ -172,10 +209,7 @@ struct Reproduce: ParsableCommand {
             let angles = trainer.history.map(\.creditAngle).filter(\.isFinite)
             return angles.isEmpty ? .nan : angles.reduce(0, +) / Double(angles.count)
         }
-        func mean(_ values: [Double]) -> Double {
-            let finite = values.filter(\.isFinite)
-            return finite.isEmpty ? .nan : finite.reduce(0, +) / Double(finite.count)
-        }
+        func mean(_ values: [Double]) -> Double { MeanAndStandardError(values).mean }
         Console.out("")
         Console.out("\(experiment.name) — \(experiment.source)")
         Console.out("rule   runs   learned (≥ 99 % right at the end)   diverged   test loss/step   XOR right   mean ∠δa to BPTT")

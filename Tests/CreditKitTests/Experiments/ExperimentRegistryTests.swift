@@ -36,6 +36,12 @@ struct ExperimentRegistryTests {
         let fig3 = try #require(ExperimentRegistry.named("lansdell-fig3"))
         #expect(fig3.latentLayer == 1)
         #expect(fig3.runs.allSatisfy { $0.configuration.hiddenActivations == [.tanh, .identity, .tanh] && $0.configuration.hiddenLayers[1] == 2 })
+        // The paper's protocol: one step for BP, FA and matching; NP's own, found by search, per width.
+        let sgd = fig3.runs.filter { $0.configuration.optimizer == .sgd && $0.configuration.rule != .nodePerturbation }
+        #expect(Set(sgd.map(\.configuration.learningRate)) == [0.005])
+        let np = fig3.runs.filter { $0.configuration.rule == .nodePerturbation }
+        #expect(np.count == 2 && np.allSatisfy { $0.configuration.nodePerturbation != nil && $0.configuration.learningRate == 0.01 })
+        #expect(fig3.runs.filter { $0.configuration.rule != .nodePerturbation }.allSatisfy { $0.configuration.nodePerturbation == nil })
     }
 
     @Test func flamShepherdTablesCarryThePapersNumbers() throws {
