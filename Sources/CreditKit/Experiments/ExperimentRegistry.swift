@@ -235,7 +235,7 @@ public enum ExperimentRegistry {
         return Experiment(
             name: "lansdell-fig2", source: "Lansdell, Prakash & Kording 2020, Figure 2 (MNIST, learned feedback)",
             notes: "Node perturbation at noise levels c_h = 0.001, 0.01, 0.1 (B by SGD, step 0.01, as Appendix C.2 says) beside "
-                + "FA and backprop, one seed. feedback.svg: relative error ‖Wᵀ − B‖/‖W‖ and sign congruence per B, angle of δa to "
+                + "FA and backprop (seed 1; --seeds N for more). feedback.svg: relative error ‖Wᵀ − B‖/‖W‖ and sign congruence per B, angle of δa to "
                 + "backprop's per layer (panels A–C); test-error.svg: panel D.",
             runs: runs, defaultEpochs: 100, reconstructions: false)
     }

@@ -19,7 +19,7 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
         precondition(preActivation.rows == activity.rows && preActivation.columns == activity.columns)
         if self == .mixedRectifier {
             Self.mixed(preActivation, into: &activity, positiveUnits: positiveUnits) { a, positive in
-                a > 0 ? (positive ? a : -a) : 0
+                a < 0 || a == 0 ? 0 : (positive ? a : -a)  // NaN passes through, as in every activation
             }
             return
         }
@@ -98,8 +98,8 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
         switch self {
         case .tanh: VectorMath.tanh(a)
         case .sigmoid: VectorMath.sigmoid(a)
-        case .relu, .positiveRectifier: max(0, a)
-        case .negativeRectifier: -max(0, a)
+        case .relu, .positiveRectifier: a < 0 ? 0 : a  // not max(0, a), which turns NaN into 0
+        case .negativeRectifier: a < 0 ? 0 : -a
         case .mixedRectifier: preconditionFailure("a mixed layer's value depends on the unit; use apply")
         case .identity: a
         }

@@ -17,6 +17,9 @@ public struct RunDirectory: Sendable {
     public var summaryPath: String { path + "/summary.json" }
     public var checkpointPath: String { path + "/checkpoint.bin" }
     public var curvesPath: String { path + "/curves.svg" }
+    /// Written when a run stopped because its loss stopped being finite (what `reproduce` does
+    /// instead of failing): the divergence, so that a rerun reports it rather than retrains.
+    public var divergencePath: String { path + "/diverged.txt" }
 
     /// What `config.json` records: the configuration, and the facts that make the run repeatable.
     public struct RecordedConfiguration: Codable, Sendable {

@@ -3,7 +3,8 @@
 /// `exp` follows the classic Cody–Waite reduction: `x = n·ln2 + r` with `|r| ≤ ln2/2`, a degree-6
 /// polynomial for `eʳ`, and `2ⁿ` built in the exponent bits. Its relative error is below 2·10⁻⁷
 /// on [−87, 88] (checked against `Foundation.exp` in the tests); outside it saturates to 0 or a
-/// large finite value. `tanh` and `sigmoid` are built on it, with absolute error below 10⁻⁶.
+/// large finite value; NaN stays NaN. `tanh` and `sigmoid` are built on it, with absolute error
+/// below 10⁻⁶.
 enum VectorMath {
     @inline(__always)
     static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
@@ -25,7 +26,9 @@ enum VectorMath {
         p = p * r + 1
         let integerN = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
         let twoToTheN = unsafeBitCast((integerN &+ 127) &<< 23, to: SIMD8<Float>.self)
-        return p * twoToTheN
+        // The clamp above maps NaN to a bound (min/max return the other operand); put it back, so
+        // that a weight gone NaN shows as a NaN loss instead of a saturated unit.
+        return (p * twoToTheN).replacing(with: x, where: x .!= x)
     }
 
     /// `tanh(x) = 1 − 2 / (e²ˣ + 1)`, exact to saturation for large |x|.

@@ -54,8 +54,8 @@ struct Compare: ParsableCommand {
             for kind in try parsedRules() {
                 var configuration = base
                 configuration.rule = kind
-                let trainer = try TrainingSession.run(configuration, data: data, in: RunDirectory(path: root + "/" + kind.fileName),
-                                                      label: kind.description)
+                let (trainer, _) = try TrainingSession.run(configuration, data: data, in: RunDirectory(path: root + "/" + kind.fileName),
+                                                           label: kind.description)
                 results.append(ComparisonRow(rule: kind.description, history: trainer.history))
             }
             try ComparisonReport(rows: results, title: "\(base.dataset.rawValue) \(base.hiddenLayers.map(String.init).joined(separator: "-")) \(base.activation.rawValue)")

@@ -94,7 +94,8 @@ struct Reproduce: ParsableCommand {
     /// A feed-forward experiment: every run (with every seed in turn), then the table of paper vs
     /// ours — over several seeds, mean ± standard error of the final and best test figure —,
     /// results.csv (one row per run and seed) and the charts. The loss and error curves are the mean
-    /// over the seeds; the diagnostics, latent space and reconstructions are the first seed's.
+    /// over the seeds; the diagnostics, latent space and reconstructions are the first seed's. A run
+    /// that diverges ends there and is counted as such, left out of the means.
     private func reproduce(_ experiment: Experiment) throws {
         let root = out ?? "runs/\(experiment.name)"
         let chosenJoints = joints.map { Set($0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }) }
@@ -103,9 +104,10 @@ struct Reproduce: ParsableCommand {
         }
         Console.status("\(experiment.name): \(runs.count) runs\(seeds == 1 ? "" : " × \(seeds) seeds") — \(experiment.source)")
         var loaded: [DatasetName: DataSplit] = [:]
-        var seeded: [(run: ExperimentRun, trainers: [(seed: UInt64, trainer: Trainer)])] = []
+        typealias Outcome = (seed: UInt64, trainer: Trainer, failure: String?)
+        var seeded: [(run: ExperimentRun, trainers: [Outcome])] = []
         for run in runs {
-            var trainers: [(seed: UInt64, trainer: Trainer)] = []
+            var trainers: [Outcome] = []
             for s in 0..<seeds {
                 var configuration = run.configuration
                 configuration.epochs = epochs ?? experiment.defaultEpochs
@@ -114,7 +116,9 @@ struct Reproduce: ParsableCommand {
                 loaded[configuration.dataset] = data
                 let directory = seeds == 1 ? run.directoryName : "\(run.directoryName)-seed\(configuration.seed)"
                 let label = seeds == 1 ? run.label : "\(run.label) seed \(configuration.seed)"
-                trainers.append((configuration.seed, try TrainingSession.run(configuration, data: data, in: RunDirectory(path: root + "/" + directory), label: label)))
+                let (trainer, failure) = try TrainingSession.run(configuration, data: data, in: RunDirectory(path: root + "/" + directory),
+                                                                 label: label, stopOnDivergence: true)
+                trainers.append((configuration.seed, trainer, failure))
             }
             seeded.append((run, trainers))
         }
@@ -129,6 +133,7 @@ struct Reproduce: ParsableCommand {
         }
         func show(_ values: [Double]) -> String {
             let spread = MeanAndStandardError(values)
+            guard spread.count > 0 else { return "diverged" }
             let mean = autoencoder ? String(format: "%.3f", spread.mean) : percent(spread.mean)
             guard values.count > 1 else { return mean }
             return mean + " ± " + (autoencoder ? String(format: "%.3f", spread.standardError) : String(format: "%.2f", 100 * spread.standardError))
@@ -139,23 +144,36 @@ struct Reproduce: ParsableCommand {
         Console.out("model                   variant                     paper       " + "ours (final)".padding(toLength: width, withPad: " ", startingAt: 0)
                     + "ours (best)")
         let measure = autoencoder ? "test_loss" : "test_error_percent"
-        var csv = ["model,variant,seed,paper_test_error_percent,final_\(measure),best_\(measure),epochs"]
+        var csv = ["model,variant,seed,paper_test_error_percent,final_\(measure),best_\(measure),epochs,outcome"]
         for (run, trainers) in seeded {
             let paper = run.paperTestError.map { String(format: "%.2f%%", $0) } ?? "—"
+            let completed = trainers.filter { $0.failure == nil }.map(\.trainer)
+            let diverged = trainers.count - completed.count
             Console.out(run.model.padding(toLength: 24, withPad: " ", startingAt: 0) + run.variant.padding(toLength: 28, withPad: " ", startingAt: 0)
                         + paper.padding(toLength: 12, withPad: " ", startingAt: 0)
-                        + show(trainers.map { finalFigure($0.trainer) }).padding(toLength: width, withPad: " ", startingAt: 0)
-                        + show(trainers.map { bestFigure($0.trainer) }))
+                        + show(completed.map(finalFigure)).padding(toLength: width, withPad: " ", startingAt: 0)
+                        + show(completed.map(bestFigure))
+                        + (diverged > 0 && !completed.isEmpty ? "   (\(diverged) of \(trainers.count) diverged)" : ""))
             let scale = autoencoder ? 1.0 : 100.0
-            for (seed, trainer) in trainers {
+            for (seed, trainer, failure) in trainers {
                 csv.append("\(run.model),\(run.variant),\(seed),\(run.paperTestError.map { "\($0)" } ?? ""),"
-                           + "\(scale * finalFigure(trainer)),\(scale * bestFigure(trainer)),\(trainer.epochsCompleted)")
+                           + "\(scale * finalFigure(trainer)),\(scale * bestFigure(trainer)),\(trainer.epochsCompleted),"
+                           + "\"\(failure.map { "diverged: " + $0.replacingOccurrences(of: "\"", with: "'") } ?? "completed")\"")
+            }
+        }
+        for (run, trainers) in seeded {
+            for outcome in trainers where outcome.failure != nil {
+                Console.out("  \(run.label) seed \(outcome.seed): stopped after \(outcome.trainer.epochsCompleted) epochs — \(outcome.failure!)")
             }
         }
         for note in Set(runs.compactMap(\.paperNote)).sorted() { Console.out("paper: \(note)") }
         try writeFeedbackTable(firstSeed, to: root)
         try AtomicFile.write(csv.joined(separator: "\n") + "\n", to: root + "/results.csv")
-        let report = ComparisonReport(rows: seeded.map { ComparisonRow(rule: $0.run.label, history: meanHistory($0.trainers.map(\.trainer.history))) },
+        // The curves average the runs that completed (all of them when none did).
+        let report = ComparisonReport(rows: seeded.map { run, trainers in
+            let completed = trainers.filter { $0.failure == nil }
+            return ComparisonRow(rule: run.label, history: meanHistory((completed.isEmpty ? trainers : completed).map(\.trainer.history)))
+        },
                                       title: experiment.name + (seeds == 1 ? "" : " (mean of \(seeds) seeds)"))
         try AtomicFile.write(report.testErrorChart, to: root + "/test-error.svg")
         try AtomicFile.write(report.angleChart, to: root + "/angles.svg")

@@ -70,7 +70,7 @@ struct Train: ParsableCommand {
         if resume != nil, !FileManager.default.fileExists(atPath: directory.checkpointPath) {
             throw TrainingError.checkpoint(file: directory.checkpointPath, reason: "not found; is \(directory.path) a run directory written by `credit train --out`?")
         }
-        let trainer = try TrainingSession.run(configuration, data: data, in: directory)
+        let (trainer, _) = try TrainingSession.run(configuration, data: data, in: directory)
         let best = trainer.history.filter { !$0.testError.isNaN }.min { $0.testError < $1.testError }
         if let last = trainer.history.last {
             Console.out("final test error \(percent(last.testError))" + (best.map { " (best \(percent($0.testError)) at epoch \($0.epoch))" } ?? "")

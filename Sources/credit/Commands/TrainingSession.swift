@@ -5,13 +5,18 @@ import Foundation
 /// `compare` and `reproduce` share. A directory that already holds a checkpoint of the same
 /// configuration is resumed, so an interrupted comparison or reproduction picks up where it was.
 enum TrainingSession {
+    /// With `stopOnDivergence`, a run whose loss stops being finite ends early and returns what it
+    /// had (the divergence in `failure`) instead of throwing, so that an experiment can show a rule
+    /// or a seed failing. It leaves `diverged.txt`; a rerun reports it again without retraining.
     @discardableResult
     static func run(_ requested: TrainingConfiguration, data: DataSplit, in directory: RunDirectory,
-                    label: String? = nil) throws -> Trainer {
+                    label: String? = nil, stopOnDivergence: Bool = false) throws -> (trainer: Trainer, failure: String?) {
         var configuration = requested
         let resuming = FileManager.default.fileExists(atPath: directory.checkpointPath)
+        let divergedBefore = stopOnDivergence ? try? String(contentsOfFile: directory.divergencePath, encoding: .utf8) : nil
+        let recorded = resuming || divergedBefore != nil
         if configuration.rule == .kickback && configuration.kickbackScales == nil {
-            if resuming {
+            if recorded {
                 configuration.kickbackScales = try directory.readConfiguration().kickbackScales
             } else {
                 try configuration.validate(against: data)
@@ -25,17 +30,28 @@ enum TrainingSession {
                 configuration.kickbackScales = result.scales
             }
         }
-        var trainer = try Trainer(configuration: configuration, data: data)
-        if resuming {
-            let recorded = try directory.readConfiguration()
-            var comparable = recorded
+        /// A trainer at the last finished epoch on disk (epoch 0 without a checkpoint).
+        func lastRecorded() throws -> Trainer {
+            var trainer = try Trainer(configuration: configuration, data: data)
+            if FileManager.default.fileExists(atPath: directory.checkpointPath) {
+                try trainer.restore(Checkpoint.read(from: directory.checkpointPath, activations: trainer.network.layers.map(\.activation)))
+            }
+            return trainer
+        }
+        if recorded {
+            var comparable = try directory.readConfiguration()
             comparable.epochs = configuration.epochs
             guard comparable == configuration else {
                 throw TrainingError.checkpoint(file: directory.configurationPath,
                                                reason: "holds a run of another configuration; choose another --out or remove it")
             }
-            let checkpoint = try Checkpoint.read(from: directory.checkpointPath, activations: trainer.network.layers.map(\.activation))
-            try trainer.restore(checkpoint)
+        }
+        var trainer = try lastRecorded()
+        if let divergedBefore {
+            Console.status("\(directory.path) diverged before: \(divergedBefore)")
+            return (trainer, divergedBefore)
+        }
+        if resuming {
             if trainer.epochsCompleted > 0 {
                 Console.status("resuming \(directory.path) after epoch \(trainer.epochsCompleted) of \(configuration.epochs)")
             }
@@ -47,14 +63,24 @@ enum TrainingSession {
                        + "\(configuration.optimizer.rawValue) lr \(configuration.learningRate), batch \(configuration.batchSize); "
                        + "\(data.train.count) train / \(data.test.count) test from \(data.source); GEMM: \(trainer.backend.name)")
         while trainer.epochsCompleted < configuration.epochs {
-            let record = try trainer.trainEpoch { event in
-                switch event {
-                case .batch(let progress): ProgressLine.draw(progress)
-                case .warning(let text):
-                    ProgressLine.clear()
-                    Console.status("warning: " + text)
-                default: break
+            let record: EpochRecord
+            do {
+                record = try trainer.trainEpoch { event in
+                    switch event {
+                    case .batch(let progress): ProgressLine.draw(progress)
+                    case .warning(let text):
+                        ProgressLine.clear()
+                        Console.status("warning: " + text)
+                    default: break
+                    }
                 }
+            } catch {
+                guard stopOnDivergence, case .diverged = error else { throw error }
+                ProgressLine.clear()
+                Console.status("\(label.map { $0 + ": " } ?? "")\(error)")
+                try AtomicFile.write("\(error)", to: directory.divergencePath)
+                // The weights are NaN now; what the run has to show is its last finished epoch.
+                return (try lastRecorded(), "\(error)")
             }
             ProgressLine.clear()
             let angles = record.probes.last.map { "  ∠ΔW " + $0.diagnostics.weightAngles.map { String(format: "%.1f°", $0) }.joined(separator: " ") } ?? ""
@@ -63,6 +89,6 @@ enum TrainingSession {
                                record.testLoss, percent(record.testError), record.seconds, grouped(record.samplesPerSecond)) + angles)
             try directory.recordEpoch(of: trainer)
         }
-        return trainer
+        return (trainer, nil)
     }
 }

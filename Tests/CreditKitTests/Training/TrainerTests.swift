@@ -100,6 +100,35 @@ struct TrainerTests {
         }
     }
 
+    /// A weight gone NaN must surface as a diverged run, whatever the units: the activations'
+    /// saturating clamps once turned it into a constant unit and training went on with a finite loss.
+    @Test(arguments: [Activation.tanh, .sigmoid, .relu, .identity])
+    func aNaNWeightStopsTrainingWhateverTheUnits(_ activation: Activation) throws {
+        var settings = configuration(optimizer: .sgd)
+        settings.activation = activation
+        var trainer = try Trainer(configuration: settings, data: Self.digits)
+        trainer.network.layers[0].weights[0, 0] = .nan
+        #expect {
+            try trainer.trainEpoch()
+        } throws: { error in
+            guard case .diverged(epoch: 1, batch: 1, let loss, _)? = error as? TrainingError else { return false }
+            return loss.isNaN
+        }
+    }
+
+    @Test func everyActivationKeepsNaN() {
+        var input = Matrix(rows: 1, columns: 11)  // 8 lanes and a tail of 3
+        input[0, 2] = .nan
+        input[0, 9] = .nan
+        for activation in Activation.allCases {
+            var output = Matrix(rows: 1, columns: 11)
+            activation.apply(input, into: &output, positiveUnits: 5)
+            #expect(output[0, 2].isNaN && output[0, 9].isNaN, "\(activation)")
+            #expect((0..<11).filter { $0 != 2 && $0 != 9 }.allSatisfy { output[0, $0].isFinite }, "\(activation)")
+            if activation != .mixedRectifier { #expect(activation.value(.nan).isNaN, "\(activation)") }
+        }
+    }
+
     @Test func nonsenseSettingsAreRejectedNamingTheFlag() {
         func rejects(_ change: (inout TrainingConfiguration) -> Void, flag: String) {
             var settings = configuration()
