@@ -170,11 +170,11 @@ struct Reproduce: ParsableCommand {
         try writeFeedbackTable(firstSeed, to: root)
         try AtomicFile.write(csv.joined(separator: "\n") + "\n", to: root + "/results.csv")
         // The curves average the runs that completed (all of them when none did).
-        let report = ComparisonReport(rows: seeded.map { run, trainers in
+        let curves = seeded.map { run, trainers in
             let completed = trainers.filter { $0.failure == nil }
             return ComparisonRow(rule: run.label, history: meanHistory((completed.isEmpty ? trainers : completed).map(\.trainer.history)))
-        },
-                                      title: experiment.name + (seeds == 1 ? "" : " (mean of \(seeds) seeds)"))
+        }
+        let report = ComparisonReport(rows: curves, title: experiment.name + (seeds == 1 ? "" : " (mean of \(seeds) seeds)"))
         try AtomicFile.write(report.testErrorChart, to: root + "/test-error.svg")
         try AtomicFile.write(report.angleChart, to: root + "/angles.svg")
         if let coherence = report.coherenceChart { try AtomicFile.write(coherence, to: root + "/coherence.svg") }
