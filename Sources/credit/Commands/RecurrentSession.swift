@@ -12,13 +12,14 @@ enum RecurrentSession {
                     stopOnDivergence: Bool = false) throws -> (trainer: RecurrentTrainer, failure: String?) {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         var trainer = try RecurrentTrainer(configuration: configuration)
-        let checkpointPath = path + "/checkpoint.bin", divergencePath = path + "/diverged.txt"
+        let directory = RunDirectory(path: path)  // the same file names as a feed-forward run
+        let checkpointPath = directory.checkpointPath, divergencePath = directory.divergencePath
         let fileManager = FileManager.default
         if fileManager.fileExists(atPath: checkpointPath) || fileManager.fileExists(atPath: divergencePath) {
             var comparable = try recordedConfiguration(in: path)
             comparable.epochs = configuration.epochs
             guard comparable == configuration else {
-                throw TrainingError.checkpoint(file: path + "/config.json",
+                throw TrainingError.checkpoint(file: directory.configurationPath,
                                                reason: "holds a run of another configuration; choose another --out or remove it")
             }
             if fileManager.fileExists(atPath: checkpointPath) {
@@ -34,7 +35,7 @@ enum RecurrentSession {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(String(decoding: try encoder.encode(configuration), as: UTF8.self) + "\n", to: path + "/config.json")
+        try AtomicFile.write(String(decoding: try encoder.encode(configuration), as: UTF8.self) + "\n", to: directory.configurationPath)
         let prefix = label.map { $0 + "  " } ?? ""
         Console.status("\(prefix)RNN \(DelayedXOR.inputWidth)-\(configuration.hidden)-1 tanh, rule \(configuration.rule.rawValue), "
                        + "BPTT window \(configuration.bpttSteps), \(configuration.streams) streams × \(configuration.stepsPerEpoch) steps "
@@ -56,7 +57,7 @@ enum RecurrentSession {
                                prefix, record.epoch, configuration.epochs, record.trainLoss, record.testLoss, 100 * record.testAccuracy,
                                record.creditAngle, record.recurrentWeightAngle, record.seconds))
             try trainer.checkpoint.write(to: checkpointPath)
-            try AtomicFile.write(metricsCSV(trainer.history), to: path + "/metrics.csv")
+            try AtomicFile.write(metricsCSV(trainer.history), to: directory.metricsPath)
         }
         return (trainer, nil)
     }
@@ -64,7 +65,7 @@ enum RecurrentSession {
     /// The configuration a recurrent run directory records; an error naming `config.json` when
     /// it is missing or is not a recurrent run's.
     static func recordedConfiguration(in path: String) throws -> RecurrentConfiguration {
-        let file = path + "/config.json"
+        let file = RunDirectory(path: path).configurationPath
         guard let data = FileManager.default.contents(atPath: file) else {
             throw TrainingError.checkpoint(file: file, reason: "not found; is \(path) a run directory written by `credit train --out`?")
         }
