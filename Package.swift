@@ -10,7 +10,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         // zlib, for reading `.gz` datasets directly (MNIST ships as gzip-compressed IDX).
@@ -26,13 +25,6 @@ let package = Package(
                 "CreditKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
-        ),
-        // `swift package benchmark`: wall clock, throughput and allocations of a training step.
-        .executableTarget(
-            name: "CreditKitBenchmarks",
-            dependencies: ["CreditKit", .product(name: "Benchmark", package: "benchmark")],
-            path: "Benchmarks/CreditKitBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .testTarget(
             name: "CreditKitTests",

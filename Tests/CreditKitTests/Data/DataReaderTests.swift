@@ -118,6 +118,13 @@ struct DataReaderTests {
         let roots = locator.searchRoots
         #expect(roots.first == "/env-root")
         #expect(roots.last == "/home/someone/.cache/creditkit")
-        #expect(roots.dropFirst().dropLast().allSatisfy { $0.hasSuffix("/shared/data") })
+        // Between them: ../shared/data beside the working directory and beside this checkout
+        // (one entry when they are the same folder), and nothing else.
+        let shared = Array(roots.dropFirst().dropLast())
+        let besideCheckout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../../shared/data")
+            .standardizedFileURL.path
+        #expect((1...2).contains(shared.count))
+        #expect(shared.contains { URL(fileURLWithPath: $0).standardizedFileURL.path == besideCheckout })
+        #expect(shared.allSatisfy { $0.hasSuffix("/shared/data") })
     }
 }
