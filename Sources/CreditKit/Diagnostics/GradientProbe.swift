@@ -98,8 +98,8 @@ public struct GradientProbe: Sendable {
         reference.assignCredit(network: network, workspace: &referenceWorkspace, backend: backend, random: &random)
         var rule = rule  // a copy: probing must not advance a rule that learns or draws per batch
         rule.assignCredit(network: network, workspace: &ruleWorkspace, backend: backend, random: &random)
-        LocalUpdate.computeGradients(&referenceWorkspace, backend: backend)
-        LocalUpdate.computeGradients(&ruleWorkspace, backend: backend)
+        LocalUpdate.computeGradients(&referenceWorkspace, rule: reference, backend: backend)
+        LocalUpdate.computeGradients(&ruleWorkspace, rule: rule, backend: backend)
 
         let hidden = network.depth - 1
         let feedback = rule.feedbackPairs.map { pair in

@@ -11,17 +11,17 @@ public enum OptimizerKind: String, CaseIterable, Sendable, Codable {
     case adam
 }
 
+/// An optimizer's fixed settings. The learning rate is not among them: a
+/// ``LearningRateSchedule`` sets ``Optimizer/learningRate`` for every epoch.
 public struct OptimizerSettings: Sendable, Codable, Equatable {
     public var kind: OptimizerKind
-    public var learningRate: Float
     public var momentum: Float = 0.9
     public var beta1: Float = 0.9
     public var beta2: Float = 0.999
     public var epsilon: Float = 1e-8
 
-    public init(kind: OptimizerKind, learningRate: Float, momentum: Float = 0.9) {
+    public init(kind: OptimizerKind, momentum: Float = 0.9) {
         self.kind = kind
-        self.learningRate = learningRate
         self.momentum = momentum
     }
 }
@@ -29,7 +29,7 @@ public struct OptimizerSettings: Sendable, Codable, Equatable {
 /// An optimizer with its per-parameter state (velocities, moments), shared by every rule.
 public struct Optimizer: Sendable, Equatable {
     public var settings: OptimizerSettings
-    /// The learning rate of the current epoch (the schedule changes it; settings keep the base).
+    /// The step size `η` of the current epoch; the trainer sets it from its ``LearningRateSchedule``.
     public var learningRate: Float
     public private(set) var step: Int = 0
     /// Per parameter tensor (weights and biases of each layer, in that order, so layer ℓ's are
@@ -38,57 +38,50 @@ public struct Optimizer: Sendable, Equatable {
     /// Per parameter tensor: Adam's second moment `v`. Empty otherwise.
     public var secondMoments: [Matrix]
 
-    public init(settings: OptimizerSettings, network: Network) {
-        self.init(settings: settings, parameters: network.layers.flatMap { [$0.weights, $0.biases] })
+    public init(settings: OptimizerSettings, learningRate: Float, network: Network) {
+        self.init(settings: settings, learningRate: learningRate, parameters: network.layers.flatMap { [$0.weights, $0.biases] })
     }
 
     /// An optimizer for the parameter tensors `parameters`, slot `k` for `parameters[k]`.
-    public init(settings: OptimizerSettings, parameters: [Matrix]) {
+    public init(settings: OptimizerSettings, learningRate: Float, parameters: [Matrix]) {
         self.settings = settings
-        self.learningRate = settings.learningRate
+        self.learningRate = learningRate
         let zeros = parameters.map { Matrix(rows: $0.rows, columns: $0.columns) }
         firstMoments = settings.kind == .sgd ? [] : zeros
         secondMoments = settings.kind == .adam ? zeros : []
     }
 
-    /// Applies one step to every layer of `network` from the credits in `workspace`: the shared
-    /// local update `∇Wⁱ = δaⁱ (hⁱ⁻¹)ᵀ / batch` followed by this optimizer's rule.
+    /// Applies one step to every layer of `network`, from the weight changes ``LocalUpdate``
+    /// forms out of the rule's credits in `workspace`.
     ///
-    /// For SGD and momentum the gradient GEMM writes straight into its destination — the weights
+    /// For SGD and momentum the local update writes straight into its destination — the weights
     /// (`α = −η/batch`, `β = 1`) or the velocity (`α = −η/batch`, `β = μ`) — so the step makes one
     /// pass over the weights fewer than forming `∇W` first; Adam needs `∇W` itself.
-    public mutating func step(_ network: inout Network, workspace: inout Workspace, backend: LinearAlgebraBackend) {
+    public mutating func step(_ network: inout Network, rule: any LearningRule, workspace: inout Workspace,
+                              backend: LinearAlgebraBackend) {
         step += 1
         let scale = -learningRate / Float(workspace.batchSize)
+        let mean = 1 / Float(workspace.batchSize)
         for ℓ in network.layers.indices {
-            let credit = workspace.credits[ℓ]                 // (batch, outputs)
-            let below = workspace.activity(below: ℓ)          // (batch, inputs)
             switch settings.kind {
             case .sgd:
-                backend.gemm(credit, .transposed, below, .none, into: &network.layers[ℓ].weights, alpha: scale, beta: 1)
-                credit.sumRows(scaledBy: -learningRate / Float(workspace.batchSize), into: &workspace.biasGradients[ℓ])
+                LocalUpdate.formWeightChange(layer: ℓ, rule: rule, workspace: workspace, into: &network.layers[ℓ].weights,
+                                             alpha: scale, beta: 1, backend: backend)
+                LocalUpdate.formBiasChange(layer: ℓ, rule: rule, workspace: workspace, into: &workspace.biasGradients[ℓ], scale: scale)
                 network.layers[ℓ].biases.add(workspace.biasGradients[ℓ])
             case .momentum:
-                backend.gemm(credit, .transposed, below, .none, into: &firstMoments[2 * ℓ], alpha: scale, beta: settings.momentum)
+                LocalUpdate.formWeightChange(layer: ℓ, rule: rule, workspace: workspace, into: &firstMoments[2 * ℓ],
+                                             alpha: scale, beta: settings.momentum, backend: backend)
                 network.layers[ℓ].weights.add(firstMoments[2 * ℓ])
-                credit.sumRows(scaledBy: 1 / Float(workspace.batchSize), into: &workspace.biasGradients[ℓ])
+                LocalUpdate.formBiasChange(layer: ℓ, rule: rule, workspace: workspace, into: &workspace.biasGradients[ℓ], scale: mean)
                 update(&network.layers[ℓ].biases, gradient: workspace.biasGradients[ℓ], slot: 2 * ℓ + 1, counted: false)
             case .adam:
-                backend.gemm(credit, .transposed, below, .none, into: &workspace.weightGradients[ℓ], alpha: 1 / Float(workspace.batchSize))
-                credit.sumRows(scaledBy: 1 / Float(workspace.batchSize), into: &workspace.biasGradients[ℓ])
+                LocalUpdate.formWeightChange(layer: ℓ, rule: rule, workspace: workspace, into: &workspace.weightGradients[ℓ],
+                                             alpha: mean, beta: 0, backend: backend)
+                LocalUpdate.formBiasChange(layer: ℓ, rule: rule, workspace: workspace, into: &workspace.biasGradients[ℓ], scale: mean)
                 update(&network.layers[ℓ].weights, gradient: workspace.weightGradients[ℓ], slot: 2 * ℓ, counted: false)
                 update(&network.layers[ℓ].biases, gradient: workspace.biasGradients[ℓ], slot: 2 * ℓ + 1, counted: false)
             }
-        }
-    }
-
-    /// Applies one step from gradients already in `workspace.weightGradients` and
-    /// `biasGradients` (e.g. formed by ``LocalUpdate``).
-    public mutating func apply(to network: inout Network, gradients workspace: Workspace) {
-        step += 1
-        for ℓ in network.layers.indices {
-            update(&network.layers[ℓ].weights, gradient: workspace.weightGradients[ℓ], slot: 2 * ℓ, counted: false)
-            update(&network.layers[ℓ].biases, gradient: workspace.biasGradients[ℓ], slot: 2 * ℓ + 1, counted: false)
         }
     }
 

@@ -118,9 +118,8 @@ public struct RecurrentTrainer: Sendable {
         noisyWindow = window
         noise = (0...k).map { _ in Matrix(rows: streams, columns: hidden) }
         gradients = network.parameters.map { Matrix(rows: $0.rows, columns: $0.columns) }
-        let settings = OptimizerSettings(kind: configuration.optimizer, learningRate: configuration.learningRate,
-                                         momentum: configuration.momentum)
-        optimizer = Optimizer(settings: settings, parameters: network.parameters)
+        let settings = OptimizerSettings(kind: configuration.optimizer, momentum: configuration.momentum)
+        optimizer = Optimizer(settings: settings, learningRate: configuration.learningRate, parameters: network.parameters)
         var testRandom = RandomSource(seed: configuration.seed, stream: 0x7E57)
         test = configuration.task.generate(streams: streams, steps: max(5_000 / k, 1) * k, random: &testRandom)
         var probeRandom = RandomSource(seed: configuration.seed, stream: 0x9E0B)
@@ -227,25 +226,20 @@ public struct RecurrentTrainer: Sendable {
     /// into `gradients` (in the order of ``RecurrentNetwork/parameters``).
     mutating func accumulateGradients(_ window: RecurrentWindow) {
         let scale = 1 / Float(window.streams)
+        gradients[2].fill(0)
+        gradients[4].fill(0)
         for t in 1...window.steps {
             let beta: Float = t == 1 ? 0 : 1
-            backend.gemm(window.credits[t], .transposed, window.inputs[t], .none, into: &gradients[0], alpha: scale, beta: beta)
-            backend.gemm(window.credits[t], .transposed, window.states[t - 1], .none, into: &gradients[1], alpha: scale, beta: beta)
-            backend.gemm(window.errors[t], .transposed, window.states[t], .none, into: &gradients[3], alpha: scale, beta: beta)
+            LocalUpdate.hebbianProduct(post: window.credits[t], pre: window.inputs[t], into: &gradients[0], alpha: scale, beta: beta,
+                                       backend: backend)
+            LocalUpdate.hebbianProduct(post: window.credits[t], pre: window.states[t - 1], into: &gradients[1], alpha: scale, beta: beta,
+                                       backend: backend)
+            LocalUpdate.hebbianProduct(post: window.errors[t], pre: window.states[t], into: &gradients[3], alpha: scale, beta: beta,
+                                       backend: backend)
         }
-        Self.sumOverSteps(window.credits, steps: window.steps, scale: scale, into: &gradients[2])
-        Self.sumOverSteps(window.errors, steps: window.steps, scale: scale, into: &gradients[4])
-    }
-
-    /// `result ← scale · Σₜ Σ_rows blocks[t]` for t = 1 … steps (a bias gradient).
-    private static func sumOverSteps(_ blocks: [Matrix], steps: Int, scale: Float, into result: inout Matrix) {
-        let columns = result.columns
-        for c in 0..<columns { result[0, c] = 0 }
-        for t in 1...steps {
-            let block = blocks[t]
-            for r in 0..<block.rows {
-                for c in 0..<columns { result[0, c] += scale * block[r, c] }
-            }
+        for t in 1...window.steps {
+            LocalUpdate.biasChange(post: window.credits[t], into: &gradients[2], scale: scale, accumulate: true)
+            LocalUpdate.biasChange(post: window.errors[t], into: &gradients[4], scale: scale, accumulate: true)
         }
     }
 

@@ -10,6 +10,8 @@
 /// 4. the shared local update forms `ΔWⁱ = −η δaⁱ (hⁱ⁻¹)ᵀ / batch`, `Δbⁱ = −η mean(δaⁱ)`
 ///    (``LocalUpdate``) and the shared optimizer applies it.
 ///
+/// ``TrainingStep`` runs these four in order; a loop of one's own can call it batch by batch.
+///
 /// Backprop transports `e` down through `(Wⁱ⁺¹)ᵀ`; feedback alignment through fixed random `Bⁱ⁺¹`;
 /// DFA straight from `e` through `Bⁱ`; node perturbation through `Bⁱ⁺¹` it learns from noise. Each
 /// is one type conforming to this protocol, owning its feedback weights; nothing else changes.
@@ -37,6 +39,14 @@ public protocol LearningRule: Sendable {
     /// system), each once; the trainer collects them after every epoch.
     mutating func takeWarnings() -> [String]
 
+    /// Calls `body` with the Hebbian products whose signed sum is layer ℓ's weight gradient,
+    /// `∇Wⁱ = Σ sign · postᵀ pre / batch`, `∇bⁱ = Σ sign · mean(post)` (`post` is `(batch, outputs)`,
+    /// `pre` `(batch, inputs)`). The default is the one product every credit-assignment rule
+    /// shares, `δaⁱ (hⁱ⁻¹)ᵀ`; a contrastive rule (equilibrium propagation, contrastive Hebbian
+    /// learning) gives its two phases' products with opposite signs. ``LocalUpdate`` forms the
+    /// change from them; nothing else does.
+    func forEachHebbianTerm(layer ℓ: Int, workspace: Workspace, _ body: (_ post: Matrix, _ pre: Matrix, _ sign: Float) -> Void)
+
     /// The rule's own learned or fixed state (feedback matrices), saved in checkpoints so that a
     /// resumed run continues exactly. Rules without state return `[]`.
     var state: [Matrix] { get set }
@@ -60,6 +70,10 @@ extension LearningRule {
     public mutating func forwardWeightsDidChange(_ network: Network) {}
 
     public mutating func takeWarnings() -> [String] { [] }
+
+    public func forEachHebbianTerm(layer ℓ: Int, workspace: Workspace, _ body: (_ post: Matrix, _ pre: Matrix, _ sign: Float) -> Void) {
+        body(workspace.credits[ℓ], workspace.activity(below: ℓ), 1)
+    }
 }
 
 /// Layer-wise transport through feedback matrices standing where the transposed forward weights

@@ -10,7 +10,6 @@ public struct Checkpoint: Sendable {
     struct Header: Codable {
         var ruleName: String
         var optimizerStep: Int
-        var learningRate: Float
         var layerShapes: [[Int]]
         var optimizerBufferShapes: [[Int]]
         var ruleStateShapes: [[Int]]
@@ -22,7 +21,6 @@ public struct Checkpoint: Sendable {
     public var ruleName: String
     public var layers: [DenseLayer]
     public var optimizerStep: Int
-    public var learningRate: Float
     /// The optimizer's first moments, then its second moments (see ``Optimizer``).
     public var optimizerBuffers: [Matrix]
     public var ruleState: [Matrix]
@@ -32,7 +30,6 @@ public struct Checkpoint: Sendable {
         ruleName = rule.name
         layers = network.layers
         optimizerStep = optimizer.step
-        learningRate = optimizer.learningRate
         optimizerBuffers = optimizer.firstMoments + optimizer.secondMoments
         ruleState = rule.state
         self.history = history
@@ -40,7 +37,7 @@ public struct Checkpoint: Sendable {
 
     public func write(to path: String) throws(TrainingError) {
         let header = Header(
-            ruleName: ruleName, optimizerStep: optimizerStep, learningRate: learningRate,
+            ruleName: ruleName, optimizerStep: optimizerStep,
             layerShapes: layers.flatMap { [TensorArchive.shape($0.weights), TensorArchive.shape($0.biases)] },
             optimizerBufferShapes: optimizerBuffers.map(TensorArchive.shape),
             ruleStateShapes: ruleState.map(TensorArchive.shape), history: history)
@@ -61,15 +58,14 @@ public struct Checkpoint: Sendable {
         let buffers = Array(tensors[header.layerShapes.count..<(header.layerShapes.count + header.optimizerBufferShapes.count)])
         let ruleState = Array(tensors.suffix(header.ruleStateShapes.count))
         return Checkpoint(ruleName: header.ruleName, layers: layers, optimizerStep: header.optimizerStep,
-                          learningRate: header.learningRate, optimizerBuffers: buffers, ruleState: ruleState, history: header.history)
+                          optimizerBuffers: buffers, ruleState: ruleState, history: header.history)
     }
 
-    init(ruleName: String, layers: [DenseLayer], optimizerStep: Int, learningRate: Float, optimizerBuffers: [Matrix],
+    init(ruleName: String, layers: [DenseLayer], optimizerStep: Int, optimizerBuffers: [Matrix],
          ruleState: [Matrix], history: [EpochRecord]) {
         self.ruleName = ruleName
         self.layers = layers
         self.optimizerStep = optimizerStep
-        self.learningRate = learningRate
         self.optimizerBuffers = optimizerBuffers
         self.ruleState = ruleState
         self.history = history
@@ -99,7 +95,6 @@ public struct Checkpoint: Sendable {
         optimizer.firstMoments = Array(optimizerBuffers.prefix(optimizer.firstMoments.count))
         optimizer.secondMoments = Array(optimizerBuffers.dropFirst(optimizer.firstMoments.count))
         optimizer.restore(step: optimizerStep)
-        optimizer.learningRate = learningRate
         rule.state = ruleState
     }
 }

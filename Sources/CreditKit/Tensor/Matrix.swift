@@ -106,6 +106,12 @@ extension Matrix {
         }
     }
 
+    /// Sets every element in use to `value`.
+    public mutating func fill(_ value: Float) {
+        let count = count
+        storage.withUnsafeMutableBufferPointer { $0.baseAddress!.update(repeating: value, count: count) }
+    }
+
     /// `self ← self + other`, elementwise over the elements in use.
     public mutating func add(_ other: Matrix) {
         precondition(other.rows == rows && other.columns == columns)
@@ -143,6 +149,24 @@ extension Matrix {
                     while c < columns { t[c] += row[c]; c += 1 }
                 }
                 for c in 0..<columns { t[c] *= scale }
+            }
+        }
+    }
+}
+
+extension Matrix {
+    /// `result ← result + scale · Σ_rows self`, row by row in order (a bias change accumulated over
+    /// several products or time steps).
+    public func addRowSums(scaledBy scale: Float, into result: inout Matrix) {
+        precondition(result.rows == 1 && result.columns == columns)
+        let (rows, columns) = (rows, columns)
+        storage.withUnsafeBufferPointer { source in
+            result.storage.withUnsafeMutableBufferPointer { target in
+                let t = target.baseAddress!, s = source.baseAddress!
+                for r in 0..<rows {
+                    let row = s + r * columns
+                    for c in 0..<columns { t[c] += scale * row[c] }
+                }
             }
         }
     }

@@ -17,6 +17,7 @@ public struct Trainer: Sendable {
     public private(set) var history: [EpochRecord] = []
     public var epochsCompleted: Int { history.count }
 
+    private let trainingStep: TrainingStep
     private var workspace: Workspace
     private var evaluationWorkspace: Workspace
     private var order: [Int]
@@ -49,8 +50,9 @@ public struct Trainer: Sendable {
                                                kickbackScales: configuration.kickbackScales ?? [1],
                                                nodePerturbation: configuration.nodePerturbation ?? NodePerturbationSettings(),
                                                random: &ruleRandom)
-        optimizer = Optimizer(settings: OptimizerSettings(kind: configuration.optimizer, learningRate: configuration.learningRate,
-                                                          momentum: configuration.momentum), network: network)
+        optimizer = Optimizer(settings: OptimizerSettings(kind: configuration.optimizer, momentum: configuration.momentum),
+                              learningRate: configuration.learningRateSchedule.rate(inEpoch: 1), network: network)
+        trainingStep = TrainingStep(loss: configuration.loss, weightBall: configuration.weightBall, backend: backend)
         workspace = Workspace(architecture: architecture, batchSize: configuration.batchSize)
         let evaluationRows = min(Self.evaluationBatchSize, max(data.test.count, data.train.count))
         evaluationWorkspace = Workspace(architecture: architecture, batchSize: evaluationRows)
@@ -87,16 +89,11 @@ public struct Trainer: Sendable {
     }
 
     private mutating func stepOnFilledBatch(random: inout RandomSource) -> (loss: Double, errors: Int) {
-        network.forward(&workspace, backend: backend)
-        let loss = network.writeOutputError(loss: configuration.loss, into: &workspace)
-        let errors = data.train.isClassification ? Self.misclassified(workspace.output, workspace.target) : 0
-        rule.assignCredit(network: network, workspace: &workspace, backend: backend, random: &random)
-        rule.learnFeedback(network: network, workspace: workspace, backend: backend, random: &random)
-        if forwardWeightsLearn {
-            optimizer.step(&network, workspace: &workspace, backend: backend)
-            if let radius = configuration.weightBall { network.projectUnitWeights(into: radius) }
-            rule.forwardWeightsDidChange(network)
-        }
+        // The outputs are those of the forward pass before the update: count the errors from them.
+        var errors = 0
+        let loss = trainingStep(network: &network, rule: &rule, optimizer: &optimizer, workspace: &workspace,
+                                updateForwardWeights: forwardWeightsLearn, random: &random)
+        if data.train.isClassification { errors = Self.misclassified(workspace.output, workspace.target) }
         return (loss, errors)
     }
 
@@ -104,7 +101,7 @@ public struct Trainer: Sendable {
     @discardableResult
     public mutating func trainEpoch(onEvent: (TrainingEvent) -> Void = { _ in }) throws(TrainingError) -> EpochRecord {
         let epoch = epochsCompleted + 1
-        optimizer.learningRate = configuration.learningRate * pow(configuration.learningRateDecay, Float(epoch - 1))
+        optimizer.learningRate = configuration.learningRateSchedule.rate(inEpoch: epoch)
         forwardWeightsLearn = configuration.forwardWeightsLearn(inEpoch: epoch)
         var orderRandom = RandomSource(seed: configuration.seed, stream: UInt64(2 * epoch))
         var ruleRandom = RandomSource(seed: configuration.seed, stream: UInt64(2 * epoch + 1))

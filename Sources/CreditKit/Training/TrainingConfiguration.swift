@@ -82,6 +82,11 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
         self.freezeForwardWeights = freezeForwardWeights
     }
 
+    /// The learning rate of every epoch: `learningRate`, times `learningRateDecay` after each.
+    public var learningRateSchedule: LearningRateSchedule {
+        LearningRateSchedule(initial: learningRate, decayPerEpoch: learningRateDecay)
+    }
+
     /// Whether the forward weights learn in `epoch` (1-based): not while frozen, nor during node
     /// perturbation's feedback warm-up.
     public func forwardWeightsLearn(inEpoch epoch: Int) -> Bool {

@@ -180,9 +180,9 @@ struct OptimizerTests {
         for kind in [OptimizerKind.sgd, .momentum] {
             var network = start
             var scratch = workspace
-            var optimizer = Optimizer(settings: OptimizerSettings(kind: kind, learningRate: eta, momentum: mu), network: network)
-            optimizer.step(&network, workspace: &scratch, backend: .portable)
-            optimizer.step(&network, workspace: &scratch, backend: .portable)   // same credits twice
+            var optimizer = Optimizer(settings: OptimizerSettings(kind: kind, momentum: mu), learningRate: eta, network: network)
+            optimizer.step(&network, rule: Backpropagation(), workspace: &scratch, backend: .portable)
+            optimizer.step(&network, rule: Backpropagation(), workspace: &scratch, backend: .portable)   // same credits twice
             for ℓ in network.layers.indices {
                 // Two steps with gradient g: SGD moves −2ηg; momentum moves −ηg − (μηg + ηg).
                 let factor: Float = kind == .sgd ? 2 : 2 + mu
@@ -198,8 +198,8 @@ struct OptimizerTests {
         let (start, workspace) = setup()
         var network = start
         var scratch = workspace
-        var optimizer = Optimizer(settings: OptimizerSettings(kind: .adam, learningRate: 0.01), network: network)
-        optimizer.step(&network, workspace: &scratch, backend: .portable)
+        var optimizer = Optimizer(settings: OptimizerSettings(kind: .adam), learningRate: 0.01, network: network)
+        optimizer.step(&network, rule: Backpropagation(), workspace: &scratch, backend: .portable)
         for ℓ in network.layers.indices {
             for (i, g) in workspace.weightGradients[ℓ].elements.enumerated() where abs(g) > 1e-4 {
                 let moved = network.layers[ℓ].weights.storage[i] - start.layers[ℓ].weights.storage[i]
