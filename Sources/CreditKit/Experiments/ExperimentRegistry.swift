@@ -65,7 +65,7 @@ public enum ExperimentRegistry {
     /// 784-800-800-10 tanh with Unif(−½, ½) feedback: FA 3.5 %, DFA 2.4 %), and Adam's
     /// per-weight step sizes make the scale of B irrelevant. The paper trained with plain SGD at
     /// 0.001 for 100 epochs; the comparison is of final error, not of the recipe.
-    static func mnistClassifier(widths: [Int], activation: Activation, rule: RuleKind, epochs: Int = 20) -> TrainingConfiguration {
+    static func mnistClassifier(widths: [Int], activation: Activation, rule: RuleSpec, epochs: Int = 20) -> TrainingConfiguration {
         let backprop = rule == .backprop
         return TrainingConfiguration(dataset: .mnist, hiddenLayers: widths, activation: activation, loss: .crossEntropy, rule: rule,
                                      epochs: epochs, batchSize: 128, learningRate: backprop ? 0.05 : 0.0003,
@@ -91,8 +91,8 @@ public enum ExperimentRegistry {
             for width in [200, 400, 800] {
                 let model = "2x\(width)-\(activation.rawValue)"
                 for k in 1...3 {
-                    var configuration = mnistClassifier(widths: [width, width], activation: activation, rule: .strategy(k))
-                    configuration.auxiliaryErrors = table == 3
+                    let rule = RuleSpec(GeneralFeedbackSettings(.strategy(k), auxiliaryErrors: table == 3))
+                    let configuration = mnistClassifier(widths: [width, width], activation: activation, rule: rule)
                     runs.append(ExperimentRun(model: model, variant: "s\(k)", configuration: configuration,
                                               paperTestError: values[model]![k - 1], paperNote: nil))
                 }
@@ -110,13 +110,13 @@ public enum ExperimentRegistry {
         let paper: [Double?] = [2.19, 2.32, 2.40, 2.04, 2.22, 2.27, 2.38]
         var runs: [ExperimentRun] = []
         for (k, family) in FeedbackFamily.experiment4.enumerated() {
-            var configuration = mnistClassifier(widths: [800, 800], activation: .tanh, rule: .directFeedbackAlignment)
-            configuration.feedback = family
+            let configuration = mnistClassifier(widths: [800, 800], activation: .tanh,
+                                                rule: RuleSpec(GeneralFeedbackSettings(.directFeedbackAlignment, feedback: family)))
             runs.append(ExperimentRun(model: "2x800-tanh", variant: "dfa-B\(k + 1)-\(family)", configuration: configuration,
                                       paperTestError: paper[k], paperNote: nil))
         }
-        var fa = mnistClassifier(widths: [800, 800], activation: .tanh, rule: .feedbackAlignment)
-        fa.feedback = .onesNoise
+        let fa = mnistClassifier(widths: [800, 800], activation: .tanh,
+                                 rule: RuleSpec(GeneralFeedbackSettings(.feedbackAlignment, feedback: .onesNoise)))
         runs.append(ExperimentRun(model: "2x800-tanh", variant: "fa-B1-ones-noise", configuration: fa, paperTestError: 4.64,
                                   paperNote: "the FA row of Table 4 survives only as one number, 4.64, read as B₁"))
         return Experiment(
@@ -129,7 +129,7 @@ public enum ExperimentRegistry {
     static var flamShepherdAutoencoder: Experiment {
         var runs: [ExperimentRun] = []
         for width in [128, 800] {
-            for rule in [RuleKind.backprop, .directFeedbackAlignment, .strategy(1), .strategy(2), .strategy(3)] {
+            for rule in [RuleSpec.backprop, .directFeedbackAlignment, .strategy(1), .strategy(2), .strategy(3)] {
                 let configuration = TrainingConfiguration(
                     dataset: .mnist, hiddenLayers: [width, width], activation: .sigmoid, outputActivation: .sigmoid,
                     loss: .squaredError, rule: rule, epochs: 10, batchSize: 128, learningRate: 0.1, optimizer: .momentum,
@@ -147,11 +147,11 @@ public enum ExperimentRegistry {
     }
 
     /// Kickback's robot regressions: 21-10-100-200-2 mixed rectifiers, rectilinear outputs, batch 20.
-    static func kickbackRegression(_ dataset: DatasetName, joint: Int, rule: RuleKind, initializer: String) -> TrainingConfiguration {
+    static func kickbackRegression(_ dataset: DatasetName, joint: Int, rule: RuleSpec, initializer: String) -> TrainingConfiguration {
         TrainingConfiguration(dataset: dataset, hiddenLayers: [10, 100, 200], activation: .mixedRectifier, loss: .rectilinear,
                               rule: rule, epochs: 50, batchSize: 20, learningRate: 0.01, optimizer: .sgd, learningRateDecay: 0.95,
                               initializer: initializer,
-                              seed: 1, inputScaling: .feature, joint: joint, kickbackScales: rule == .kickback ? nil : [1])
+                              seed: 1, inputScaling: .feature, joint: joint)
     }
 
     static var kickbackFigure2: Experiment {
@@ -165,10 +165,10 @@ public enum ExperimentRegistry {
                 default: "Kickback-signed almost exactly matches Backprop on every plotted set"
                 }
                 runs.append(ExperimentRun(model: model, variant: "kickback-signed",
-                                          configuration: kickbackRegression(dataset, joint: joint, rule: .kickback, initializer: "signed:0.1"),
+                                          configuration: kickbackRegression(dataset, joint: joint, rule: .kickback(scales: .auto), initializer: "signed:0.1"),
                                           paperTestError: dataset == .sarcos && joint == 3 ? 0.6 : nil, paperNote: note))
                 runs.append(ExperimentRun(model: model, variant: "kickback-uniform",
-                                          configuration: kickbackRegression(dataset, joint: joint, rule: .kickback, initializer: "uniform:0.1"),
+                                          configuration: kickbackRegression(dataset, joint: joint, rule: .kickback(scales: .auto), initializer: "uniform:0.1"),
                                           paperTestError: nil, paperNote: note))
                 // The paper reports backprop with whichever initialization did better; we run both.
                 runs.append(ExperimentRun(model: model, variant: "bp",
@@ -192,7 +192,7 @@ public enum ExperimentRegistry {
     static var noklandMNIST: Experiment {
         var runs: [ExperimentRun] = []
         for depth in 1...4 {
-            for rule in [RuleKind.backprop, .feedbackAlignment, .directFeedbackAlignment] {
+            for rule in [RuleSpec.backprop, .feedbackAlignment, .directFeedbackAlignment] {
                 runs.append(ExperimentRun(
                     model: "\(depth)x800-tanh", variant: rule.description,
                     configuration: mnistClassifier(widths: Array(repeating: 800, count: depth), activation: .tanh, rule: rule),
@@ -213,22 +213,24 @@ public enum ExperimentRegistry {
     /// for every rule (as the paper), Xavier forward weights and Xavier-drawn initial feedback.
     /// The authors' step 4·10⁻⁴ is for a loss summed over the batch; ours averages, so 0.2 here
     /// is ~16× theirs per example, which lets 100 epochs stand in for their 267.
-    static func lansdellMNIST(rule: RuleKind, epochs: Int = 100) -> TrainingConfiguration {
+    static func lansdellMNIST(rule: RuleSpec, epochs: Int = 100) -> TrainingConfiguration {
         TrainingConfiguration(dataset: .mnist, hiddenLayers: [50, 20], activation: .sigmoid, loss: .squaredError, rule: rule,
-                              epochs: epochs, batchSize: 32, learningRate: 0.2, optimizer: .sgd, seed: 1, feedback: .xavier)
+                              epochs: epochs, batchSize: 32, learningRate: 0.2, optimizer: .sgd, seed: 1)
     }
+
+    /// FA with Xavier-drawn feedback, the learned-feedback paper's baseline.
+    static let lansdellFeedbackAlignment = RuleSpec(GeneralFeedbackSettings(.feedbackAlignment, feedback: .xavier))
 
     static var lansdellFigure2: Experiment {
         let note = "authors' code, mean of 5 seeds: BP 2.65 %, NP 3.51 %, FA 4.28 %; NP's relative error and angle below FA's"
         var runs = [
             ExperimentRun(model: "784-50-20-10", variant: "bp", configuration: lansdellMNIST(rule: .backprop),
                           paperTestError: 2.65, paperNote: note),
-            ExperimentRun(model: "784-50-20-10", variant: "fa", configuration: lansdellMNIST(rule: .feedbackAlignment),
+            ExperimentRun(model: "784-50-20-10", variant: "fa", configuration: lansdellMNIST(rule: lansdellFeedbackAlignment),
                           paperTestError: 4.28, paperNote: note),
         ]
         for noise: Float in [0.001, 0.01, 0.1] {
-            var configuration = lansdellMNIST(rule: .nodePerturbation)
-            configuration.nodePerturbation = NodePerturbationSettings(noise: noise, feedbackLearningRate: 0.01)
+            let configuration = lansdellMNIST(rule: RuleSpec(NodePerturbationSettings(noise: noise, feedbackLearningRate: 0.01, feedback: .xavier)))
             runs.append(ExperimentRun(model: "784-50-20-10", variant: "np-c\(noise)", configuration: configuration,
                                       paperTestError: noise == 0.01 ? 3.51 : nil, paperNote: note))
         }
@@ -243,10 +245,9 @@ public enum ExperimentRegistry {
     static var lansdellFigure5: Experiment {
         var runs: [ExperimentRun] = []
         func frozen(_ widths: [Int], noise: Float) -> TrainingConfiguration {
-            var configuration = lansdellMNIST(rule: .nodePerturbation)
+            var configuration = lansdellMNIST(rule: RuleSpec(NodePerturbationSettings(noise: noise, solver: .exact, ridge: 0.1, feedback: .xavier)))
             configuration.hiddenLayers = widths
             configuration.freezeForwardWeights = true
-            configuration.nodePerturbation = NodePerturbationSettings(noise: noise, solver: .exact, ridge: 0.1)
             return configuration
         }
         let note = "top B to 0.8 % relative error; the first layer's B less accurate; angles near 0°"
@@ -270,14 +271,12 @@ public enum ExperimentRegistry {
     /// error on the raw [0, 1] pixels, batch 32. Every SGD rule steps at 0.005 except NP, which has
     /// its own settings, found by search as the paper's Appendix C.3 did ("step size for node
     /// perturbation … found by random hyperparameter search"): see ``lansdellAutoencoderNodePerturbation(width:)``.
-    static func lansdellAutoencoder(width: Int, rule: RuleKind, optimizer: OptimizerKind = .sgd) -> TrainingConfiguration {
-        let tuned = rule == .nodePerturbation ? lansdellAutoencoderNodePerturbation(width: width) : nil
+    static func lansdellAutoencoder(width: Int, rule: RuleSpec, learningRate: Float = 0.005, optimizer: OptimizerKind = .sgd)
+        -> TrainingConfiguration {
         var configuration = TrainingConfiguration(
             dataset: .mnist, hiddenLayers: [width, 2, width], activation: .tanh, outputActivation: .relu, loss: .squaredError,
-            rule: rule, epochs: 20, batchSize: 32, learningRate: optimizer == .adam ? 0.001 : tuned?.step ?? 0.005, optimizer: optimizer,
-            seed: 1, feedback: .xavier, autoencoder: true)
+            rule: rule, epochs: 20, batchSize: 32, learningRate: learningRate, optimizer: optimizer, seed: 1, autoencoder: true)
         configuration.hiddenActivations = [.tanh, .identity, .tanh]
-        configuration.nodePerturbation = tuned?.settings
         return configuration
     }
 
@@ -289,8 +288,8 @@ public enum ExperimentRegistry {
     /// NP against BP at 0.005: 16.67 ± 0.06 vs 17.01 ± 0.10 at width 50; 16.85 ± 0.06 vs 16.65 ± 0.01
     /// at width 200.
     static func lansdellAutoencoderNodePerturbation(width: Int) -> (step: Float, settings: NodePerturbationSettings) {
-        width <= 50 ? (0.01, NodePerturbationSettings(noise: 0.001, feedbackLearningRate: 0.003))
-            : (0.01, NodePerturbationSettings(noise: 0.01, feedbackLearningRate: 0.001))
+        width <= 50 ? (0.01, NodePerturbationSettings(noise: 0.001, feedbackLearningRate: 0.003, feedback: .xavier))
+            : (0.01, NodePerturbationSettings(noise: 0.01, feedbackLearningRate: 0.001, feedback: .xavier))
     }
 
     static var lansdellFigure3: Experiment {
@@ -300,10 +299,15 @@ public enum ExperimentRegistry {
             let model = "784-\(width)-2-\(width)-784"
             runs.append(ExperimentRun(model: model, variant: "bp", configuration: lansdellAutoencoder(width: width, rule: .backprop),
                                       paperTestError: nil, paperNote: note))
-            runs.append(ExperimentRun(model: model, variant: "adam", configuration: lansdellAutoencoder(width: width, rule: .backprop, optimizer: .adam),
+            runs.append(ExperimentRun(model: model, variant: "adam",
+                                      configuration: lansdellAutoencoder(width: width, rule: .backprop, learningRate: 0.001, optimizer: .adam),
                                       paperTestError: nil, paperNote: note))
-            for rule in [RuleKind.feedbackAlignment, .matching, .nodePerturbation] {
-                runs.append(ExperimentRun(model: model, variant: rule.description, configuration: lansdellAutoencoder(width: width, rule: rule),
+            let tuned = lansdellAutoencoderNodePerturbation(width: width)
+            let learned: [(RuleSpec, Float)] = [(lansdellFeedbackAlignment, 0.005), (RuleSpec(MatchingSettings(feedback: .xavier)), 0.005),
+                                                (RuleSpec(tuned.settings), tuned.step)]
+            for (rule, step) in learned {
+                runs.append(ExperimentRun(model: model, variant: rule.description,
+                                          configuration: lansdellAutoencoder(width: width, rule: rule, learningRate: step),
                                           paperTestError: nil, paperNote: note))
             }
         }

@@ -9,12 +9,16 @@ public enum RecurrentRuleKind: String, Sendable, Codable, CaseIterable {
     /// NP through time: `B_out`, `B_rec` learned from noise, as for feed-forward nets.
     case nodePerturbation = "np"
 
-    public init?(rule: RuleKind) {
-        switch rule {
-        case .backprop: self = .bptt
-        case .feedbackAlignment: self = .feedbackAlignment
-        case .nodePerturbation: self = .nodePerturbation
-        default: return nil
+    /// The recurrent form of a feed-forward rule, where there is one (bp, fa, np).
+    public init?(rule: RuleSpec) {
+        if rule == .backprop {
+            self = .bptt
+        } else if rule.settings(as: GeneralFeedbackSettings.self)?.preset == .feedbackAlignment {
+            self = .feedbackAlignment
+        } else if rule.settings(as: NodePerturbationSettings.self) != nil {
+            self = .nodePerturbation
+        } else {
+            return nil
         }
     }
 }

@@ -45,11 +45,7 @@ public struct Trainer: Sendable {
         network = Network(architecture: architecture, initializer: Initializer(argument: configuration.initializer)!,
                           random: &weightRandom)
         var ruleRandom = RandomSource(seed: configuration.seed, stream: 1)
-        rule = try configuration.rule.makeRule(for: network, loss: configuration.loss, feedback: configuration.feedback,
-                                               auxiliaryErrors: configuration.auxiliaryErrors,
-                                               kickbackScales: configuration.kickbackScales ?? [1],
-                                               nodePerturbation: configuration.nodePerturbation ?? NodePerturbationSettings(),
-                                               random: &ruleRandom)
+        rule = try configuration.rule.settings.makeRule(for: network, loss: configuration.loss, random: &ruleRandom)
         optimizer = Optimizer(settings: OptimizerSettings(kind: configuration.optimizer, momentum: configuration.momentum),
                               learningRate: configuration.learningRateSchedule.rate(inEpoch: 1), network: network)
         trainingStep = TrainingStep(loss: configuration.loss, weightBall: configuration.weightBall, backend: backend)
@@ -63,7 +59,7 @@ public struct Trainer: Sendable {
 
     /// The gradient diagnostics of the current network and rule on the fixed probe batch.
     public mutating func diagnose() -> GradientDiagnostics {
-        let reference = RuleKind.backpropagation(for: network, loss: configuration.loss)
+        let reference = BackpropagationSettings.backpropagation(for: network, loss: configuration.loss)
         return probe.measure(network: network, rule: rule, reference: reference, loss: configuration.loss, dataset: data.train,
                              backend: backend)
     }

@@ -7,7 +7,8 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// The output layer's transfer function; `nil` means identity (logits for cross-entropy).
     public var outputActivation: Activation?
     public var loss: Loss
-    public var rule: RuleKind
+    /// The credit-assignment rule and its own settings.
+    public var rule: RuleSpec
     public var epochs: Int
     public var batchSize: Int
     public var learningRate: Float
@@ -20,10 +21,6 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     public var seed: UInt64
     /// How inputs are rescaled before training (fitted on the training set).
     public var inputScaling: InputScaling
-    /// How fixed feedback matrices are drawn (FA-family rules).
-    public var feedback: FeedbackFamily
-    /// LAFS: direct terms carry per-layer auxiliary errors instead of the output error.
-    public var auxiliaryErrors: Bool
     /// Gradient diagnostics on the probe batch every this many batches; 0 = at the end of each
     /// epoch only.
     public var probeEvery: Int
@@ -33,28 +30,21 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     public var positiveFraction: Float
     /// The target column (1-based) of a multi-target regression set (the robot joint).
     public var joint: Int?
-    /// Kickback's rescaling factors, one per hidden layer below the top (input side first);
-    /// `nil`: chosen by k-fold cross-validation on the training set.
-    public var kickbackScales: [Float]?
     /// If set, every unit's incoming weight vector is projected into the ℓ2 ball of this radius
     /// after each step (the setting of Kickback's regret bound, Theorem 2).
     public var weightBall: Float?
-    /// Node perturbation's settings (`--rule np`); `nil` means the defaults.
-    public var nodePerturbation: NodePerturbationSettings?
     /// Learn only the rule's feedback, never the forward weights (the learned-feedback paper's
     /// Appendix A validation).
-    public var freezeForwardWeights: Bool?
+    public var freezeForwardWeights: Bool
     /// One transfer function per hidden layer, when they differ; `nil`: `activation` everywhere.
     public var hiddenActivations: [Activation]?
 
     public init(dataset: DatasetName = .digits, hiddenLayers: [Int] = [100], activation: Activation = .tanh,
-                outputActivation: Activation? = nil, loss: Loss = .crossEntropy, rule: RuleKind = .backprop,
+                outputActivation: Activation? = nil, loss: Loss = .crossEntropy, rule: RuleSpec = .backprop,
                 epochs: Int = 20, batchSize: Int = 32, learningRate: Float = 0.05, optimizer: OptimizerKind = .momentum,
                 momentum: Float = 0.9, learningRateDecay: Float = 1, initializer: String = "xavier", seed: UInt64 = 1,
-                inputScaling: InputScaling = .raw, feedback: FeedbackFamily = .uniform(0.5), auxiliaryErrors: Bool = false,
-                probeEvery: Int = 0, autoencoder: Bool = false, positiveFraction: Float = 0.5, joint: Int? = nil,
-                kickbackScales: [Float]? = [1], weightBall: Float? = nil, nodePerturbation: NodePerturbationSettings? = nil,
-                freezeForwardWeights: Bool? = nil) {
+                inputScaling: InputScaling = .raw, probeEvery: Int = 0, autoencoder: Bool = false,
+                positiveFraction: Float = 0.5, joint: Int? = nil, weightBall: Float? = nil, freezeForwardWeights: Bool = false) {
         self.dataset = dataset
         self.hiddenLayers = hiddenLayers
         self.activation = activation
@@ -70,15 +60,11 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
         self.initializer = initializer
         self.seed = seed
         self.inputScaling = inputScaling
-        self.feedback = feedback
-        self.auxiliaryErrors = auxiliaryErrors
         self.probeEvery = probeEvery
         self.autoencoder = autoencoder
         self.positiveFraction = positiveFraction
         self.joint = joint
-        self.kickbackScales = kickbackScales
         self.weightBall = weightBall
-        self.nodePerturbation = nodePerturbation
         self.freezeForwardWeights = freezeForwardWeights
     }
 
@@ -90,9 +76,7 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// Whether the forward weights learn in `epoch` (1-based): not while frozen, nor during node
     /// perturbation's feedback warm-up.
     public func forwardWeightsLearn(inEpoch epoch: Int) -> Bool {
-        if freezeForwardWeights == true { return false }
-        if rule == .nodePerturbation, let warmup = nodePerturbation?.warmupEpochs { return epoch > warmup }
-        return true
+        !freezeForwardWeights && rule.settings.forwardWeightsLearn(inEpoch: epoch)
     }
 
     /// The network this configuration trains on data with `inputs` features and `outputs` targets.
@@ -104,39 +88,22 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
                             hiddenActivations: hiddenActivations)
     }
 
+    /// What the rule's settings are checked against.
+    func ruleContext(targetWidth: Int? = nil, isClassification: Bool? = nil) -> RuleContext {
+        RuleContext(hiddenLayers: hiddenLayers, hiddenActivations: hiddenActivations ?? Array(repeating: activation, count: hiddenLayers.count),
+                    loss: loss, targetWidth: targetWidth, isClassification: isClassification)
+    }
+
     /// Checks every value that does not depend on the data. Errors name the flag.
     public func validate() throws(ConfigurationError) {
-        if hiddenLayers.isEmpty && rule != .backprop {
+        if hiddenLayers.isEmpty && !type(of: rule.settings).allowsNoHiddenLayers {
             throw .invalid(flag: "--layers", value: "", expected: "at least one hidden layer for rule \(rule)")
-        }
-        if let terms = rule.feedbackTerms(hiddenLayers: hiddenLayers.count) {
-            try GeneralFeedback.validate(terms, hiddenLayers: hiddenLayers.count, auxiliaryErrors: auxiliaryErrors, rule: rule.description)
-        } else if auxiliaryErrors {
-            throw .invalid(flag: "--aux-errors", value: rule.description, expected: "a rule with direct terms: dfa, s1, s2, s3 or terms:… with d")
         }
         if let list = hiddenActivations, list.count != hiddenLayers.count {
             throw .invalid(flag: "--activation", value: list.map(\.rawValue).joined(separator: ","),
                            expected: "one transfer function, or one per hidden layer (\(hiddenLayers.count))")
         }
-        if rule == .kickback {
-            guard (hiddenActivations ?? [activation]).allSatisfy(\.isRectifier) else {
-                throw .invalid(flag: "--activation", value: activation.rawValue,
-                               expected: "rectifier hidden units for Kickback (mixed-rectifier: half positive, half negative)")
-            }
-            if let scales = kickbackScales, scales.count != 1, scales.count != max(hiddenLayers.count - 1, 0) {
-                throw .invalid(flag: "--kickback-scales", value: scales.map { "\($0)" }.joined(separator: ","),
-                               expected: "one factor, or one per hidden layer below the top (\(max(hiddenLayers.count - 1, 0)))")
-            }
-        }
-        if let scales = kickbackScales, let bad = scales.first(where: { !($0 > 0 && $0.isFinite) }) {
-            throw .invalid(flag: "--kickback-scales", value: "\(bad)", expected: "positive rescaling factors")
-        }
-        if let settings = nodePerturbation {
-            guard rule == .nodePerturbation else {
-                throw .invalid(flag: "--noise", value: rule.description, expected: "--rule np for node-perturbation settings")
-            }
-            try settings.validate()
-        }
+        try rule.settings.validate(ruleContext())
         if let weightBall, !(weightBall > 0 && weightBall.isFinite) {
             throw .invalid(flag: "--weight-ball", value: "\(weightBall)", expected: "a positive radius")
         }
@@ -187,11 +154,7 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
             }
         }
         let targetWidth = joint != nil ? 1 : data.train.outputSize
-        if rule == .kickback && targetWidth != 1 && loss == .squaredError && !data.train.isClassification {
-            throw .invalid(flag: "--rule", value: "kickback",
-                           expected: "a scalar regression target (e.g. --dataset sarcos --joint 3), or a classification set "
-                               + "(the multi-class extension)")
-        }
+        try rule.settings.validate(ruleContext(targetWidth: targetWidth, isClassification: data.train.isClassification))
         if loss == .rectilinear && targetWidth != 1 {
             throw .invalid(flag: "--loss", value: "rectilinear", expected: "a scalar regression target (choose one with --joint)")
         }

@@ -10,7 +10,8 @@ struct Bench: ParsableCommand {
         of the dataset and reports the median over repeats: samples/s and achieved GFLOP/s. Then it \
         replays exactly the matrix products of one step, with the same shapes, on their own: the \
         GEMM-only rate is the ceiling for this step on this backend.
-        """)
+
+        """ + "\n" + RuleRegistry.optionsHelp)
 
     @OptionGroup var model: ModelOptions
 
@@ -23,6 +24,7 @@ struct Bench: ParsableCommand {
     func validate() throws {
         guard steps > 0 else { throw ValidationError("--steps: expected a positive number of steps, found '\(steps)'") }
         guard repeats > 0 else { throw ValidationError("--repeats: expected a positive number of repeats, found '\(repeats)'") }
+        if model.networkKind == .mlp { _ = try model.configuration(epochs: 1) }
     }
 
     func run() throws {

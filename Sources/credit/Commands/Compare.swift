@@ -9,8 +9,9 @@ struct Compare: ParsableCommand {
         Each rule trains into <out>/<rule>/ (a normal run directory, resumed if interrupted). At the end: \
         a table of final and best test error, time, and the mean angle of each hidden layer's update to \
         backprop's; <out>/comparison.csv; <out>/test-error.svg (test error curves) and <out>/angles.svg \
-        (per-layer angles over training).
-        """)
+        (per-layer angles over training). A rule option applies to every listed rule that has it.
+
+        """ + "\n" + RuleRegistry.optionsHelp)
 
     @OptionGroup var model: ModelOptions
 
@@ -25,38 +26,52 @@ struct Compare: ParsableCommand {
 
     func validate() throws {
         guard epochs > 0 else { throw ValidationError("--epochs: expected a positive number of epochs, found '\(epochs)'") }
-        let kinds = try parsedRules()
-        for kind in kinds {
-            var configuration = try model.configuration(epochs: epochs)
-            configuration.rule = kind
-            do { try configuration.validate() } catch { throw ValidationError(error.description) }
-        }
+        if let rule = model.rule { throw ValidationError("--rule: not used by compare, found '\(rule)'; list the rules with --rules") }
+        _ = try configurations()
     }
 
-    func parsedRules() throws -> [RuleKind] {
+    /// The configuration of every rule in `--rules`: the model's flags, and each rule's own
+    /// options applied to the rules that have them (an option no listed rule has is refused).
+    func configurations() throws -> [TrainingConfiguration] {
         let names = rules.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !names.isEmpty else { throw ValidationError("--rules: expected comma-separated rules, found an empty list") }
-        return try names.map { name in
-            guard let kind = RuleKind(argument: name) else {
-                throw ValidationError("--rules: unknown rule '\(name)'; expected \(RuleKind.helpText)")
+        let specs = try names.map { name in
+            guard let spec = RuleSpec(argument: name) else {
+                throw ValidationError("--rules: unknown rule '\(name)'; expected \(RuleRegistry.argumentHelp)")
             }
-            return kind
+            return spec
         }
+        var unclaimed = Set(ModelOptions.optionFlags(in: model.ruleOptions))
+        let base = try model.configuration(epochs: epochs, rule: .backprop)
+        let configurations = try specs.map { spec in
+            var configuration = base
+            configuration.rule = spec
+            do {
+                let given = try configuration.rule.applyOptions(ModelOptions.arguments(model.ruleOptions, claimedBy: spec))
+                unclaimed.subtract(given.map { "--" + $0 })
+                try configuration.validate()
+            } catch { throw ValidationError("\(error)") }
+            return configuration
+        }
+        if let flag = unclaimed.sorted().first {
+            throw ValidationError("\(flag): not an option of any rule in --rules (\(rules))")
+        }
+        return configurations
     }
 
     func run() throws {
         do {
-            let base = try model.configuration(epochs: epochs)
+            let configurations = try configurations()
+            let base = configurations[0]
             let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
             let root = out ?? "runs/compare-\(base.dataset.rawValue)-\(stamp)"
             let data = try DatasetCatalog.load(base.dataset, locator: model.locator)
             var results: [ComparisonRow] = []
-            for kind in try parsedRules() {
-                var configuration = base
-                configuration.rule = kind
-                let (trainer, _) = try TrainingSession.run(configuration, data: data, in: RunDirectory(path: root + "/" + kind.fileName),
-                                                           label: kind.description)
-                results.append(ComparisonRow(rule: kind.description, history: trainer.history))
+            for configuration in configurations {
+                let rule = configuration.rule
+                let (trainer, _) = try TrainingSession.run(configuration, data: data, in: RunDirectory(path: root + "/" + rule.fileName),
+                                                           label: rule.description)
+                results.append(ComparisonRow(rule: rule.description, history: trainer.history))
             }
             try ComparisonReport(rows: results, title: "\(base.dataset.rawValue) \(base.hiddenLayers.map(String.init).joined(separator: "-")) \(base.activation.rawValue)")
                 .write(to: root)

@@ -9,7 +9,8 @@ struct Train: ParsableCommand {
         Every epoch prints train loss, test error and time; on a terminal a live progress line shows \
         the batch, running loss, samples/s and ETA. The run directory is updated atomically after \
         every epoch, so an interrupted run can be continued with --resume DIR.
-        """)
+
+        """ + "\n" + RuleRegistry.optionsHelp)
 
     @OptionGroup var model: ModelOptions
 
@@ -27,6 +28,7 @@ struct Train: ParsableCommand {
     func validate() throws {
         if let epochs, epochs <= 0 { throw ValidationError("--epochs: expected a positive number of epochs, found '\(epochs)'") }
         if resume != nil && out != nil { throw ValidationError("--out: not used with --resume (the run continues in its own directory)") }
+        if model.networkKind == .mlp && resume == nil { _ = try model.configuration(epochs: 1) }
     }
 
     func run() throws {

@@ -15,19 +15,15 @@ enum TrainingSession {
         let resuming = FileManager.default.fileExists(atPath: directory.checkpointPath)
         let divergedBefore = stopOnDivergence ? try? String(contentsOfFile: directory.divergencePath, encoding: .utf8) : nil
         let recorded = resuming || divergedBefore != nil
-        if configuration.rule == .kickback && configuration.kickbackScales == nil {
+        if configuration.rule.settings.needsPreparation {
             if recorded {
-                configuration.kickbackScales = try directory.readConfiguration().kickbackScales
+                // The choices made when the run started (e.g. Kickback's factors) are in its config.json.
+                configuration.rule = try directory.readConfiguration().rule
             } else {
                 try configuration.validate(against: data)
-                let search = KickbackScaleSearch()
-                Console.status("\(label.map { $0 + ": " } ?? "")choosing Kickback's rescaling factors by \(search.folds)-fold cross-validation "
-                               + "(\(search.epochs) epochs per trial)")
-                let result = try search.search(configuration, data: data) { Console.status($0) }
-                Console.status("kickback scales \(KickbackScaleSearch.format(result.scales)): validation nMSE "
-                               + String(format: "%.4f ± %.4f", result.validationError, result.standardError)
-                               + " (\(result.trials) trials; the factor nearest the centre within one standard error of the best)")
-                configuration.kickbackScales = result.scales
+                configuration.rule = try configuration.rule.prepared(for: configuration, data: data) {
+                    Console.status("\(label.map { $0 + ": " } ?? "")\($0)")
+                }
             }
         }
         /// A trainer at the last finished epoch on disk (epoch 0 without a checkpoint).

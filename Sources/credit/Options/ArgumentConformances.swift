@@ -3,7 +3,7 @@ import CreditKit
 
 extension Activation: ExpressibleByArgument {}
 extension Loss: ExpressibleByArgument {}
-extension RuleKind: ExpressibleByArgument {
+extension RuleSpec: ExpressibleByArgument {
     public var defaultValueDescription: String { description }
 }
 extension FeedbackFamily: ExpressibleByArgument {

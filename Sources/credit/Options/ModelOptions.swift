@@ -33,15 +33,14 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "The loss.")
     var loss: Loss = .crossEntropy
 
-    @Option(help: ArgumentHelp("The credit-assignment rule: \(RuleKind.helpText).", valueName: "rule"))
-    var rule: RuleKind = .backprop
+    @Option(help: ArgumentHelp("The credit-assignment rule (default bp): \(RuleRegistry.argumentHelp). Its own options are listed below.",
+                               valueName: "rule"))
+    var rule: RuleSpec?
 
-    @Option(help: ArgumentHelp("Fixed feedback matrices of the FA-family rules: \(FeedbackFamily.helpText) (default uniform:0.5; "
-                               + "xavier for --model rnn).", valueName: "family"))
-    var feedback: FeedbackFamily?
-
-    @Flag(name: .customLong("aux-errors"), help: "LAFS: the direct terms carry per-layer auxiliary errors (with dfa, s1–s3, terms:…d…).")
-    var auxiliaryErrors = false
+    /// The chosen rule's own options (`--noise 0.01`, `--feedback xavier`): whatever the other
+    /// flags do not claim, handed to the rule, which refuses what it does not know.
+    @Argument(parsing: .allUnrecognized, help: .hidden)
+    var ruleOptions: [String] = []
 
     @Flag(help: "Train an autoencoder: the inputs are the targets (use --loss squared-error --output-activation sigmoid).")
     var autoencoder = false
@@ -52,29 +51,8 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "The share of positive units in mixed-rectifier layers (Kickback).")
     var positiveFraction: Float = 0.5
 
-    @Option(help: ArgumentHelp("Kickback's feedback rescaling: one factor, one per hidden layer below the top (comma-separated), or 'auto' (k-fold cross-validation on the training set).", valueName: "factors"))
-    var kickbackScales: String = "1"
-
     @Option(name: .customLong("weight-ball"), help: ArgumentHelp("Project every unit's incoming weights into the l2 ball of this radius after each step.", valueName: "R"))
     var weightBall: Float?
-
-    @Option(help: ArgumentHelp("Node perturbation (--rule np): the noise level c_h added to every hidden activity (default 0.01).", valueName: "c"))
-    var noise: Float?
-
-    @Option(name: .customLong("feedback-lr"), help: ArgumentHelp("Node perturbation: the SGD step size of the feedback weights (default 0.01).", valueName: "eta"))
-    var feedbackLearningRate: Float?
-
-    @Option(name: .customLong("feedback-solver"), help: ArgumentHelp("Node perturbation: learn B by sgd, or by the exact ridge solution over the run (default sgd).", valueName: "sgd|exact"))
-    var feedbackSolver: NodePerturbationSettings.Solver?
-
-    @Option(help: ArgumentHelp("Node perturbation, exact solver: the ridge γ the sums start from (default 0.1).", valueName: "gamma"))
-    var ridge: Float?
-
-    @Option(name: .customLong("feedback-warmup"), help: ArgumentHelp("Node perturbation: epochs at the start that learn only the feedback (default 0).", valueName: "epochs"))
-    var feedbackWarmup: Int?
-
-    @Option(name: .customLong("noise-probability"), help: ArgumentHelp("Node perturbation: the chance each unit is perturbed on a pass (default 1).", valueName: "p"))
-    var noiseProbability: Float?
 
     @Flag(name: .customLong("freeze-forward"), help: "Learn only the rule's feedback weights; the forward weights stay at their initial values (node perturbation's validation).")
     var freezeForward = false
@@ -130,15 +108,60 @@ struct ModelOptions: ParsableArguments {
         return list.count == 1 ? (list[0], nil) : (list[0], list)
     }
 
+    /// `--rule` with its options applied.
+    func configuredRule() throws -> (rule: RuleSpec, given: Set<String>) {
+        var rule = rule ?? .backprop
+        do {
+            let given = try rule.applyOptions(ruleOptions)
+            return (rule, given)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// The rule options in `arguments`, split into options with their values: `--name value`,
+    /// `--name=value`, or `--name` alone where every rule that has the option makes it a flag.
+    static func optionGroups(_ arguments: [String]) -> [[String]] {
+        let takesValue = Set(RuleRegistry.rules.flatMap { $0.optionHelp.filter { $0.valueName != nil }.map(\.flag) })
+        var groups: [[String]] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if takesValue.contains(argument), index + 1 < arguments.count {
+                groups.append([argument, arguments[index + 1]])
+                index += 2
+            } else {
+                groups.append([argument])
+                index += 1
+            }
+        }
+        return groups
+    }
+
+    /// The flags named in `arguments` (`--noise`, also from `--noise=0.1`).
+    static func optionFlags(in arguments: [String]) -> [String] {
+        optionGroups(arguments).map { String($0[0].split(separator: "=", maxSplits: 1)[0]) }
+    }
+
+    /// The options in `arguments` that `rule` has, with their values.
+    static func arguments(_ arguments: [String], claimedBy rule: RuleSpec) -> [String] {
+        let known = Set(type(of: rule.settings).optionHelp.map(\.flag))
+        return optionGroups(arguments).filter { known.contains(String($0[0].split(separator: "=", maxSplits: 1)[0])) }.flatMap { $0 }
+    }
+
     func configuration(epochs: Int) throws -> TrainingConfiguration {
+        try configuration(epochs: epochs, rule: configuredRule().rule)
+    }
+
+    /// The model these flags describe, trained by `rule` (whose options are already applied).
+    func configuration(epochs: Int, rule: RuleSpec) throws -> TrainingConfiguration {
         let (activation, hiddenActivations) = try activations()
         var configuration = TrainingConfiguration(
             dataset: dataset, hiddenLayers: try hiddenLayers(), activation: activation, outputActivation: outputActivation,
-            loss: loss, rule: rule, epochs: epochs, batchSize: batchSize ?? 32, learningRate: learningRate ?? 0.05, optimizer: optimizer ?? .momentum,
-            momentum: momentum, learningRateDecay: learningRateDecay, initializer: initializer, seed: seed, inputScaling: inputScaling,
-            feedback: feedback ?? .uniform(0.5), auxiliaryErrors: auxiliaryErrors, probeEvery: probeEvery, autoencoder: autoencoder,
-            positiveFraction: positiveFraction, joint: joint, kickbackScales: try parsedKickbackScales(), weightBall: weightBall,
-            nodePerturbation: nodePerturbationSettings(), freezeForwardWeights: freezeForward ? true : nil)
+            loss: loss, rule: rule, epochs: epochs, batchSize: batchSize ?? 32, learningRate: learningRate ?? 0.05,
+            optimizer: optimizer ?? .momentum, momentum: momentum, learningRateDecay: learningRateDecay, initializer: initializer, seed: seed,
+            inputScaling: inputScaling, probeEvery: probeEvery, autoencoder: autoencoder, positiveFraction: positiveFraction, joint: joint,
+            weightBall: weightBall, freezeForwardWeights: freezeForward)
         configuration.hiddenActivations = hiddenActivations
         do {
             try configuration.validate()
@@ -148,32 +171,6 @@ struct ModelOptions: ParsableArguments {
         return configuration
     }
 
-    /// The defaults overridden by the flags given; `nil` for other rules unless a flag was given
-    /// (which the configuration then refuses, naming it).
-    func nodePerturbationSettings() -> NodePerturbationSettings? {
-        let given = noise != nil || feedbackLearningRate != nil || feedbackSolver != nil || ridge != nil || feedbackWarmup != nil
-            || noiseProbability != nil
-        guard rule == .nodePerturbation || given else { return nil }
-        var settings = NodePerturbationSettings()
-        if let noise { settings.noise = noise }
-        if let feedbackLearningRate { settings.feedbackLearningRate = feedbackLearningRate }
-        if let feedbackSolver { settings.solver = feedbackSolver }
-        if let ridge { settings.ridge = ridge }
-        if let feedbackWarmup { settings.warmupEpochs = feedbackWarmup }
-        if let noiseProbability { settings.noiseProbability = noiseProbability }
-        return settings
-    }
-
-    func parsedKickbackScales() throws -> [Float]? {
-        if kickbackScales == "auto" { return nil }
-        return try kickbackScales.split(separator: ",", omittingEmptySubsequences: false).map { part in
-            guard let value = Float(part.trimmingCharacters(in: .whitespaces)), value > 0, value.isFinite else {
-                throw ValidationError("--kickback-scales: expected positive factors such as 1 or 2,1, or 'auto', found '\(kickbackScales)'")
-            }
-            return value
-        }
-    }
-
     func validate() throws {
         if networkKind == .rnn {
             _ = try recurrentConfiguration(epochs: 1)
@@ -181,7 +178,8 @@ struct ModelOptions: ParsableArguments {
             if dataset.isSequenceTask {
                 throw ValidationError("--dataset: \(dataset.rawValue) is a sequence task; train it with --model rnn")
             }
-            _ = try configuration(epochs: 1)
+            // The model alone; the command checks the rule with its options (`train` one, `compare` several).
+            _ = try configuration(epochs: 1, rule: .backprop)
         }
     }
 
@@ -191,10 +189,16 @@ struct ModelOptions: ParsableArguments {
             throw ValidationError("--model rnn: expected a sequence dataset (delayed-xor), found '\(dataset.rawValue)', which is a table "
                                   + "of independent examples")
         }
+        let (rule, given) = try configuredRule()
         guard let recurrentRule = RecurrentRuleKind(rule: rule) else {
             throw ValidationError("--rule: expected bp, fa or np for --model rnn, found '\(rule)'")
         }
         try refuseFeedForwardFlags()
+        // NP through time learns B by SGD from the --feedback draw; FA keeps that draw.
+        let recurrentOptions: Set<String> = ["feedback", "noise", "feedback-lr", "noise-probability"]
+        if let unused = given.subtracting(recurrentOptions).sorted().first {
+            throw ValidationError("--\(unused): not used by --model rnn (a tanh RNN with a linear readout; NP through time learns B by sgd)")
+        }
         let widths = try hiddenLayers()
         guard widths.count == 1 else {
             throw ValidationError("--layers: expected one width (the RNN's hidden units) for --model rnn, found '\(layers)'")
@@ -209,8 +213,14 @@ struct ModelOptions: ParsableArguments {
         configuration.optimizer = optimizer ?? .sgd
         configuration.momentum = momentum
         configuration.rule = recurrentRule
-        if let feedback { configuration.feedback = feedback }
-        if let settings = nodePerturbationSettings() { configuration.nodePerturbation = settings }
+        if given.contains("feedback") {
+            configuration.feedback = rule.settings(as: GeneralFeedbackSettings.self)?.feedback
+                ?? rule.settings(as: NodePerturbationSettings.self)?.feedback ?? configuration.feedback
+        }
+        if var settings = rule.settings(as: NodePerturbationSettings.self) {
+            settings.feedback = configuration.feedback
+            configuration.nodePerturbation = settings
+        }
         configuration.task = DelayedXOR(delay: delay)
         configuration.seed = seed
         do {
@@ -225,11 +235,9 @@ struct ModelOptions: ParsableArguments {
     private func refuseFeedForwardFlags() throws {
         let unused: [(flag: String, given: Bool)] = [
             ("--activation", activation != "tanh"), ("--output-activation", outputActivation != nil), ("--init", initializer != "xavier"),
-            ("--lr-decay", learningRateDecay != 1), ("--autoencoder", autoencoder), ("--aux-errors", auxiliaryErrors),
-            ("--joint", joint != nil), ("--kickback-scales", kickbackScales != "1"), ("--weight-ball", weightBall != nil),
+            ("--lr-decay", learningRateDecay != 1), ("--autoencoder", autoencoder),
+            ("--joint", joint != nil), ("--weight-ball", weightBall != nil),
             ("--freeze-forward", freezeForward), ("--probe-every", probeEvery != 0),
-            ("--feedback-solver", feedbackSolver != nil && feedbackSolver != .sgd), ("--feedback-warmup", feedbackWarmup != nil),
-            ("--ridge", ridge != nil),
         ]
         if let first = unused.first(where: \.given) {
             throw ValidationError("\(first.flag): not used by --model rnn (a tanh RNN with a linear readout; NP through time learns B by sgd)")

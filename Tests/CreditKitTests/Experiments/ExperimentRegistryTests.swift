@@ -28,20 +28,21 @@ struct ExperimentRegistryTests {
 
     @Test func lansdellFigure2ComparesTheThreeRulesOnOneNet() throws {
         let fig2 = try #require(ExperimentRegistry.named("lansdell-fig2"))
-        #expect(Set(fig2.runs.map(\.configuration.rule)) == [.backprop, .feedbackAlignment, .nodePerturbation])
+        #expect(fig2.runs.map(\.configuration.rule.description) == ["bp", "fa", "np", "np", "np"])
+        #expect(fig2.runs.compactMap { $0.configuration.rule.settings(as: NodePerturbationSettings.self)?.noise } == [0.001, 0.01, 0.1])
         #expect(fig2.runs.allSatisfy { $0.configuration.hiddenLayers == [50, 20] && $0.configuration.batchSize == 32 })
         #expect(Set(fig2.runs.map(\.configuration.learningRate)).count == 1)  // one step size for every rule, as the paper
         let fig5 = try #require(ExperimentRegistry.named("lansdell-fig5"))
-        #expect(fig5.runs.allSatisfy { $0.configuration.freezeForwardWeights == true && $0.configuration.nodePerturbation?.solver == .exact })
+        #expect(fig5.runs.allSatisfy { $0.configuration.freezeForwardWeights && $0.configuration.rule.settings(as: NodePerturbationSettings.self)?.solver == .exact })
         let fig3 = try #require(ExperimentRegistry.named("lansdell-fig3"))
         #expect(fig3.latentLayer == 1)
         #expect(fig3.runs.allSatisfy { $0.configuration.hiddenActivations == [.tanh, .identity, .tanh] && $0.configuration.hiddenLayers[1] == 2 })
         // The paper's protocol: one step for BP, FA and matching; NP's own, found by search, per width.
-        let sgd = fig3.runs.filter { $0.configuration.optimizer == .sgd && $0.configuration.rule != .nodePerturbation }
+        let isNP = { (run: ExperimentRun) in run.configuration.rule.settings(as: NodePerturbationSettings.self) != nil }
+        let sgd = fig3.runs.filter { $0.configuration.optimizer == .sgd && !isNP($0) }
         #expect(Set(sgd.map(\.configuration.learningRate)) == [0.005])
-        let np = fig3.runs.filter { $0.configuration.rule == .nodePerturbation }
-        #expect(np.count == 2 && np.allSatisfy { $0.configuration.nodePerturbation != nil && $0.configuration.learningRate == 0.01 })
-        #expect(fig3.runs.filter { $0.configuration.rule != .nodePerturbation }.allSatisfy { $0.configuration.nodePerturbation == nil })
+        let np = fig3.runs.filter(isNP)
+        #expect(np.count == 2 && np.allSatisfy { $0.configuration.learningRate == 0.01 && $0.configuration.rule != .nodePerturbation })
     }
 
     @Test func flamShepherdTablesCarryThePapersNumbers() throws {
@@ -50,11 +51,12 @@ struct ExperimentRegistryTests {
         let tanh800 = table2.runs(models: ["2x800-tanh"])
         #expect(tanh800.map(\.variant) == ["s1", "s2", "s3"])
         #expect(tanh800.map(\.paperTestError) == [1.96, 1.95, 2.03])
-        #expect(tanh800.allSatisfy { $0.configuration.hiddenLayers == [800, 800] && !$0.configuration.auxiliaryErrors })
+        #expect(tanh800.allSatisfy { $0.configuration.hiddenLayers == [800, 800] && $0.configuration.rule.settings(as: GeneralFeedbackSettings.self)?.auxiliaryErrors == false })
         let table3 = try #require(ExperimentRegistry.named("flam-shepherd-table3"))
         #expect(table3.runs(models: ["2x800-tanh"]).map(\.paperTestError) == [1.66, 1.86, 1.87])
-        #expect(table3.runs.allSatisfy { $0.configuration.auxiliaryErrors })
+        #expect(table3.runs.allSatisfy { $0.configuration.rule.settings(as: GeneralFeedbackSettings.self)?.auxiliaryErrors == true })
         let table4 = try #require(ExperimentRegistry.named("flam-shepherd-table4"))
-        #expect(table4.runs.filter { $0.configuration.rule == .directFeedbackAlignment }.map(\.configuration.feedback) == FeedbackFamily.experiment4)
+        let dfa = table4.runs.compactMap { $0.configuration.rule.settings(as: GeneralFeedbackSettings.self) }.filter { $0.preset == .directFeedbackAlignment }
+        #expect(dfa.map(\.feedback) == FeedbackFamily.experiment4)
     }
 }

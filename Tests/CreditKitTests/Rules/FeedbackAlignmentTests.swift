@@ -24,8 +24,9 @@ struct FeedbackAlignmentTests {
     static func rule(_ kind: String, _ network: Network, auxiliaryErrors: Bool = false,
                      family: FeedbackFamily = .uniform(0.5)) throws -> GeneralFeedback {
         var random = RandomSource(seed: 3)
-        return try RuleKind(argument: kind)!.makeRule(for: network, loss: .crossEntropy, feedback: family,
-                                                      auxiliaryErrors: auxiliaryErrors, random: &random) as! GeneralFeedback
+        let settings = GeneralFeedbackSettings(GeneralFeedbackSettings.Preset(argument: kind)!, feedback: family,
+                                               auxiliaryErrors: auxiliaryErrors)
+        return try settings.makeRule(for: network, loss: .crossEntropy, random: &random) as! GeneralFeedback
     }
 
     @Test func faWithTransposedWeightsIsBackprop() throws {
@@ -75,10 +76,11 @@ struct FeedbackAlignmentTests {
         #expect(maxDifference(w.credits[1], expected2) < 1e-6)
         #expect(maxDifference(w.credits[0], expected1) < 1e-6)
 
-        #expect(RuleKind.strategy(1).feedbackTerms(hiddenLayers: 2) == [[.direct, .above], .direct])
-        #expect(RuleKind.strategy(2).feedbackTerms(hiddenLayers: 2) == [.direct, [.below, .direct]])
-        #expect(RuleKind.strategy(3).feedbackTerms(hiddenLayers: 2) == [[.direct, .above], [.below, .direct]])
-        #expect(RuleKind(argument: "terms:da/bd") == .terms([[.direct, .above], [.below, .direct]]))
+        typealias Preset = GeneralFeedbackSettings.Preset
+        #expect(Preset.strategy(1).terms(hiddenLayers: 2) == [[.direct, .above], .direct])
+        #expect(Preset.strategy(2).terms(hiddenLayers: 2) == [.direct, [.below, .direct]])
+        #expect(Preset.strategy(3).terms(hiddenLayers: 2) == [[.direct, .above], [.below, .direct]])
+        #expect(RuleSpec(argument: "terms:da/bd") == RuleSpec(GeneralFeedbackSettings(.terms([[.direct, .above], [.below, .direct]]))))
     }
 
     @Test func s3ExchangesDFASignals() throws {
@@ -178,16 +180,20 @@ struct FeedbackAlignmentTests {
     }
 
     @Test func badRuleSpecificationsAreRejectedBeforeTraining() {
-        #expect(RuleKind(argument: "fb") == nil)
-        #expect(RuleKind(argument: "terms:dx/d") == nil)
-        #expect(RuleKind(argument: "terms:d//d") == nil)
+        #expect(RuleSpec(argument: "fb") == nil)
+        #expect(RuleSpec(argument: "terms:dx/d") == nil)
+        #expect(RuleSpec(argument: "terms:d//d") == nil)
         #expect(FeedbackFamily(argument: "b8") == nil)
         #expect(FeedbackFamily(argument: "uniform:-1") == nil)
         #expect(FeedbackFamily(argument: "b4") == .sparseOnes)
 
         func error(_ rule: String, layers: [Int] = [20, 20], aux: Bool = false) -> String? {
-            let configuration = TrainingConfiguration(hiddenLayers: layers, rule: RuleKind(argument: rule)!, auxiliaryErrors: aux)
-            do { try configuration.validate(); return nil } catch { return error.description }
+            var spec = RuleSpec(argument: rule)!
+            do {
+                try spec.applyOptions(aux ? ["--aux-errors"] : [])
+                try TrainingConfiguration(hiddenLayers: layers, rule: spec).validate()
+                return nil
+            } catch { return error.description }
         }
         #expect(error("terms:bd/d")?.contains("no 'b' (below) term in hidden layer 1") == true)
         #expect(error("terms:d/d/d")?.contains("one term set per hidden layer") == true)

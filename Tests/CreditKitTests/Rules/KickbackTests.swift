@@ -170,7 +170,7 @@ struct KickbackTests {
         #expect(error(configuration, data: split)?.contains("a joint in 1…3") == true)
         configuration.joint = 2
         #expect(error(configuration, data: split) == nil)
-        configuration.kickbackScales = [1, 2, 3]
+        configuration.rule = .kickback(scales: .fixed([1, 2, 3]))
         #expect(error(configuration)?.contains("--kickback-scales") == true)
     }
 

@@ -107,10 +107,16 @@ struct NodePerturbationTests {
         #expect(throws: ConfigurationError.self) { try NodePerturbationSettings(noise: -0.1).validate() }
         #expect(throws: ConfigurationError.self) { try NodePerturbationSettings(ridge: -1).validate() }
         #expect(throws: ConfigurationError.self) { try NodePerturbationSettings(noiseProbability: 0).validate() }
-        let fa = TrainingConfiguration(rule: .feedbackAlignment, nodePerturbation: NodePerturbationSettings())
-        #expect(throws: ConfigurationError.self) { try fa.validate() }
-        #expect(RuleKind(argument: "np") == .nodePerturbation)
-        #expect(RuleKind(argument: "matching") == .matching)
+        // A rule refuses the options of another.
+        var fa = RuleSpec.feedbackAlignment
+        #expect(throws: ConfigurationError.self) { try fa.applyOptions(["--noise", "0.01"]) }
+        var np = RuleSpec.nodePerturbation
+        #expect(throws: ConfigurationError.self) { try np.applyOptions(["--noise", "x"]) }
+        #expect(throws: ConfigurationError.self) { try np.applyOptions(["--noise"]) }
+        _ = try? np.applyOptions(["--noise", "0.05", "--feedback-solver=exact"])
+        #expect(np == RuleSpec(NodePerturbationSettings(noise: 0.05, solver: .exact)))
+        #expect(RuleSpec(argument: "np") == .nodePerturbation)
+        #expect(RuleSpec(argument: "matching") == .matching)
     }
 
     /// Matching: B receives exactly W's changes, so `Bᵀ − W` never moves; with `Bᵀ = W` at the
@@ -133,9 +139,8 @@ struct NodePerturbationTests {
     }
 
     @Test func warmUpAndFrozenRunsLearnOnlyTheFeedback() throws {
-        var configuration = TrainingConfiguration(hiddenLayers: [12, 8], rule: .nodePerturbation, epochs: 2, batchSize: 50,
-                                                  learningRate: 0.05, optimizer: .sgd,
-                                                  nodePerturbation: NodePerturbationSettings(noise: 0.05, warmupEpochs: 1))
+        var configuration = TrainingConfiguration(hiddenLayers: [12, 8], rule: RuleSpec(NodePerturbationSettings(noise: 0.05, warmupEpochs: 1)),
+                                                  epochs: 2, batchSize: 50, learningRate: 0.05, optimizer: .sgd)
         var trainer = try Trainer(configuration: configuration, data: TrainerTests.digits, backend: .portable)
         let (network, feedback) = (trainer.network, trainer.rule.state)
         try trainer.trainEpoch()
@@ -145,7 +150,7 @@ struct NodePerturbationTests {
         #expect(trainer.network != network)
 
         configuration.freezeForwardWeights = true
-        configuration.nodePerturbation?.warmupEpochs = 0
+        configuration.rule = RuleSpec(NodePerturbationSettings(noise: 0.05))
         var frozen = try Trainer(configuration: configuration, data: TrainerTests.digits, backend: .portable)
         for _ in 0..<2 { try frozen.trainEpoch() }
         #expect(frozen.network == network)

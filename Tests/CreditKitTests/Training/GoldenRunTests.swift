@@ -51,16 +51,14 @@ struct GoldenRunTests {
 
     static let digits = try! DatasetCatalog.load(.digits, locator: DataLocator(environment: [:], allowDownload: false))
 
-    static func mlp(_ rule: RuleKind, optimizer: OptimizerKind = .momentum) -> TrainingConfiguration {
+    static func mlp(_ rule: RuleSpec, optimizer: OptimizerKind = .momentum) -> TrainingConfiguration {
         TrainingConfiguration(dataset: .digits, hiddenLayers: [32, 16], activation: .tanh, rule: rule, epochs: 2, batchSize: 50,
                               learningRate: optimizer == .adam ? 0.002 : 0.05, optimizer: optimizer, seed: 3)
     }
 
     static var feedForwardRuns: [(String, TrainingConfiguration)] {
-        var npExact = mlp(.nodePerturbation)
-        npExact.nodePerturbation = NodePerturbationSettings(noise: 0.05, solver: .exact)
-        var npSGD = mlp(.nodePerturbation)
-        npSGD.nodePerturbation = NodePerturbationSettings(noise: 0.05, warmupEpochs: 1)
+        let npExact = mlp(RuleSpec(NodePerturbationSettings(noise: 0.05, solver: .exact)))
+        let npSGD = mlp(RuleSpec(NodePerturbationSettings(noise: 0.05, warmupEpochs: 1)))
         var decayed = mlp(.feedbackAlignment, optimizer: .sgd)
         decayed.learningRateDecay = 0.5
         var kickback = mlp(.kickback)
@@ -77,8 +75,8 @@ struct GoldenRunTests {
 
     static var kickbackSARCOS: TrainingConfiguration {
         TrainingConfiguration(dataset: .sarcos, hiddenLayers: [16, 16], activation: .mixedRectifier, loss: .rectilinear,
-                              rule: .kickback, epochs: 2, batchSize: 20, learningRate: 0.01, optimizer: .sgd, initializer: "signed:0.1",
-                              seed: 3, inputScaling: .feature, joint: 3, kickbackScales: [0.5])
+                              rule: .kickback(scales: .fixed([0.5])), epochs: 2, batchSize: 20, learningRate: 0.01, optimizer: .sgd, initializer: "signed:0.1",
+                              seed: 3, inputScaling: .feature, joint: 3)
     }
 
     static var recurrentRuns: [(String, RecurrentConfiguration)] {

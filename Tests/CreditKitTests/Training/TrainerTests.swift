@@ -51,11 +51,8 @@ struct TrainerTests {
     @Test(arguments: ["np-sgd", "np-exact", "matching"])
     func aResumedRunOfALearnedFeedbackRuleEqualsTheUninterruptedOne(_ variant: String) throws {
         var configuration = configuration(epochs: 3)
-        configuration.rule = variant == "matching" ? .matching : .nodePerturbation
-        if variant != "matching" {
-            configuration.nodePerturbation = NodePerturbationSettings(noise: 0.05, solver: variant == "np-exact" ? .exact : .sgd,
-                                                                      warmupEpochs: 1)
-        }
+        configuration.rule = variant == "matching" ? .matching
+            : RuleSpec(NodePerturbationSettings(noise: 0.05, solver: variant == "np-exact" ? .exact : .sgd, warmupEpochs: 1))
         var straight = try Trainer(configuration: configuration, data: Self.digits)
         for _ in 0..<3 { try straight.trainEpoch() }
 

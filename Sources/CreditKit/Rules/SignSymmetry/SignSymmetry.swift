@@ -11,7 +11,7 @@
 /// a positive per-layer factor changes only the effective step size, never a direction: angles
 /// and sign congruence are those of the unscaled rule.
 public struct SignSymmetry: LearningRule {
-    public enum Mode: String, Sendable, CaseIterable {
+    public enum Mode: String, Sendable, CaseIterable, Codable {
         case uniform = "usf", batchRandom = "brsf", fixedRandom = "frsf"
     }
 
@@ -79,4 +79,29 @@ public struct SignSymmetry: LearningRule {
             }
         }
     }
+}
+
+/// Sign symmetry's settings (`--rule usf|brsf|frsf`): the mode.
+public struct SignSymmetrySettings: RuleSettings {
+    public var mode: SignSymmetry.Mode
+
+    public init(_ mode: SignSymmetry.Mode) { self.mode = mode }
+
+    public init?(argument: String) {
+        guard let mode = SignSymmetry.Mode(rawValue: argument.lowercased()) else { return nil }
+        self.mode = mode
+    }
+
+    public static let identifier = "sign-symmetry"
+    public static let argumentHelp = "usf, brsf, frsf"
+    public var description: String { mode.rawValue }
+
+    public func makeRule(for network: Network, loss: Loss, random: inout RandomSource) -> any LearningRule {
+        SignSymmetry(mode: mode, network: network, random: &random)
+    }
+}
+
+extension RuleSpec {
+    /// Sign-symmetric feedback in `mode`.
+    public static func signSymmetry(_ mode: SignSymmetry.Mode) -> RuleSpec { RuleSpec(SignSymmetrySettings(mode)) }
 }

@@ -26,7 +26,7 @@ import Foundation
 /// minimum, picked [0.06, 0.05] on a fold score 4 % below the centre's (0.207 against 0.215) and
 /// ended at 1.31× backprop, where the centre reaches 1.05×: hence the one-standard-error rule,
 /// with which all 14 joints land within 0.76–1.16× backprop (Barrett 5: 1.00×).
-public struct KickbackScaleSearch: Sendable {
+public struct KickbackScaleSearch: Sendable, Equatable {
     public var folds = 3
     public var epochs = 10
     public var multipliers: [Float] = [0.25, 0.5, 1, 2, 4]
@@ -50,7 +50,7 @@ public struct KickbackScaleSearch: Sendable {
         public var trials: Int
     }
 
-    /// The factors for `configuration` (whose `kickbackScales` is ignored) on `data.train`.
+    /// The factors for `configuration` (whose rule's own factors are ignored) on `data.train`.
     public func search(_ configuration: TrainingConfiguration, data: DataSplit,
                        progress: (String) -> Void = { _ in }) throws -> Result {
         let layers = max(configuration.hiddenLayers.count - 1, 0)
@@ -107,11 +107,11 @@ public struct KickbackScaleSearch: Sendable {
     /// Per layer, ‖δa_BP‖/‖δa_Kickback‖ at unit scale on a probe batch of the initial network.
     func magnitudeMatchingScales(_ configuration: TrainingConfiguration, data: DataSplit) throws -> [Float] {
         var unit = configuration
-        unit.kickbackScales = [1]
+        unit.rule = RuleSpec(KickbackSettings(scales: .fixed([1])))
         let trainer = try Trainer(configuration: unit, data: data)
         let layers = configuration.hiddenLayers.count - 1
         var probe = GradientProbe(dataset: trainer.data.train, architecture: trainer.architecture, seed: configuration.seed)
-        let reference = RuleKind.backpropagation(for: trainer.network, loss: configuration.loss)
+        let reference = BackpropagationSettings.backpropagation(for: trainer.network, loss: configuration.loss)
         let norms = probe.creditNorms(network: trainer.network, rules: [trainer.rule, reference],
                                       loss: configuration.loss, dataset: trainer.data.train, backend: trainer.backend)
         return (0..<layers).map { ℓ in
@@ -132,7 +132,7 @@ public struct KickbackScaleSearch: Sendable {
             let fold = DataSplit(train: data.train.selecting(rows: kept, name: "fold-train"),
                                  test: data.train.selecting(rows: held, name: "fold-validation"), source: data.source)
             var trial = configuration
-            trial.kickbackScales = scales
+            trial.rule = RuleSpec(KickbackSettings(scales: .fixed(scales)))
             trial.epochs = epochs
             var trainer = try Trainer(configuration: trial, data: fold)
             let last = Self.finalError(of: &trainer, epochs: epochs)

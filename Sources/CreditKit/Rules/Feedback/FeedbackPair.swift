@@ -1,0 +1,8 @@
+/// A feedback matrix that stands where a forward weight's transpose would: `feedback` (stored as
+/// `Bᵀ`) has the shape of `Wˡᵃʸᵉʳ⁺¹`, so the two can be compared entry by entry.
+public struct FeedbackPair: Sendable {
+    /// The hidden layer (0-based) the feedback reaches; its forward counterpart is `layers[layer + 1].weights`.
+    public var layer: Int
+    public var kind: String
+    public var feedback: Matrix
+}

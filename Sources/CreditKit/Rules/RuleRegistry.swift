@@ -1,0 +1,29 @@
+/// Every rule `--rule` can name, one line each. A rule's folder under `Rules/` and its line here
+/// are all that adding a rule takes.
+public enum RuleRegistry {
+    public static let rules: [any RuleSettings.Type] = [
+        BackpropagationSettings.self,
+        GeneralFeedbackSettings.self,
+        SignSymmetrySettings.self,
+        KickbackSettings.self,
+        NodePerturbationSettings.self,
+        MatchingSettings.self,
+    ]
+
+    /// The settings type stored under `identifier` in `config.json`.
+    static func type(identifiedBy identifier: String) -> (any RuleSettings.Type)? {
+        rules.first { $0.identifier == identifier }
+    }
+
+    /// Every rule's options, one paragraph per rule that has any, for `--help`.
+    public static var optionsHelp: String {
+        rules.filter { !$0.optionHelp.isEmpty }.map { type in
+            "Options of --rule \(type.argumentHelp):\n" + type.optionHelp.map { option in
+                "  " + option.flag + (option.valueName.map { " <\($0)>" } ?? "") + ": " + option.help
+            }.joined(separator: "\n")
+        }.joined(separator: "\n\n")
+    }
+
+    /// Every `--rule` value, for help texts.
+    public static var argumentHelp: String { rules.map { $0.argumentHelp }.joined(separator: ", ") }
+}
