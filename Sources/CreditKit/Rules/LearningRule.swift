@@ -47,9 +47,11 @@ public protocol LearningRule: Sendable {
     /// change from them; nothing else does.
     func forEachHebbianTerm(layer ℓ: Int, workspace: Workspace, _ body: (_ post: Matrix, _ pre: Matrix, _ sign: Float) -> Void)
 
-    /// The rule's own learned or fixed state (feedback matrices), saved in checkpoints so that a
-    /// resumed run continues exactly. Rules without state return `[]`.
-    var state: [Matrix] { get set }
+    /// The rule's own learned or fixed state (feedback matrices), each tensor by name, saved in
+    /// checkpoints so that a resumed run continues exactly. Rules without state return `[]`.
+    /// Setting it assigns each tensor to the slot of its name; a checkpoint checks beforehand that
+    /// names and shapes are the rule's own.
+    var state: [NamedTensor] { get set }
 
     /// The feedback matrices that stand where a forward weight's transpose would (FA-like
     /// paths), for the sign-congruence and weight-error diagnostics. Empty for backprop.
@@ -57,7 +59,7 @@ public protocol LearningRule: Sendable {
 }
 
 extension LearningRule {
-    public var state: [Matrix] {
+    public var state: [NamedTensor] {
         get { [] }
         set {}
     }

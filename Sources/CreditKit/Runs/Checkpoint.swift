@@ -12,6 +12,7 @@ public struct Checkpoint: Sendable {
         var optimizerStep: Int
         var layerShapes: [[Int]]
         var optimizerBufferShapes: [[Int]]
+        var ruleStateNames: [String]
         var ruleStateShapes: [[Int]]
         var history: [EpochRecord]
     }
@@ -23,7 +24,7 @@ public struct Checkpoint: Sendable {
     public var optimizerStep: Int
     /// The optimizer's first moments, then its second moments (see ``Optimizer``).
     public var optimizerBuffers: [Matrix]
-    public var ruleState: [Matrix]
+    public var ruleState: [NamedTensor]
     public var history: [EpochRecord]
 
     public init(network: Network, optimizer: Optimizer, rule: any LearningRule, history: [EpochRecord]) {
@@ -40,8 +41,8 @@ public struct Checkpoint: Sendable {
             ruleName: ruleName, optimizerStep: optimizerStep,
             layerShapes: layers.flatMap { [TensorArchive.shape($0.weights), TensorArchive.shape($0.biases)] },
             optimizerBufferShapes: optimizerBuffers.map(TensorArchive.shape),
-            ruleStateShapes: ruleState.map(TensorArchive.shape), history: history)
-        let tensors = layers.flatMap { [$0.weights, $0.biases] } + optimizerBuffers + ruleState
+            ruleStateNames: ruleState.map(\.name), ruleStateShapes: ruleState.map { TensorArchive.shape($0.value) }, history: history)
+        let tensors = layers.flatMap { [$0.weights, $0.biases] } + optimizerBuffers + ruleState.map(\.value)
         try TensorArchive.write(header, tensors: tensors, magic: Self.magic, to: path)
     }
 
@@ -56,13 +57,16 @@ public struct Checkpoint: Sendable {
             DenseLayer(weights: tensors[2 * ℓ], biases: tensors[2 * ℓ + 1], activation: activation)
         }
         let buffers = Array(tensors[header.layerShapes.count..<(header.layerShapes.count + header.optimizerBufferShapes.count)])
-        let ruleState = Array(tensors.suffix(header.ruleStateShapes.count))
+        guard header.ruleStateNames.count == header.ruleStateShapes.count else {
+            throw .checkpoint(file: path, reason: "names \(header.ruleStateNames.count) rule tensors but holds \(header.ruleStateShapes.count)")
+        }
+        let ruleState = zip(header.ruleStateNames, tensors.suffix(header.ruleStateShapes.count)).map { NamedTensor($0, $1) }
         return Checkpoint(ruleName: header.ruleName, layers: layers, optimizerStep: header.optimizerStep,
                           optimizerBuffers: buffers, ruleState: ruleState, history: header.history)
     }
 
     init(ruleName: String, layers: [DenseLayer], optimizerStep: Int, optimizerBuffers: [Matrix],
-         ruleState: [Matrix], history: [EpochRecord]) {
+         ruleState: [NamedTensor], history: [EpochRecord]) {
         self.ruleName = ruleName
         self.layers = layers
         self.optimizerStep = optimizerStep
@@ -88,8 +92,12 @@ public struct Checkpoint: Sendable {
         guard optimizerBuffers.map(\.count) == expected.map(\.count) else {
             throw .checkpoint(file: "checkpoint", reason: "optimizer state does not match --optimizer \(optimizer.settings.kind.rawValue)")
         }
-        guard ruleState.map(\.count) == rule.state.map(\.count) else {
-            throw .checkpoint(file: "checkpoint", reason: "feedback weights do not match rule \(rule.name)")
+        let expectedState = rule.state
+        guard ruleState.map(\.name) == expectedState.map(\.name),
+              ruleState.map({ TensorArchive.shape($0.value) }) == expectedState.map({ TensorArchive.shape($0.value) }) else {
+            let held = ruleState.map { "\($0.name) \($0.value.rows)×\($0.value.columns)" }.joined(separator: ", ")
+            let wanted = expectedState.map { "\($0.name) \($0.value.rows)×\($0.value.columns)" }.joined(separator: ", ")
+            throw .checkpoint(file: "checkpoint", reason: "holds rule state [\(held)], rule \(rule.name) has [\(wanted)]")
         }
         network.layers = layers
         optimizer.firstMoments = Array(optimizerBuffers.prefix(optimizer.firstMoments.count))

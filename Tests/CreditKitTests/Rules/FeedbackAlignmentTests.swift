@@ -32,7 +32,7 @@ struct FeedbackAlignmentTests {
     @Test func faWithTransposedWeightsIsBackprop() throws {
         let p = Self.problem(sizes: [6, 8, 7, 5, 4])
         var fa = try Self.rule("fa", p.network)
-        fa.state = p.network.layers.dropFirst().map(\.weights)  // Bⁱ⁺¹ = (Wⁱ⁺¹)ᵀ, stored transposed
+        fa.state = p.network.layers.indices.dropFirst().map { NamedTensor("above\($0 + 1)", p.network.layers[$0].weights) }  // Bⁱ⁺¹ = (Wⁱ⁺¹)ᵀ, stored transposed
         var bp = Backpropagation()
         let viaFA = ruleGradients(network: p.network, rule: &fa, loss: .crossEntropy, input: p.input, target: p.target)
         let viaBP = ruleGradients(network: p.network, rule: &bp, loss: .crossEntropy, input: p.input, target: p.target)
@@ -43,7 +43,7 @@ struct FeedbackAlignmentTests {
     @Test func dfaWithOneHiddenLayerAndTransposedWeightsIsBackprop() throws {
         let p = Self.problem(sizes: [6, 8, 4])
         var dfa = try Self.rule("dfa", p.network)
-        dfa.state = [p.network.layers[1].weights]
+        dfa.state = [NamedTensor("direct1", p.network.layers[1].weights)]
         var bp = Backpropagation()
         let viaDFA = ruleGradients(network: p.network, rule: &dfa, loss: .crossEntropy, input: p.input, target: p.target)
         let viaBP = ruleGradients(network: p.network, rule: &bp, loss: .crossEntropy, input: p.input, target: p.target)

@@ -105,7 +105,7 @@ struct GoldenRunTests {
                            "test_error=\(r.testError)", "lr=\(r.learningRate)"] + diagnostics).joined(separator: " "))
         }
         let parameters = trainer.network.layers.flatMap { [$0.weights, $0.biases] }
-        lines.append("\(name) weights=\(hash(parameters)) rule_state=\(hash(trainer.rule.state))")
+        lines.append("\(name) weights=\(hash(parameters)) rule_state=\(hash(trainer.rule.state.map(\.value)))")
         return lines
     }
 

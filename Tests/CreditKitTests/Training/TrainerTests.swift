@@ -71,6 +71,25 @@ struct TrainerTests {
         #expect(resumed.rule.state == straight.rule.state)
     }
 
+    /// Rule state is restored by name: two same-sized tensors under each other's names (here the
+    /// exact solver's B and its cross sums, both shaped like W) are refused, not swapped silently.
+    @Test func ruleStateWithOtherNamesIsRefused() throws {
+        var configuration = configuration(epochs: 1)
+        configuration.rule = RuleSpec(NodePerturbationSettings(noise: 0.05, solver: .exact))
+        let trainer = try Trainer(configuration: configuration, data: Self.digits)
+        var checkpoint = trainer.checkpoint
+        let names = checkpoint.ruleState.map(\.name)
+        #expect(names == ["B2", "B3", "gram2", "gram3", "cross2", "cross3"])
+        checkpoint.ruleState[0].name = "cross2"
+        checkpoint.ruleState[4].name = "B2"
+        var other = try Trainer(configuration: configuration, data: Self.digits)
+        #expect(throws: TrainingError.self) { try other.restore(checkpoint) }
+        checkpoint.ruleState[0].name = "B2"
+        checkpoint.ruleState[4].name = "cross2"
+        try other.restore(checkpoint)
+        #expect(other.rule.state == trainer.rule.state)
+    }
+
     @Test func aCorruptCheckpointIsRefusedWithItsName() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("creditkit-\(UUID().uuidString).bin").path
         defer { try? FileManager.default.removeItem(atPath: path) }

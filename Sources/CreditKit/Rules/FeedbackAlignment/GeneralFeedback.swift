@@ -137,13 +137,18 @@ public struct GeneralFeedback: LearningRule {
         return order
     }
 
-    public var state: [Matrix] {
-        get { (direct + above + below).compactMap { $0 } }
+    /// `direct1…`: `Bⁱ` from the output error to hidden layer i; `above2…`: `Bⁱ` from layer i to
+    /// i−1 (FA's path); `below1…`: from hidden layer i−1 to i.
+    public var state: [NamedTensor] {
+        get {
+            direct.indices.compactMap { ℓ in direct[ℓ].map { NamedTensor("direct\(ℓ + 1)", $0) } }
+                + above.indices.compactMap { ℓ in above[ℓ].map { NamedTensor("above\(ℓ + 2)", $0) } }
+                + below.indices.compactMap { ℓ in below[ℓ].map { NamedTensor("below\(ℓ + 1)", $0) } }
+        }
         set {
-            var remaining = newValue[...]
-            for ℓ in direct.indices where direct[ℓ] != nil { direct[ℓ] = remaining.popFirst() }
-            for ℓ in above.indices where above[ℓ] != nil { above[ℓ] = remaining.popFirst() }
-            for ℓ in below.indices where below[ℓ] != nil { below[ℓ] = remaining.popFirst() }
+            for ℓ in direct.indices where direct[ℓ] != nil { direct[ℓ] = newValue[named: "direct\(ℓ + 1)"] ?? direct[ℓ] }
+            for ℓ in above.indices where above[ℓ] != nil { above[ℓ] = newValue[named: "above\(ℓ + 2)"] ?? above[ℓ] }
+            for ℓ in below.indices where below[ℓ] != nil { below[ℓ] = newValue[named: "below\(ℓ + 1)"] ?? below[ℓ] }
         }
     }
 

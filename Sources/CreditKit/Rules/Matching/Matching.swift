@@ -12,12 +12,12 @@ public struct MatchingFeedback: LearningRule {
         feedback = previousWeights.map { w in family.transposedMatrix(sources: w.rows, targets: w.columns, random: &random) }
     }
 
-    public var state: [Matrix] {
-        get { feedback + previousWeights }
+    /// `B2…` (stored shaped like `Wⁱ`) and the forward weights they last followed, `previousW2…`.
+    public var state: [NamedTensor] {
+        get { feedback.indices.map { NamedTensor("B\($0 + 2)", feedback[$0]) } + previousWeights.indices.map { NamedTensor("previousW\($0 + 2)", previousWeights[$0]) } }
         set {
-            let n = feedback.count
-            feedback = Array(newValue[0..<n])
-            previousWeights = Array(newValue[n..<(2 * n)])
+            for ℓ in feedback.indices { feedback[ℓ] = newValue[named: "B\(ℓ + 2)"] ?? feedback[ℓ] }
+            for ℓ in previousWeights.indices { previousWeights[ℓ] = newValue[named: "previousW\(ℓ + 2)"] ?? previousWeights[ℓ] }
         }
     }
 

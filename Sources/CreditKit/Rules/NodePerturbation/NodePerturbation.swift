@@ -59,15 +59,16 @@ public struct NodePerturbation: LearningRule {
         estimates = []
     }
 
-    public var state: [Matrix] {
-        get { feedback + gram + cross }
+    /// `B2…` (stored shaped like `Wⁱ`), and for the exact solver its running sums `gram2…`, `cross2…`.
+    public var state: [NamedTensor] {
+        get {
+            feedback.indices.map { NamedTensor("B\($0 + 2)", feedback[$0]) } + gram.indices.map { NamedTensor("gram\($0 + 2)", gram[$0]) }
+                + cross.indices.map { NamedTensor("cross\($0 + 2)", cross[$0]) }
+        }
         set {
-            let n = feedback.count
-            feedback = Array(newValue[0..<n])
-            if settings.solver == .exact {
-                gram = Array(newValue[n..<(2 * n)])
-                cross = Array(newValue[(2 * n)..<(3 * n)])
-            }
+            for ℓ in feedback.indices { feedback[ℓ] = newValue[named: "B\(ℓ + 2)"] ?? feedback[ℓ] }
+            for ℓ in gram.indices { gram[ℓ] = newValue[named: "gram\(ℓ + 2)"] ?? gram[ℓ] }
+            for ℓ in cross.indices { cross[ℓ] = newValue[named: "cross\(ℓ + 2)"] ?? cross[ℓ] }
         }
     }
 

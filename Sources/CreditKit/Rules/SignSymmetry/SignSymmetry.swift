@@ -32,9 +32,10 @@ public struct SignSymmetry: LearningRule {
 
     public var name: String { mode.rawValue }
 
-    public var state: [Matrix] {
-        get { magnitudes }
-        set { if mode == .fixedRandom { magnitudes = newValue } }
+    /// frSF's fixed magnitudes, `magnitude2…` for `Bⁱ` (shaped like `Wⁱ`).
+    public var state: [NamedTensor] {
+        get { magnitudes.indices.map { NamedTensor("magnitude\($0 + 2)", magnitudes[$0]) } }
+        set { for ℓ in magnitudes.indices { magnitudes[ℓ] = newValue[named: "magnitude\(ℓ + 2)"] ?? magnitudes[ℓ] } }
     }
 
     public var feedbackPairs: [FeedbackPair] {
