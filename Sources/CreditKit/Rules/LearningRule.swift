@@ -33,7 +33,9 @@ public protocol LearningRule: Sendable {
                                 random: inout RandomSource)
 
     /// Called after the optimizer changed the forward weights (the "matching" rule copies the change).
-    mutating func forwardWeightsDidChange(_ network: Network)
+    /// A rule may act on the forward weights here too (Kolen–Pollack decays `W` and `B` alike);
+    /// the step runs it after the optimizer and the weight-ball projection.
+    mutating func forwardWeightsDidChange(_ network: inout Network)
 
     /// Problems met while learning feedback that the run should report (e.g. a singular ridge
     /// system), each once; the trainer collects them after every epoch.
@@ -69,7 +71,7 @@ extension LearningRule {
     public mutating func learnFeedback(network: Network, workspace: Workspace, backend: LinearAlgebraBackend,
                                        random: inout RandomSource) {}
 
-    public mutating func forwardWeightsDidChange(_ network: Network) {}
+    public mutating func forwardWeightsDidChange(_ network: inout Network) {}
 
     public mutating func takeWarnings() -> [String] { [] }
 

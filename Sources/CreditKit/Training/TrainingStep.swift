@@ -40,7 +40,7 @@ public struct TrainingStep: Sendable {
         if updateForwardWeights {
             optimizer.step(&network, rule: rule, workspace: &workspace, backend: backend)
             if let weightBall { network.projectUnitWeights(into: weightBall) }
-            rule.forwardWeightsDidChange(network)
+            rule.forwardWeightsDidChange(&network)
         }
         return value
     }

@@ -30,7 +30,7 @@ public struct MatchingFeedback: LearningRule {
         LayerwiseFeedback.assignCredit(through: feedback, network: network, workspace: &workspace, backend: backend)
     }
 
-    public mutating func forwardWeightsDidChange(_ network: Network) {
+    public mutating func forwardWeightsDidChange(_ network: inout Network) {
         for ℓ in feedback.indices {
             let weights = network.layers[ℓ + 1].weights
             feedback[ℓ].storage.withUnsafeMutableBufferPointer { b in
