@@ -8,6 +8,7 @@ public enum RuleRegistry {
         KickbackSettings.self,
         NodePerturbationSettings.self,
         MatchingSettings.self,
+        KolenPollackSettings.self,
     ]
 
     /// The settings type stored under `identifier` in `config.json`.
