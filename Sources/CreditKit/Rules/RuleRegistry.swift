@@ -9,6 +9,7 @@ public enum RuleRegistry {
         NodePerturbationSettings.self,
         MatchingSettings.self,
         KolenPollackSettings.self,
+        WeightMirrorSettings.self,
     ]
 
     /// The settings type stored under `identifier` in `config.json`.

@@ -48,7 +48,7 @@ struct TrainerTests {
 
     /// Rules that learn their feedback resume exactly too: the learned B, the exact solver's sums
     /// and the matching rule's last weights are in the checkpoint, the settings in config.json.
-    @Test(arguments: ["np-sgd", "np-exact", "matching", "kp"])
+    @Test(arguments: ["np-sgd", "np-exact", "matching", "kp", "wm"])
     func aResumedRunOfALearnedFeedbackRuleEqualsTheUninterruptedOne(_ variant: String) throws {
         var configuration = configuration(epochs: 3)
         configuration.rule = switch variant {

@@ -1,0 +1,115 @@
+/// Weight mirrors (Akrout et al. 2019, "Deep learning without weight transport"): the feedback
+/// learns the forward weights' transpose from noise, in a mirror phase after every step.
+///
+/// Credits travel layer by layer as in FA, `δaⁱ = (Bⁱ⁺¹ δaⁱ⁺¹) ⊙ fᵢ'(aⁱ)`, through learned `B`. In the
+/// mirror phase each layer i−1 is driven by noise alone, `x ~ N(0, I)` (its other drive silent),
+/// layer i responds linearly, `y = Wⁱx`, and every feedback synapse moves by the product of the
+/// activities it joins: `ΔBⁱ = η_B (x yᵀ − Bⁱ)`. Since `E[x yᵀ] = E[x xᵀ](Wⁱ)ᵀ = (Wⁱ)ᵀ`, `B`
+/// tracks `Wᵀ` as a running average over mirror samples; the `−η_B B` term is the decay that
+/// makes the average forget old weights (the decay λ of the paper, here λ = η_B so that
+/// `B → Wᵀ` exactly; a noise scale σ would cancel in `x yᵀ / σ²` and is left out). One mirror
+/// step per training step uses `samples` noise vectors at once: `Bᵀ ← (1 − η_B)Bᵀ + η_B Yᵀ X / n`.
+public struct WeightMirror: LearningRule {
+    public let settings: WeightMirrorSettings
+    /// `(Bˡ⁺²)ᵀ` shaped like `layers[ℓ + 1].weights`.
+    var feedback: [Matrix]
+    // Mirror-phase scratch, allocated once: the noise X `(n, inputs)` and the response Y `(n, outputs)`.
+    private var noise: [Matrix] = []
+    private var response: [Matrix] = []
+
+    public var name: String { "wm" }
+
+    public init(settings: WeightMirrorSettings, network: Network, random: inout RandomSource) {
+        self.settings = settings
+        feedback = network.layers.dropFirst().map { layer in
+            settings.feedback.transposedMatrix(sources: layer.outputs, targets: layer.inputs, random: &random)
+        }
+    }
+
+    /// `B2…`, stored shaped like `Wⁱ`.
+    public var state: [NamedTensor] {
+        get { feedback.indices.map { NamedTensor("B\($0 + 2)", feedback[$0]) } }
+        set { for ℓ in feedback.indices { feedback[ℓ] = newValue[named: "B\(ℓ + 2)"] ?? feedback[ℓ] } }
+    }
+
+    public var feedbackPairs: [FeedbackPair] {
+        feedback.indices.map { FeedbackPair(layer: $0, kind: "above", feedback: feedback[$0]) }
+    }
+
+    public mutating func assignCredit(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend,
+                                      random: inout RandomSource) {
+        LayerwiseFeedback.assignCredit(through: feedback, network: network, workspace: &workspace, backend: backend)
+    }
+
+    /// The mirror phase, on the weights the batch was trained with.
+    public mutating func learnFeedback(network: Network, workspace: Workspace, backend: LinearAlgebraBackend,
+                                       random: inout RandomSource) {
+        let n = settings.samples
+        if noise.count != feedback.count {
+            noise = network.layers.dropFirst().map { Matrix(rows: n, columns: $0.inputs) }
+            response = network.layers.dropFirst().map { Matrix(rows: n, columns: $0.outputs) }
+        }
+        let rate = settings.mirrorLearningRate
+        for ℓ in feedback.indices {
+            let count = noise[ℓ].count
+            noise[ℓ].storage.withUnsafeMutableBufferPointer { random.fillStandardNormal($0.baseAddress!, count: count) }
+            backend.gemm(noise[ℓ], .none, network.layers[ℓ + 1].weights, .transposed, into: &response[ℓ])   // Y = X Wᵀ
+            backend.gemm(response[ℓ], .transposed, noise[ℓ], .none, into: &feedback[ℓ], alpha: rate / Float(n), beta: 1 - rate)
+        }
+    }
+}
+
+/// Weight mirrors' settings (`--rule wm`).
+public struct WeightMirrorSettings: RuleSettings {
+    /// η_B, the mirror phase's step (and decay) per training step.
+    public var mirrorLearningRate: Float
+    /// Noise vectors per mirror phase.
+    public var samples: Int
+    /// How the initial feedback is drawn.
+    public var feedback: FeedbackFamily
+
+    /// The defaults: η_B = 0.002 averages over ~500 steps of 128 samples, which estimates a
+    /// 500-wide layer's `Wᵀ` to a relative error of about 0.06; the initial feedback is drawn like
+    /// the forward weights.
+    public init(mirrorLearningRate: Float = 0.002, samples: Int = 128, feedback: FeedbackFamily = .xavier) {
+        self.mirrorLearningRate = mirrorLearningRate
+        self.samples = samples
+        self.feedback = feedback
+    }
+
+    public init?(argument: String) {
+        guard ["wm", "weight-mirror"].contains(argument.lowercased()) else { return nil }
+        self.init()
+    }
+
+    public static let identifier = "wm"
+    public static let argumentHelp = "wm"
+    public var description: String { "wm" }
+
+    public static var options: [RuleOption<Self>] {
+        [
+            .value("mirror-lr", \.mirrorLearningRate, valueName: "eta",
+                   help: "The mirror phase's step η_B: B ← (1 − η_B)B + η_B x yᵀ per training step (default 0.002).",
+                   expected: "a mirror step in (0, 1]", parse: Float.init),
+            .value("mirror-samples", \.samples, valueName: "N", help: "Noise vectors per mirror phase (default 128).",
+                   expected: "a positive number of samples", parse: Int.init),
+            .feedbackFamily(\.feedback, help: "How the initial feedback is drawn: \(FeedbackFamily.helpText) (default xavier)."),
+        ]
+    }
+
+    public func validate(_ context: RuleContext) throws(ConfigurationError) {
+        guard mirrorLearningRate > 0, mirrorLearningRate <= 1 else {
+            throw .invalid(flag: "--mirror-lr", value: "\(mirrorLearningRate)", expected: "a mirror step in (0, 1]")
+        }
+        guard samples > 0 else { throw .invalid(flag: "--mirror-samples", value: "\(samples)", expected: "a positive number of samples") }
+    }
+
+    public func makeRule(for network: Network, loss: Loss, random: inout RandomSource) -> any LearningRule {
+        WeightMirror(settings: self, network: network, random: &random)
+    }
+}
+
+extension RuleSpec {
+    /// Weight mirrors with the default mirror step and samples.
+    public static let weightMirror = RuleSpec(WeightMirrorSettings())
+}
