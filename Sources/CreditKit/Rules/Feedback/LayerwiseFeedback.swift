@@ -11,3 +11,21 @@ enum LayerwiseFeedback {
         }
     }
 }
+
+extension LayerwiseFeedback {
+    /// `tensors` as rule state named by the weight layer each stands at: `B2`, `B3`, … for
+    /// `prefix` "B" and `firstLayer` 2.
+    static func named(_ tensors: [Matrix], _ prefix: String, firstLayer: Int = 2) -> [NamedTensor] {
+        tensors.indices.map { NamedTensor("\(prefix)\($0 + firstLayer)", tensors[$0]) }
+    }
+
+    /// Replaces every tensor by the one `state` holds under its name, where it holds one.
+    static func restore(_ tensors: inout [Matrix], _ prefix: String, from state: [NamedTensor], firstLayer: Int = 2) {
+        for ℓ in tensors.indices { tensors[ℓ] = state[named: "\(prefix)\(ℓ + firstLayer)"] ?? tensors[ℓ] }
+    }
+
+    /// The diagnostics' view of `feedback`: each matrix stands where `(Wˡ⁺²)ᵀ` would.
+    static func pairs(_ feedback: [Matrix]) -> [FeedbackPair] {
+        feedback.indices.map { FeedbackPair(layer: $0, kind: "above", feedback: feedback[$0]) }
+    }
+}

@@ -14,16 +14,14 @@ public struct MatchingFeedback: LearningRule {
 
     /// `B2…` (stored shaped like `Wⁱ`) and the forward weights they last followed, `previousW2…`.
     public var state: [NamedTensor] {
-        get { feedback.indices.map { NamedTensor("B\($0 + 2)", feedback[$0]) } + previousWeights.indices.map { NamedTensor("previousW\($0 + 2)", previousWeights[$0]) } }
+        get { LayerwiseFeedback.named(feedback, "B") + LayerwiseFeedback.named(previousWeights, "previousW") }
         set {
-            for ℓ in feedback.indices { feedback[ℓ] = newValue[named: "B\(ℓ + 2)"] ?? feedback[ℓ] }
-            for ℓ in previousWeights.indices { previousWeights[ℓ] = newValue[named: "previousW\(ℓ + 2)"] ?? previousWeights[ℓ] }
+            LayerwiseFeedback.restore(&feedback, "B", from: newValue)
+            LayerwiseFeedback.restore(&previousWeights, "previousW", from: newValue)
         }
     }
 
-    public var feedbackPairs: [FeedbackPair] {
-        feedback.indices.map { FeedbackPair(layer: $0, kind: "above", feedback: feedback[$0]) }
-    }
+    public var feedbackPairs: [FeedbackPair] { LayerwiseFeedback.pairs(feedback) }
 
     public mutating func assignCredit(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend,
                                       random: inout RandomSource) {

@@ -61,20 +61,15 @@ public struct NodePerturbation: LearningRule {
 
     /// `B2…` (stored shaped like `Wⁱ`), and for the exact solver its running sums `gram2…`, `cross2…`.
     public var state: [NamedTensor] {
-        get {
-            feedback.indices.map { NamedTensor("B\($0 + 2)", feedback[$0]) } + gram.indices.map { NamedTensor("gram\($0 + 2)", gram[$0]) }
-                + cross.indices.map { NamedTensor("cross\($0 + 2)", cross[$0]) }
-        }
+        get { LayerwiseFeedback.named(feedback, "B") + LayerwiseFeedback.named(gram, "gram") + LayerwiseFeedback.named(cross, "cross") }
         set {
-            for ℓ in feedback.indices { feedback[ℓ] = newValue[named: "B\(ℓ + 2)"] ?? feedback[ℓ] }
-            for ℓ in gram.indices { gram[ℓ] = newValue[named: "gram\(ℓ + 2)"] ?? gram[ℓ] }
-            for ℓ in cross.indices { cross[ℓ] = newValue[named: "cross\(ℓ + 2)"] ?? cross[ℓ] }
+            LayerwiseFeedback.restore(&feedback, "B", from: newValue)
+            LayerwiseFeedback.restore(&gram, "gram", from: newValue)
+            LayerwiseFeedback.restore(&cross, "cross", from: newValue)
         }
     }
 
-    public var feedbackPairs: [FeedbackPair] {
-        feedback.indices.map { FeedbackPair(layer: $0, kind: "above", feedback: feedback[$0]) }
-    }
+    public var feedbackPairs: [FeedbackPair] { LayerwiseFeedback.pairs(feedback) }
 
     public mutating func assignCredit(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend,
                                       random: inout RandomSource) {

@@ -34,13 +34,11 @@ public struct SignSymmetry: LearningRule {
 
     /// frSF's fixed magnitudes, `magnitude2…` for `Bⁱ` (shaped like `Wⁱ`).
     public var state: [NamedTensor] {
-        get { magnitudes.indices.map { NamedTensor("magnitude\($0 + 2)", magnitudes[$0]) } }
-        set { for ℓ in magnitudes.indices { magnitudes[ℓ] = newValue[named: "magnitude\(ℓ + 2)"] ?? magnitudes[ℓ] } }
+        get { LayerwiseFeedback.named(magnitudes, "magnitude") }
+        set { LayerwiseFeedback.restore(&magnitudes, "magnitude", from: newValue) }
     }
 
-    public var feedbackPairs: [FeedbackPair] {
-        feedback.indices.map { FeedbackPair(layer: $0, kind: "above", feedback: feedback[$0]) }
-    }
+    public var feedbackPairs: [FeedbackPair] { LayerwiseFeedback.pairs(feedback) }
 
     public mutating func assignCredit(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend,
                                       random: inout RandomSource) {

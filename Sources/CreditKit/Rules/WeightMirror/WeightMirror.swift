@@ -28,13 +28,11 @@ public struct WeightMirror: LearningRule {
 
     /// `B2…`, stored shaped like `Wⁱ`.
     public var state: [NamedTensor] {
-        get { feedback.indices.map { NamedTensor("B\($0 + 2)", feedback[$0]) } }
-        set { for ℓ in feedback.indices { feedback[ℓ] = newValue[named: "B\(ℓ + 2)"] ?? feedback[ℓ] } }
+        get { LayerwiseFeedback.named(feedback, "B") }
+        set { LayerwiseFeedback.restore(&feedback, "B", from: newValue) }
     }
 
-    public var feedbackPairs: [FeedbackPair] {
-        feedback.indices.map { FeedbackPair(layer: $0, kind: "above", feedback: feedback[$0]) }
-    }
+    public var feedbackPairs: [FeedbackPair] { LayerwiseFeedback.pairs(feedback) }
 
     public mutating func assignCredit(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend,
                                       random: inout RandomSource) {
