@@ -26,6 +26,13 @@ public enum RuleRegistry {
         }.joined(separator: "\n\n")
     }
 
+    /// The identifiers of the rules that have the option `flag` (`--noise` → `np`).
+    public static func rules(withOption flag: String) -> [String] {
+        var owners: [String] = []
+        for rule in rules where rule.optionHelp.contains(where: { $0.flag == flag }) { owners.append(rule.identifier) }
+        return owners
+    }
+
     /// Every `--rule` value, for help texts.
     public static var argumentHelp: String { rules.map { $0.argumentHelp }.joined(separator: ", ") }
 }

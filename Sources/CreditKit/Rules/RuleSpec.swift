@@ -94,9 +94,13 @@ extension RuleSettings {
             let (flag, inlineValue) = RuleSpec.split(argument)
             guard let option = Self.options.first(where: { $0.flag == flag }) else {
                 let known = Self.options.map(\.flag)
-                throw .invalid(flag: flag.hasPrefix("-") ? flag : "--rule", value: argument,
-                               expected: known.isEmpty ? "no further options for rule \(settings)"
-                                   : "an option of rule \(settings): " + known.joined(separator: ", "))
+                let own = known.isEmpty ? "rule \(settings) takes no options of its own"
+                    : "rule \(settings) takes " + known.joined(separator: ", ")
+                guard flag.hasPrefix("-") else { throw .invalid(flag: "--rule", value: argument, expected: "no further arguments (\(own))") }
+                let owners = RuleRegistry.rules(withOption: flag)
+                throw .invalid(flag: flag, value: argument,
+                               expected: owners.isEmpty ? "a flag of this command (see --help); \(own)"
+                                   : "a rule that has it (\(owners.joined(separator: ", "))); \(own)")
             }
             if option.isFlag {
                 guard inlineValue == nil else { throw .invalid(flag: flag, value: argument, expected: "no value (it is a flag)") }

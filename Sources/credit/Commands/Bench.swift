@@ -24,7 +24,7 @@ struct Bench: ParsableCommand {
     func validate() throws {
         guard steps > 0 else { throw ValidationError("--steps: expected a positive number of steps, found '\(steps)'") }
         guard repeats > 0 else { throw ValidationError("--repeats: expected a positive number of repeats, found '\(repeats)'") }
-        if model.networkKind == .mlp { _ = try model.configuration(epochs: 1) }
+        _ = try model.configuration(epochs: 1)
     }
 
     func run() throws {

@@ -67,7 +67,7 @@ enum RecurrentSession {
     static func recordedConfiguration(in path: String) throws -> RecurrentConfiguration {
         let file = RunDirectory(path: path).configurationPath
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw TrainingError.checkpoint(file: file, reason: "not found; is \(path) a run directory written by `credit train --out`?")
+            throw TrainingError.checkpoint(file: file, reason: "not found; is \(path) a run directory written by `credit train-rnn --out`?")
         }
         do {
             return try JSONDecoder().decode(RecurrentConfiguration.self, from: data)

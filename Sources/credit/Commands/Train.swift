@@ -23,12 +23,21 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Continue the interrupted run in this directory.", valueName: "dir"))
     var resume: String?
 
+    /// Recurrent networks have their own command; a `--model rnn` from an older command line is
+    /// pointed there rather than taken for a rule option.
+    @Option(name: .customLong("model"), help: .hidden)
+    var networkKind: String?
+
     static let defaultEpochs = 20
 
     func validate() throws {
         if let epochs, epochs <= 0 { throw ValidationError("--epochs: expected a positive number of epochs, found '\(epochs)'") }
         if resume != nil && out != nil { throw ValidationError("--out: not used with --resume (the run continues in its own directory)") }
-        if model.networkKind == .mlp && resume == nil { _ = try model.configuration(epochs: 1) }
+        if let networkKind {
+            throw ValidationError("--model: train a recurrent network with `credit train-rnn` (found '--model \(networkKind)'); "
+                                  + "`credit train` trains feed-forward networks")
+        }
+        if resume == nil { _ = try model.configuration(epochs: 1) }
     }
 
     func run() throws {
@@ -43,19 +52,7 @@ struct Train: ParsableCommand {
 
     private func train() throws {
         if let resume, RecurrentSession.isRecurrentRun(resume) {
-            var configuration = try RecurrentSession.recordedConfiguration(in: resume)
-            if let epochs { configuration.epochs = epochs }
-            guard FileManager.default.fileExists(atPath: resume + "/checkpoint.bin") else {
-                throw TrainingError.checkpoint(file: resume + "/checkpoint.bin", reason: "not found; the run has no finished epoch to resume from")
-            }
-            try runRecurrent(configuration, in: resume)
-            return
-        }
-        if model.networkKind == .rnn && resume == nil {
-            let configuration = try model.recurrentConfiguration(epochs: epochs ?? 10)
-            let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
-            try runRecurrent(configuration, in: out ?? "runs/delayed-xor-rnn-\(configuration.rule.rawValue)-\(stamp)")
-            return
+            throw ValidationError("--resume: \(resume) holds a recurrent run; continue it with `credit train-rnn --resume \(resume)`")
         }
         let directory: RunDirectory
         var configuration: TrainingConfiguration
@@ -77,14 +74,6 @@ struct Train: ParsableCommand {
         if let last = trainer.history.last {
             Console.out("final test error \(percent(last.testError))" + (best.map { " (best \(percent($0.testError)) at epoch \($0.epoch))" } ?? "")
                         + "; run written to \(directory.path)")
-        }
-    }
-
-    private func runRecurrent(_ configuration: RecurrentConfiguration, in path: String) throws {
-        let (trainer, _) = try RecurrentSession.run(configuration, in: path)
-        if let last = trainer.history.last {
-            Console.out(String(format: "final test loss %.4f per step, XOR answers %.1f%% right; run written to %@",
-                               last.testLoss, 100 * last.testAccuracy, path))
         }
     }
 }

@@ -3,23 +3,11 @@ import CreditKit
 
 /// The flags that define a model and how it learns, shared by `train` and `bench`.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "The dataset: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")). `digits` is bundled and works offline.")
+    @Option(help: "The dataset: \(DatasetName.allCases.filter { !$0.isSequenceTask }.map(\.rawValue).joined(separator: ", ")). `digits` is bundled and works offline.")
     var dataset: DatasetName = .digits
 
     @Option(name: .customLong("data"), help: ArgumentHelp("A data root with one folder per dataset, laid out like ../shared/data (overrides $CREDITKIT_DATA and the search path).", valueName: "dir"))
     var dataRoot: String?
-
-    @Option(name: .customLong("model"), help: "The network: mlp (feed-forward) or rnn (a vanilla tanh RNN with a linear readout, for --dataset delayed-xor).")
-    var networkKind: NetworkKind = .mlp
-
-    @Option(name: .customLong("bptt-steps"), help: ArgumentHelp("RNN: the window k of truncated BPTT (and of FA/NP through time).", valueName: "k"))
-    var bpttSteps: Int = 7
-
-    @Option(help: ArgumentHelp("RNN, delayed XOR: steps from a go cue to its XOR answer.", valueName: "steps"))
-    var delay: Int = 3
-
-    @Option(name: .customLong("steps-per-epoch"), help: ArgumentHelp("RNN: time steps of every stream per epoch.", valueName: "N"))
-    var stepsPerEpoch: Int = 50_000
 
     @Option(help: ArgumentHelp("Hidden layer widths, comma-separated, e.g. 800,800.", valueName: "widths"))
     var layers: String = "100"
@@ -63,14 +51,14 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("init"), help: ArgumentHelp("Weight initialization: xavier, uniform:A or signed:A.", valueName: "scheme"))
     var initializer: String = "xavier"
 
-    @Option(help: "Examples per batch (default 32; for --model rnn the parallel streams, default 20).")
-    var batchSize: Int?
+    @Option(help: "Examples per batch.")
+    var batchSize: Int = 32
 
-    @Option(name: .customLong("lr"), help: "Learning rate (default 0.05; 0.01 for --model rnn).")
-    var learningRate: Float?
+    @Option(name: .customLong("lr"), help: "Learning rate.")
+    var learningRate: Float = 0.05
 
-    @Option(help: "The optimizer (default momentum; sgd for --model rnn).")
-    var optimizer: OptimizerKind?
+    @Option(help: "The optimizer.")
+    var optimizer: OptimizerKind = .momentum
 
     @Option(help: "Momentum coefficient μ (with --optimizer momentum).")
     var momentum: Float = 0.9
@@ -158,8 +146,8 @@ struct ModelOptions: ParsableArguments {
         let (activation, hiddenActivations) = try activations()
         var configuration = TrainingConfiguration(
             dataset: dataset, hiddenLayers: try hiddenLayers(), activation: activation, outputActivation: outputActivation,
-            loss: loss, rule: rule, epochs: epochs, batchSize: batchSize ?? 32, learningRate: learningRate ?? 0.05,
-            optimizer: optimizer ?? .momentum, momentum: momentum, learningRateDecay: learningRateDecay, initializer: initializer, seed: seed,
+            loss: loss, rule: rule, epochs: epochs, batchSize: batchSize, learningRate: learningRate,
+            optimizer: optimizer, momentum: momentum, learningRateDecay: learningRateDecay, initializer: initializer, seed: seed,
             inputScaling: inputScaling, probeEvery: probeEvery, autoencoder: autoencoder, positiveFraction: positiveFraction, joint: joint,
             weightBall: weightBall, freezeForwardWeights: freezeForward)
         configuration.hiddenActivations = hiddenActivations
@@ -172,76 +160,11 @@ struct ModelOptions: ParsableArguments {
     }
 
     func validate() throws {
-        if networkKind == .rnn {
-            _ = try recurrentConfiguration(epochs: 1)
-        } else {
-            if dataset.isSequenceTask {
-                throw ValidationError("--dataset: \(dataset.rawValue) is a sequence task; train it with --model rnn")
-            }
-            // The model alone; the command checks the rule with its options (`train` one, `compare` several).
-            _ = try configuration(epochs: 1, rule: .backprop)
+        if dataset.isSequenceTask {
+            throw ValidationError("--dataset: \(dataset.rawValue) is a sequence task; train it with `credit train-rnn`")
         }
-    }
-
-    /// The recurrent run these flags describe (`--model rnn`).
-    func recurrentConfiguration(epochs: Int) throws -> RecurrentConfiguration {
-        guard dataset.isSequenceTask else {
-            throw ValidationError("--model rnn: expected a sequence dataset (delayed-xor), found '\(dataset.rawValue)', which is a table "
-                                  + "of independent examples")
-        }
-        let (rule, given) = try configuredRule()
-        guard let recurrentRule = RecurrentRuleKind(rule: rule) else {
-            throw ValidationError("--rule: expected bp, fa or np for --model rnn, found '\(rule)'")
-        }
-        try refuseFeedForwardFlags()
-        // NP through time learns B by SGD from the --feedback draw; FA keeps that draw.
-        let recurrentOptions: Set<String> = ["feedback", "noise", "feedback-lr", "noise-probability"]
-        if let unused = given.subtracting(recurrentOptions).sorted().first {
-            throw ValidationError("--\(unused): not used by --model rnn (a tanh RNN with a linear readout; NP through time learns B by sgd)")
-        }
-        let widths = try hiddenLayers()
-        guard widths.count == 1 else {
-            throw ValidationError("--layers: expected one width (the RNN's hidden units) for --model rnn, found '\(layers)'")
-        }
-        var configuration = RecurrentConfiguration()
-        configuration.hidden = widths[0]
-        configuration.bpttSteps = bpttSteps
-        if let batchSize { configuration.streams = batchSize }
-        configuration.stepsPerEpoch = stepsPerEpoch
-        configuration.epochs = epochs
-        if let learningRate { configuration.learningRate = learningRate }
-        configuration.optimizer = optimizer ?? .sgd
-        configuration.momentum = momentum
-        configuration.rule = recurrentRule
-        if given.contains("feedback") {
-            configuration.feedback = rule.settings(as: GeneralFeedbackSettings.self)?.feedback
-                ?? rule.settings(as: NodePerturbationSettings.self)?.feedback ?? configuration.feedback
-        }
-        if var settings = rule.settings(as: NodePerturbationSettings.self) {
-            settings.feedback = configuration.feedback
-            configuration.nodePerturbation = settings
-        }
-        configuration.task = DelayedXOR(delay: delay)
-        configuration.seed = seed
-        do {
-            try configuration.validate()
-        } catch {
-            throw ValidationError(error.description)
-        }
-        return configuration
-    }
-
-    /// Flags the RNN has no use for are refused rather than silently ignored.
-    private func refuseFeedForwardFlags() throws {
-        let unused: [(flag: String, given: Bool)] = [
-            ("--activation", activation != "tanh"), ("--output-activation", outputActivation != nil), ("--init", initializer != "xavier"),
-            ("--lr-decay", learningRateDecay != 1), ("--autoencoder", autoencoder),
-            ("--joint", joint != nil), ("--weight-ball", weightBall != nil),
-            ("--freeze-forward", freezeForward), ("--probe-every", probeEvery != 0),
-        ]
-        if let first = unused.first(where: \.given) {
-            throw ValidationError("\(first.flag): not used by --model rnn (a tanh RNN with a linear readout; NP through time learns B by sgd)")
-        }
+        // The model alone; the command checks the rule with its options (`train` one, `compare` several).
+        _ = try configuration(epochs: 1, rule: .backprop)
     }
 
     var locator: DataLocator { DataLocator(explicitRoot: dataRoot) }

@@ -1,0 +1,61 @@
+import ArgumentParser
+import CreditKit
+import Foundation
+
+struct TrainRNN: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-rnn",
+        abstract: "Train a vanilla tanh RNN on delayed XOR with truncated BPTT, or FA or NP through time.",
+        discussion: """
+        hₜ = tanh(W_in xₜ + W_rec hₜ₋₁ + b), ŷₜ = W_out hₜ + b_out, on --streams continuous streams; each window \
+        of --bptt-steps runs forward from the state the last one left, sends credit back to its first step, and \
+        takes one optimizer step. The run directory gets config.json, metrics.csv and checkpoint.bin after every \
+        epoch; --resume DIR continues an interrupted run.
+
+        """ + RecurrentOptions.ruleOptionsHelp)
+
+    @OptionGroup var model: RecurrentOptions
+
+    @Option(help: "Passes of --steps-per-epoch steps (with --resume: the new total).")
+    var epochs: Int?
+
+    @Option(help: ArgumentHelp("The run directory (default: runs/delayed-xor-rnn-<rule>-<time>).", valueName: "dir"))
+    var out: String?
+
+    @Option(help: ArgumentHelp("Continue the interrupted run in this directory.", valueName: "dir"))
+    var resume: String?
+
+    func validate() throws {
+        if let epochs, epochs <= 0 { throw ValidationError("--epochs: expected a positive number of epochs, found '\(epochs)'") }
+        if resume != nil && out != nil { throw ValidationError("--out: not used with --resume (the run continues in its own directory)") }
+    }
+
+    func run() throws {
+        do {
+            let configuration: RecurrentConfiguration
+            let path: String
+            if let resume {
+                var recorded = try RecurrentSession.recordedConfiguration(in: resume)
+                if let epochs { recorded.epochs = epochs }
+                guard FileManager.default.fileExists(atPath: RunDirectory(path: resume).checkpointPath) else {
+                    throw TrainingError.checkpoint(file: RunDirectory(path: resume).checkpointPath,
+                                                   reason: "not found; the run has no finished epoch to resume from")
+                }
+                (configuration, path) = (recorded, resume)
+            } else {
+                configuration = try model.configuration(epochs: epochs ?? 10)
+                let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
+                path = out ?? "runs/delayed-xor-rnn-\(configuration.rule.rawValue)-\(stamp)"
+            }
+            let (trainer, _) = try RecurrentSession.run(configuration, in: path)
+            if let last = trainer.history.last {
+                Console.out(String(format: "final test loss %.4f per step, XOR answers %.1f%% right; run written to %@",
+                                   last.testLoss, 100 * last.testAccuracy, path))
+            }
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            throw Console.fail(error)
+        }
+    }
+}
