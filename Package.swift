@@ -31,5 +31,10 @@ let package = Package(
             dependencies: ["CreditKit"],
             exclude: ["Fixtures"]
         ),
+        // Runs the built `credit` executable: exit codes, messages, help.
+        .testTarget(
+            name: "CreditCLITests",
+            dependencies: ["credit"]
+        ),
     ]
 )

@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+
+/// Runs the built `credit` executable as a user would: exit codes (0 success, 64 a bad flag,
+/// 1 a data or training failure), the one-line messages, and every command's `--help`.
+@Suite("The credit command line")
+struct CommandLineTests {
+    /// The `credit` built beside this test bundle (`swift build --build-tests` builds both).
+    static let executable: URL? = {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("credit")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return nil
+    }()
+
+    struct Result {
+        var status: Int32
+        var output: String
+        var error: String
+    }
+
+    static func credit(_ arguments: String...) throws -> Result { try credit(arguments) }
+
+    static func credit(_ arguments: [String]) throws -> Result {
+        let executable = try #require(Self.executable, "no credit executable beside \(CommandLine.arguments[0])")
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
+                      error: String(decoding: err, as: UTF8.self))
+    }
+
+    @Test(arguments: ["train", "train-rnn", "compare", "reproduce", "bench", "info"])
+    func everyCommandExplainsItself(_ command: String) throws {
+        let result = try Self.credit(command, "--help")
+        #expect(result.status == 0)
+        #expect(result.output.contains("USAGE: credit \(command)"))
+    }
+
+    /// Each network's command shows its own flags only, and lists the rules' own options.
+    @Test func trainAndTrainRNNShowOnlyTheirOwnFlags() throws {
+        let mlp = try Self.credit("train", "--help").output
+        let rnn = try Self.credit("train-rnn", "--help").output
+        for flag in ["--layers", "--activation", "--autoencoder", "--joint", "--inputs", "--decay", "--mirror-lr", "--noise"] {
+            #expect(mlp.contains(flag), "train --help lacks \(flag)")
+        }
+        for flag in ["--bptt-steps", "--delay", "--streams", "--steps-per-epoch", "--model"] {
+            #expect(!mlp.contains(flag), "train --help shows \(flag)")
+            if flag != "--model" { #expect(rnn.contains(flag), "train-rnn --help lacks \(flag)") }
+        }
+        for flag in ["--layers", "--activation", "--autoencoder", "--joint", "--inputs", "--decay", "--kickback-scales"] {
+            #expect(!rnn.contains(flag), "train-rnn --help shows \(flag)")
+        }
+    }
+
+    /// A flag that is wrong, or does not fit the chosen command or rule, is refused with exit 64
+    /// and one line that names it.
+    @Test(arguments: [
+        (["train", "--lr", "-1"], "--lr"),
+        (["train", "--epochs", "0"], "--epochs"),
+        (["train", "--layers", ""], "--layers"),
+        (["train", "--rule", "nope"], "--rule"),
+        (["train", "--rule", "fa", "--noise", "0.1"], "--noise"),
+        (["train", "--rule", "np", "--noise", "-1"], "--noise"),
+        (["train", "--rule", "kp", "--decay", "2"], "--decay"),
+        (["train", "--bptt-steps", "5"], "--bptt-steps"),
+        (["train", "--model", "rnn"], "train-rnn"),
+        (["train", "--dataset", "delayed-xor"], "train-rnn"),
+        (["train-rnn", "--activation", "relu"], "--activation"),
+        (["train-rnn", "--rule", "dfa"], "--rule"),
+        (["train-rnn", "--rule", "np", "--ridge", "1"], "--ridge"),
+        (["compare", "--rules", "bp", "--noise", "1"], "--noise"),
+        (["compare", "--rule", "fa"], "--rule"),
+    ])
+    func aMisplacedFlagIsRefused(_ arguments: [String], _ named: String) throws {
+        let result = try Self.credit(arguments)
+        #expect(result.status == 64, "\(arguments): \(result.error)")
+        #expect(result.error.contains(named), "\(arguments): \(result.error)")
+        #expect(!result.error.contains("Fatal error"))
+    }
+
+    @Test func missingDataIsAFailureThatSaysWhereItLooked() throws {
+        let result = try Self.credit("train", "--dataset", "mnist", "--data", "/nonexistent-root", "--epochs", "1")
+        #expect(result.status == 1)
+        #expect(result.error.contains("/nonexistent-root/mnist"))
+    }
+
+    @Test func aShortRunWritesItsDirectoryAndResumes() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("credit-cli-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try Self.credit("train", "--layers", "16", "--rule", "kp", "--decay", "0.001", "--epochs", "1", "--out", directory)
+        #expect(first.status == 0, "\(first.error)")
+        for file in ["config.json", "metrics.csv", "summary.json", "checkpoint.bin", "curves.svg", "diagnostics.csv"] {
+            #expect(FileManager.default.fileExists(atPath: directory + "/" + file), "\(file)")
+        }
+        let config = try String(contentsOfFile: directory + "/config.json", encoding: .utf8)
+        #expect(config.contains("\"name\" : \"kp\"") && config.contains("\"decay\" : 0.001"))
+        let resumed = try Self.credit("train", "--resume", directory, "--epochs", "2")
+        #expect(resumed.status == 0, "\(resumed.error)")
+        let metrics = try String(contentsOfFile: directory + "/metrics.csv", encoding: .utf8)
+        #expect(metrics.split(separator: "\n").count == 3)
+    }
+}
