@@ -37,6 +37,11 @@ public protocol LearningRule: Sendable {
     /// the step runs it after the optimizer and the weight-ball projection.
     mutating func forwardWeightsDidChange(_ network: inout Network)
 
+    /// Called before the first batch of every epoch (1-based), also when a run resumes, so a rule
+    /// can follow a schedule of its own (Kolen–Pollack's decay phase). A loop of one's own that
+    /// calls ``TrainingStep`` calls it too.
+    mutating func epochWillBegin(_ epoch: Int)
+
     /// Problems met while learning feedback that the run should report (e.g. a singular ridge
     /// system), each once; the trainer collects them after every epoch.
     mutating func takeWarnings() -> [String]
@@ -74,6 +79,8 @@ extension LearningRule {
     public mutating func forwardWeightsDidChange(_ network: inout Network) {}
 
     public mutating func takeWarnings() -> [String] { [] }
+
+    public mutating func epochWillBegin(_ epoch: Int) {}
 
     public func forEachHebbianTerm(layer ℓ: Int, workspace: Workspace, _ body: (_ post: Matrix, _ pre: Matrix, _ sign: Float) -> Void) {
         body(workspace.credits[ℓ], workspace.activity(below: ℓ), 1)

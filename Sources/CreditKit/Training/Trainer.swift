@@ -99,6 +99,7 @@ public struct Trainer: Sendable {
         let epoch = epochsCompleted + 1
         optimizer.learningRate = configuration.learningRateSchedule.rate(inEpoch: epoch)
         forwardWeightsLearn = configuration.forwardWeightsLearn(inEpoch: epoch)
+        rule.epochWillBegin(epoch)
         var orderRandom = RandomSource(seed: configuration.seed, stream: UInt64(2 * epoch))
         var ruleRandom = RandomSource(seed: configuration.seed, stream: UInt64(2 * epoch + 1))
         for i in order.indices { order[i] = i }
