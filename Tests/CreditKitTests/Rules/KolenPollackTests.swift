@@ -69,10 +69,24 @@ struct KolenPollackTests {
         #expect(faMeasured.creditAngles.allSatisfy { $0 > 20 }, "\(faMeasured.creditAngles)")
     }
 
+    /// With `decayEpochs`, the gap shrinks in those epochs and then holds still, as matching's does.
+    @Test func theDecayEndsAfterItsEpochs() throws {
+        let configuration = TrainingConfiguration(hiddenLayers: [12, 8],
+                                                  rule: RuleSpec(KolenPollackSettings(decay: 0.01, decayEpochs: 1, feedback: .uniform(0.5))),
+                                                  epochs: 2, batchSize: 50, learningRate: 0.01, optimizer: .adam)
+        var trainer = try Trainer(configuration: configuration, data: TrainerTests.digits, backend: .portable)
+        let start = Self.gaps(trainer)
+        try trainer.trainEpoch()
+        let afterDecay = Self.gaps(trainer)
+        #expect(relativeError(afterDecay, start.map { $0 * pow(0.99, Double(trainer.batchesPerEpoch)) }) < 1e-4)
+        try trainer.trainEpoch()
+        #expect(relativeError(Self.gaps(trainer), afterDecay) < 1e-4)
+    }
+
     @Test func optionsAndBadSettings() throws {
         var spec = try #require(RuleSpec(argument: "kp"))
-        try spec.applyOptions(["--decay", "0.05", "--feedback", "xavier"])
-        #expect(spec == RuleSpec(KolenPollackSettings(decay: 0.05, feedback: .xavier)))
+        try spec.applyOptions(["--decay", "0.05", "--decay-epochs", "5", "--feedback", "xavier"])
+        #expect(spec == RuleSpec(KolenPollackSettings(decay: 0.05, decayEpochs: 5, feedback: .xavier)))
         #expect(throws: ConfigurationError.self) { try spec.applyOptions(["--noise", "1"]) }
         let bad = TrainingConfiguration(hiddenLayers: [8], rule: RuleSpec(KolenPollackSettings(decay: 1)))
         #expect(throws: ConfigurationError.self) { try bad.validate() }

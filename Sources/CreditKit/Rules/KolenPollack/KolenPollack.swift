@@ -11,8 +11,17 @@
 /// (with SGD that is `−η δaⁱ (hⁱ⁻¹)ᵀ`; with momentum or Adam their step), and both lose `λ` of
 /// their value before the step. With λ = 0 this is the matching rule, whose difference `B − Wᵀ`
 /// never shrinks.
+///
+/// The decay is needed only until `B` has caught up: afterwards `B` receives `W`'s exact changes
+/// and the gap stays where the decay left it, while `‖W‖` grows. `decayEpochs` ends the decay after
+/// that many epochs (beyond the paper, whose decay never ends), so that the decay strong enough
+/// to align `B` in a few epochs does not go on regularizing `W` for the rest of the run.
 public struct KolenPollack: LearningRule {
     public let decay: Float
+    /// The last epoch that decays; `nil`: every epoch.
+    public let decayEpochs: Int?
+    /// Whether the current epoch decays.
+    private var decaying = true
     /// `(Bⁱ⁺¹)ᵀ` shaped like `layers[ℓ + 1].weights`.
     var feedback: [Matrix]
     /// Every layer's forward weights after the last step, to read the optimizer's change from
@@ -21,8 +30,9 @@ public struct KolenPollack: LearningRule {
 
     public var name: String { "kp" }
 
-    public init(decay: Float, network: Network, family: FeedbackFamily, random: inout RandomSource) {
+    public init(decay: Float, decayEpochs: Int? = nil, network: Network, family: FeedbackFamily, random: inout RandomSource) {
         self.decay = decay
+        self.decayEpochs = decayEpochs
         previousWeights = network.layers.map(\.weights)
         feedback = previousWeights.dropFirst().map { w in family.transposedMatrix(sources: w.rows, targets: w.columns, random: &random) }
     }
@@ -43,9 +53,14 @@ public struct KolenPollack: LearningRule {
         LayerwiseFeedback.assignCredit(through: feedback, network: network, workspace: &workspace, backend: backend)
     }
 
+    public mutating func epochWillBegin(_ epoch: Int) {
+        decaying = decayEpochs.map { epoch <= $0 } ?? true
+    }
+
     /// With `W₀` the weights before the optimizer's step and `ΔW` its change:
     /// `W ← W₀ + ΔW − λW₀` (every layer) and `B ← B + ΔW − λB`.
     public mutating func forwardWeightsDidChange(_ network: inout Network) {
+        let decay = decaying ? self.decay : 0
         for ℓ in network.layers.indices {
             let count = network.layers[ℓ].weights.count
             network.layers[ℓ].weights.storage.withUnsafeMutableBufferPointer { w in
@@ -69,12 +84,15 @@ public struct KolenPollack: LearningRule {
 public struct KolenPollackSettings: RuleSettings {
     /// λ, the share of `W` and `B` removed after every step.
     public var decay: Float
+    /// The last epoch that decays; `nil`: every epoch (the paper's rule).
+    public var decayEpochs: Int?
     public var feedback: FeedbackFamily
 
     /// The defaults: λ = 2·10⁻⁴, which at batch 32 on MNIST (1,875 steps an epoch) brings the
     /// relative error of B below 0.1 in 5 epochs, and feedback drawn like the forward weights.
-    public init(decay: Float = 2e-4, feedback: FeedbackFamily = .xavier) {
+    public init(decay: Float = 2e-4, decayEpochs: Int? = nil, feedback: FeedbackFamily = .xavier) {
         self.decay = decay
+        self.decayEpochs = decayEpochs
         self.feedback = feedback
     }
 
@@ -92,16 +110,22 @@ public struct KolenPollackSettings: RuleSettings {
             .value("decay", \.decay, valueName: "lambda",
                    help: "The share of W and B removed after every step; B − Wᵀ shrinks by (1 − λ) per step (default 0.0002).",
                    expected: "a decay λ in [0, 1)", parse: Float.init),
+            .value("decay-epochs", \.decayEpochs, valueName: "N",
+                   help: "Decay only in the first N epochs; B then follows W's exact changes (default: every epoch).",
+                   expected: "a positive number of epochs", parse: { Int($0).map(Optional.some) }),
             .feedbackFamily(\.feedback, help: "How the initial feedback is drawn: \(FeedbackFamily.helpText) (default xavier)."),
         ]
     }
 
     public func validate(_ context: RuleContext) throws(ConfigurationError) {
         guard decay >= 0, decay < 1 else { throw .invalid(flag: "--decay", value: "\(decay)", expected: "a decay λ in [0, 1)") }
+        if let decayEpochs, decayEpochs <= 0 {
+            throw .invalid(flag: "--decay-epochs", value: "\(decayEpochs)", expected: "a positive number of epochs")
+        }
     }
 
     public func makeRule(for network: Network, loss: Loss, random: inout RandomSource) -> any LearningRule {
-        KolenPollack(decay: decay, network: network, family: feedback, random: &random)
+        KolenPollack(decay: decay, decayEpochs: decayEpochs, network: network, family: feedback, random: &random)
     }
 }
 
