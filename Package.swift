@@ -31,6 +31,11 @@ let package = Package(
             dependencies: ["CreditKit"],
             exclude: ["Fixtures"]
         ),
+        // The README's library example, through the public API only.
+        .testTarget(
+            name: "LibraryExampleTests",
+            dependencies: ["CreditKit"]
+        ),
         // Runs the built `credit` executable: exit codes, messages, help.
         .testTarget(
             name: "CreditCLITests",

@@ -106,6 +106,11 @@ extension Matrix {
         }
     }
 
+    /// A matrix of the same shape with `transform` applied to every element in use.
+    public func map(_ transform: (Float) -> Float) -> Matrix {
+        Matrix(rows: rows, columns: columns, elements: elements.map(transform))
+    }
+
     /// Sets every element in use to `value`.
     public mutating func fill(_ value: Float) {
         let count = count

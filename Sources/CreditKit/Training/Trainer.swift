@@ -31,6 +31,25 @@ public struct Trainer: Sendable {
     public static let evaluationBatchSize = 500
 
     public init(configuration: TrainingConfiguration, data: DataSplit, backend: LinearAlgebraBackend = .shared) throws(ConfigurationError) {
+        try self.init(configuration: configuration, data: data, network: nil, rule: nil, backend: backend)
+    }
+
+    /// Trains a network and a rule of your own: `network` replaces the one the configuration would
+    /// build (its input width must be the data's, its output the loss's), and `rule` replaces the
+    /// configuration's rule. The configuration supplies everything else (loss, optimizer, batch,
+    /// epochs, seed); its own layer list and rule are not used. Resume with ``restore(_:)`` on a
+    /// trainer made the same way.
+    public init(network: Network, rule: any LearningRule, data: DataSplit, configuration: TrainingConfiguration = TrainingConfiguration(),
+                backend: LinearAlgebraBackend = .shared) throws(ConfigurationError) {
+        var configuration = configuration
+        configuration.hiddenLayers = Array(network.architecture.sizes.dropFirst().dropLast())
+        configuration.hiddenActivations = nil
+        configuration.rule = .backprop
+        try self.init(configuration: configuration, data: data, network: network, rule: rule, backend: backend)
+    }
+
+    private init(configuration: TrainingConfiguration, data: DataSplit, network ownNetwork: Network?, rule ownRule: (any LearningRule)?,
+                 backend: LinearAlgebraBackend) throws(ConfigurationError) {
         try configuration.validate()
         try configuration.validate(against: data)
         self.configuration = configuration
@@ -40,12 +59,27 @@ public struct Trainer: Sendable {
         }
         self.data = data
         self.backend = backend
-        let architecture = configuration.architecture(inputs: data.train.featureCount, outputs: data.train.outputSize)
-        var weightRandom = RandomSource(seed: configuration.seed, stream: 0)
-        network = Network(architecture: architecture, initializer: Initializer(argument: configuration.initializer)!,
-                          random: &weightRandom)
+        let architecture: Architecture
+        if let ownNetwork {
+            architecture = ownNetwork.architecture
+            let outputs = configuration.loss.outputWidth(forTargetWidth: data.train.outputSize)
+            guard architecture.sizes.first == data.train.featureCount, architecture.sizes.last == outputs else {
+                throw .invalid(flag: "network", value: architecture.sizes.map(String.init).joined(separator: "-"),
+                               expected: "\(data.train.featureCount) inputs and \(outputs) outputs for the data and the loss")
+            }
+            network = ownNetwork
+        } else {
+            architecture = configuration.architecture(inputs: data.train.featureCount, outputs: data.train.outputSize)
+            var weightRandom = RandomSource(seed: configuration.seed, stream: 0)
+            network = Network(architecture: architecture, initializer: Initializer(argument: configuration.initializer)!,
+                              random: &weightRandom)
+        }
         var ruleRandom = RandomSource(seed: configuration.seed, stream: 1)
-        rule = try configuration.rule.settings.makeRule(for: network, loss: configuration.loss, random: &ruleRandom)
+        if let ownRule {
+            rule = ownRule
+        } else {
+            rule = try configuration.rule.settings.makeRule(for: network, loss: configuration.loss, random: &ruleRandom)
+        }
         optimizer = Optimizer(settings: OptimizerSettings(kind: configuration.optimizer, momentum: configuration.momentum),
                               learningRate: configuration.learningRateSchedule.rate(inEpoch: 1), network: network)
         trainingStep = TrainingStep(loss: configuration.loss, weightBall: configuration.weightBall, backend: backend)
