@@ -227,7 +227,7 @@ public struct RecurrentTrainer: Sendable {
     }
 
     /// The window's weight gradients, summed over its steps and divided by the number of streams,
-    /// into `gradients` (in the order of ``RecurrentNetwork/parameters``).
+    /// into `gradients` (in the order of `RecurrentNetwork.parameters`).
     mutating func accumulateGradients(_ window: RecurrentWindow) {
         let scale = 1 / Float(window.streams)
         gradients[2].fill(0)

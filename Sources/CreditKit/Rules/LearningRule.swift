@@ -27,7 +27,7 @@ public protocol LearningRule: Sendable {
                                random: inout RandomSource)
 
     /// Learns the rule's feedback weights from the batch just assigned credit (node perturbation's
-    /// noisy pass and least-squares step). Called after ``assignCredit`` and before the optimizer
+    /// noisy pass and least-squares step). Called after ``assignCredit(network:workspace:backend:random:)`` and before the optimizer
     /// changes the forward weights, so a second forward pass sees the weights of the first.
     mutating func learnFeedback(network: Network, workspace: Workspace, backend: LinearAlgebraBackend,
                                 random: inout RandomSource)

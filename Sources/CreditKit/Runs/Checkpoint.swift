@@ -4,7 +4,7 @@ import Foundation
 /// feedback weights and the metrics so far. With the run's configuration it is all `--resume`
 /// needs to continue exactly where the run stopped.
 ///
-/// File layout: a ``TensorArchive`` with magic `CKPT0001` (the header holds shapes, counters and
+/// File layout: a `TensorArchive` with magic `CKPT0001` (the header holds shapes, counters and
 /// history).
 public struct Checkpoint: Sendable {
     struct Header: Codable {

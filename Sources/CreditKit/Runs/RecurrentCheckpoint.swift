@@ -3,8 +3,8 @@
 /// state and draws its data and noise from the seed and the epoch number, so with the run's
 /// configuration this is all `--resume` needs to continue bit-identically.
 ///
-/// File layout: a ``TensorArchive`` with magic `CKRNN001`; tensors in the order of
-/// ``RecurrentNetwork/parameters``, then `B_out`, `B_rec`, then the optimizer's buffers.
+/// File layout: a `TensorArchive` with magic `CKRNN001`; tensors in the order of
+/// `RecurrentNetwork.parameters`, then `B_out`, `B_rec`, then the optimizer's buffers.
 public struct RecurrentCheckpoint: Sendable {
     struct Header: Codable {
         var rule: RecurrentRuleKind
@@ -19,7 +19,7 @@ public struct RecurrentCheckpoint: Sendable {
     public var rule: RecurrentRuleKind
     public var optimizer: OptimizerKind
     public var optimizerStep: Int
-    /// ``RecurrentNetwork/parameters``, then `B_out` and `B_rec`, then the optimizer's first and
+    /// `RecurrentNetwork.parameters`, then `B_out` and `B_rec`, then the optimizer's first and
     /// second moments.
     public var tensors: [Matrix]
     public var history: [RecurrentEpochRecord]

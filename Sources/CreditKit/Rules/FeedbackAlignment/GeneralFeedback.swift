@@ -33,7 +33,7 @@ public struct FeedbackTerms: OptionSet, Sendable, Hashable, Codable, CustomStrin
 
 /// The general feedback rule: `δaⁱ = Fᵢ(uⁱ⁻¹, uⁱ, uⁱ⁺¹) ⊙ fᵢ'(aⁱ)` with `F` the element-wise mean
 /// of the terms a layer has. FA (every layer `above`), DFA (every layer `direct`) and the
-/// strategies s1–s3 are all instances; see ``RuleKind`` for the presets.
+/// strategies s1–s3 are all instances; see ``GeneralFeedbackSettings`` for the presets.
 ///
 /// **Which neighbour signal a term carries.** A `below` or `above` term uses the neighbour's
 /// final credit `δa` when that neighbour does not in turn listen to this layer; when both listen
