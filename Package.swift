@@ -21,10 +21,16 @@ let package = Package(
             dependencies: ["CZlib"],
             resources: [.copy("Resources/digits.csv.gz")]
         ),
+        // The papers' experiments, the run session they share, their reports and charts.
+        .target(
+            name: "CreditExperiments",
+            dependencies: ["CreditKit"]
+        ),
         .executableTarget(
             name: "credit",
             dependencies: [
                 "CreditKit",
+                "CreditExperiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -32,6 +38,10 @@ let package = Package(
             name: "CreditKitTests",
             dependencies: ["CreditKit"],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "CreditExperimentsTests",
+            dependencies: ["CreditExperiments", "CreditKit"]
         ),
         // The README's library example, through the public API only.
         .testTarget(

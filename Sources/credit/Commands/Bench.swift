@@ -1,4 +1,5 @@
 import ArgumentParser
+import CreditExperiments
 import CreditKit
 import Foundation
 
@@ -75,7 +76,7 @@ struct Bench: ParsableCommand {
 
     private func row(_ name: String, _ samples: Double, _ gflops: Double, _ ms: Double) -> String {
         name.padding(toLength: 26, withPad: " ", startingAt: 0)
-            + grouped(samples).leftPadded(13) + String(format: "%12.1f%10.3f", gflops, ms)
+            + grouped(samples).leftPadded(to: 13) + String(format: "%12.1f%10.3f", gflops, ms)
     }
 }
 
@@ -115,10 +116,4 @@ final class GEMMReplay {
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String {
-        count >= width ? self : String(repeating: " ", count: width - count) + self
-    }
 }

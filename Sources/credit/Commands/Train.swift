@@ -1,4 +1,5 @@
 import ArgumentParser
+import CreditExperiments
 import CreditKit
 import Foundation
 
@@ -51,7 +52,7 @@ struct Train: ParsableCommand {
     }
 
     private func train() throws {
-        if let resume, RecurrentSession.isRecurrentRun(resume) {
+        if let resume, RecurrentRunSession.isRecurrentRun(resume) {
             throw ValidationError("--resume: \(resume) holds a recurrent run; continue it with `credit train-rnn --resume \(resume)`")
         }
         let directory: RunDirectory
@@ -69,7 +70,7 @@ struct Train: ParsableCommand {
         if resume != nil, !FileManager.default.fileExists(atPath: directory.checkpointPath) {
             throw TrainingError.checkpoint(file: directory.checkpointPath, reason: "not found; is \(directory.path) a run directory written by `credit train --out`?")
         }
-        let (trainer, _) = try TrainingSession.run(configuration, data: data, in: directory)
+        let (trainer, _) = try RunSession.run(configuration, data: data, in: directory, events: Console.render)
         let best = trainer.history.filter { !$0.testError.isNaN }.min { $0.testError < $1.testError }
         if let last = trainer.history.last {
             Console.out("final test error \(percent(last.testError))" + (best.map { " (best \(percent($0.testError)) at epoch \($0.epoch))" } ?? "")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CreditExperiments
 import CreditKit
 import Foundation
 
@@ -35,7 +36,7 @@ struct TrainRNN: ParsableCommand {
             let configuration: RecurrentConfiguration
             let path: String
             if let resume {
-                var recorded = try RecurrentSession.recordedConfiguration(in: resume)
+                var recorded = try RecurrentRunSession.recordedConfiguration(in: resume)
                 if let epochs { recorded.epochs = epochs }
                 guard FileManager.default.fileExists(atPath: RunDirectory(path: resume).checkpointPath) else {
                     throw TrainingError.checkpoint(file: RunDirectory(path: resume).checkpointPath,
@@ -47,7 +48,7 @@ struct TrainRNN: ParsableCommand {
                 let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
                 path = out ?? "runs/delayed-xor-rnn-\(configuration.rule.rawValue)-\(stamp)"
             }
-            let (trainer, _) = try RecurrentSession.run(configuration, in: path)
+            let (trainer, _) = try RecurrentRunSession.run(configuration, in: path, events: Console.render)
             if let last = trainer.history.last {
                 Console.out(String(format: "final test loss %.4f per step, XOR answers %.1f%% right; run written to %@",
                                    last.testLoss, 100 * last.testAccuracy, path))

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import ArgumentParser
+import CreditExperiments
 import CreditKit
 import Foundation
 
@@ -18,6 +19,24 @@ enum Console {
 
     static func status(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// Shows what a run or an experiment reports: results on standard output, everything else
+    /// on standard error, progress as the live line.
+    static func render(_ event: RunEvent) {
+        switch event {
+        case .status(let line):
+            ProgressLine.clear()
+            status(line)
+        case .output(let line):
+            ProgressLine.clear()
+            out(line)
+        case .progress(let progress): ProgressLine.draw(progress)
+        case .progressFraction(let fraction, let label): ProgressLine.drawFraction(fraction, label: label)
+        case .warning(let text):
+            ProgressLine.clear()
+            status("warning: " + text)
+        }
     }
 
     /// Reports a user-facing failure in one line and exits non-zero.
@@ -59,19 +78,8 @@ enum ProgressLine {
     }
 }
 
-func grouped(_ value: Double) -> String {
-    let formatter = NumberFormatter()
-    formatter.numberStyle = .decimal
-    formatter.maximumFractionDigits = 0
-    return formatter.string(from: NSNumber(value: value.rounded())) ?? String(Int(value))
-}
-
 func duration(_ seconds: Double) -> String {
     guard seconds.isFinite else { return "?" }
     let s = Int(seconds.rounded())
     return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
-}
-
-func percent(_ fraction: Double) -> String {
-    fraction.isNaN ? "—" : String(format: "%.2f%%", 100 * fraction)
 }

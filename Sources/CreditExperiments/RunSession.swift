@@ -1,16 +1,17 @@
 import CreditKit
 import Foundation
 
-/// Trains one configuration into one run directory, printing progress: the loop `train`,
-/// `compare` and `reproduce` share. A directory that already holds a checkpoint of the same
-/// configuration is resumed, so an interrupted comparison or reproduction picks up where it was.
-enum TrainingSession {
+/// Trains one configuration into one run directory, reporting progress as ``RunEvent``s: the loop
+/// `train`, `compare` and `reproduce` share. A directory that already holds a checkpoint of the
+/// same configuration is resumed, so an interrupted comparison or reproduction picks up where it was.
+public enum RunSession {
     /// With `stopOnDivergence`, a run whose loss stops being finite ends early and returns what it
     /// had (the divergence in `failure`) instead of throwing, so that an experiment can show a rule
     /// or a seed failing. It leaves `diverged.txt`; a rerun reports it again without retraining.
     @discardableResult
-    static func run(_ requested: TrainingConfiguration, data: DataSplit, in directory: RunDirectory,
-                    label: String? = nil, stopOnDivergence: Bool = false) throws -> (trainer: Trainer, failure: String?) {
+    public static func run(_ requested: TrainingConfiguration, data: DataSplit, in directory: RunDirectory, label: String? = nil,
+                           stopOnDivergence: Bool = false, events: (RunEvent) -> Void = { _ in }) throws
+        -> (trainer: Trainer, failure: String?) {
         var configuration = requested
         let resuming = FileManager.default.fileExists(atPath: directory.checkpointPath)
         let divergedBefore = stopOnDivergence ? try? String(contentsOfFile: directory.divergencePath, encoding: .utf8) : nil
@@ -22,7 +23,7 @@ enum TrainingSession {
             } else {
                 try configuration.validate(against: data)
                 configuration.rule = try configuration.rule.prepared(for: configuration, data: data) {
-                    Console.status("\(label.map { $0 + ": " } ?? "")\($0)")
+                    events(.status("\(label.map { $0 + ": " } ?? "")\($0)"))
                 }
             }
         }
@@ -44,45 +45,41 @@ enum TrainingSession {
         }
         var trainer = try lastRecorded()
         if let divergedBefore {
-            Console.status("\(directory.path) diverged before: \(divergedBefore)")
+            events(.status("\(directory.path) diverged before: \(divergedBefore)"))
             return (trainer, divergedBefore)
         }
         if resuming {
             if trainer.epochsCompleted > 0 {
-                Console.status("resuming \(directory.path) after epoch \(trainer.epochsCompleted) of \(configuration.epochs)")
+                events(.status("resuming \(directory.path) after epoch \(trainer.epochsCompleted) of \(configuration.epochs)"))
             }
         } else {
             try directory.create()
         }
         try directory.writeConfiguration(of: trainer)
-        Console.status("\(label.map { $0 + ": " } ?? "")\(trainer.architecture), rule \(trainer.rule.name), "
+        events(.status("\(label.map { $0 + ": " } ?? "")\(trainer.architecture), rule \(trainer.rule.name), "
                        + "\(configuration.optimizer.rawValue) lr \(configuration.learningRate), batch \(configuration.batchSize); "
-                       + "\(data.train.count) train / \(data.test.count) test from \(data.source); GEMM: \(trainer.backend.name)")
+                       + "\(data.train.count) train / \(data.test.count) test from \(data.source); GEMM: \(trainer.backend.name)"))
         while trainer.epochsCompleted < configuration.epochs {
             let record: EpochRecord
             do {
                 record = try trainer.trainEpoch { event in
                     switch event {
-                    case .batch(let progress): ProgressLine.draw(progress)
-                    case .warning(let text):
-                        ProgressLine.clear()
-                        Console.status("warning: " + text)
+                    case .batch(let progress): events(.progress(progress))
+                    case .warning(let text): events(.warning(text))
                     default: break
                     }
                 }
             } catch {
                 guard stopOnDivergence, case .diverged = error else { throw error }
-                ProgressLine.clear()
-                Console.status("\(label.map { $0 + ": " } ?? "")\(error)")
+                events(.status("\(label.map { $0 + ": " } ?? "")\(error)"))
                 try AtomicFile.write("\(error)", to: directory.divergencePath)
                 // The weights are NaN now; what the run has to show is its last finished epoch.
                 return (try lastRecorded(), "\(error)")
             }
-            ProgressLine.clear()
             let angles = record.probes.last.map { "  ∠ΔW " + $0.diagnostics.weightAngles.map { String(format: "%.1f°", $0) }.joined(separator: " ") } ?? ""
-            Console.out(String(format: "%@epoch %3d/%d  train loss %.4f  train err %@  test loss %.4f  test err %@  %.1f s  %@ samples/s",
-                               label.map { $0 + "  " } ?? "", record.epoch, configuration.epochs, record.trainLoss, percent(record.trainError),
-                               record.testLoss, percent(record.testError), record.seconds, grouped(record.samplesPerSecond)) + angles)
+            events(.output(String(format: "%@epoch %3d/%d  train loss %.4f  train err %@  test loss %.4f  test err %@  %.1f s  %@ samples/s",
+                                  label.map { $0 + "  " } ?? "", record.epoch, configuration.epochs, record.trainLoss, percent(record.trainError),
+                                  record.testLoss, percent(record.testError), record.seconds, grouped(record.samplesPerSecond)) + angles))
             try directory.recordEpoch(of: trainer)
         }
         return (trainer, nil)

@@ -1,5 +1,6 @@
 import Testing
-@testable import CreditKit
+@testable import CreditExperiments
+import CreditKit
 
 @Suite("Experiment registry")
 struct ExperimentRegistryTests {

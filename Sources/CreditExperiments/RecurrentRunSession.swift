@@ -4,12 +4,13 @@ import Foundation
 /// Runs a recurrent configuration into a directory: `config.json` first, then `checkpoint.bin`,
 /// `metrics.csv` rewritten atomically after every epoch. A directory that already holds a
 /// checkpoint of the same configuration is resumed.
-enum RecurrentSession {
+public enum RecurrentRunSession {
     /// With `stopOnDivergence`, a run whose loss stops being finite ends early and returns what it
     /// had (the divergence in `failure`) instead of throwing: an experiment can show a rule failing.
     /// A run that diverged leaves `diverged.txt`, so a rerun reports it again without retraining.
-    static func run(_ configuration: RecurrentConfiguration, in path: String, label: String? = nil,
-                    stopOnDivergence: Bool = false) throws -> (trainer: RecurrentTrainer, failure: String?) {
+    @discardableResult
+    public static func run(_ configuration: RecurrentConfiguration, in path: String, label: String? = nil, stopOnDivergence: Bool = false,
+                           events: (RunEvent) -> Void = { _ in }) throws -> (trainer: RecurrentTrainer, failure: String?) {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         var trainer = try RecurrentTrainer(configuration: configuration)
         let directory = RunDirectory(path: path)  // the same file names as a feed-forward run
@@ -26,36 +27,34 @@ enum RecurrentSession {
                 try trainer.restore(RecurrentCheckpoint.read(from: checkpointPath), file: checkpointPath)
             }
             if let failure = try? String(contentsOfFile: divergencePath, encoding: .utf8) {
-                Console.status("\(path) diverged before: \(failure)")
+                events(.status("\(path) diverged before: \(failure)"))
                 return (trainer, failure)
             }
             if trainer.epochsCompleted > 0 {
-                Console.status("resuming \(path) after epoch \(trainer.epochsCompleted) of \(configuration.epochs)")
+                events(.status("resuming \(path) after epoch \(trainer.epochsCompleted) of \(configuration.epochs)"))
             }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(String(decoding: try encoder.encode(configuration), as: UTF8.self) + "\n", to: directory.configurationPath)
         let prefix = label.map { $0 + "  " } ?? ""
-        Console.status("\(prefix)RNN \(DelayedXOR.inputWidth)-\(configuration.hidden)-1 tanh, rule \(configuration.rule.rawValue), "
+        events(.status("\(prefix)RNN \(DelayedXOR.inputWidth)-\(configuration.hidden)-1 tanh, rule \(configuration.rule.rawValue), "
                        + "BPTT window \(configuration.bpttSteps), \(configuration.streams) streams × \(configuration.stepsPerEpoch) steps "
-                       + "per epoch, \(configuration.optimizer.rawValue) lr \(configuration.learningRate); delayed XOR, delay \(configuration.task.delay)")
+                       + "per epoch, \(configuration.optimizer.rawValue) lr \(configuration.learningRate); delayed XOR, delay \(configuration.task.delay)"))
         while trainer.epochsCompleted < configuration.epochs {
             let epochLabel = "\(prefix)epoch \(trainer.epochsCompleted + 1)/\(configuration.epochs)"
             let record: RecurrentEpochRecord
             do {
-                record = try trainer.trainEpoch { fraction in ProgressLine.drawFraction(fraction, label: epochLabel) }
+                record = try trainer.trainEpoch { fraction in events(.progressFraction(fraction, label: epochLabel)) }
             } catch {
                 guard stopOnDivergence else { throw error }
-                ProgressLine.clear()
-                Console.status("\(prefix)\(error)")
+                events(.status("\(prefix)\(error)"))
                 try AtomicFile.write("\(error)", to: divergencePath)
                 return (trainer, "\(error)")
             }
-            ProgressLine.clear()
-            Console.out(String(format: "%@epoch %3d/%d  train loss %.4f  test loss %.4f  XOR right %.1f%%  ∠δa %.1f°  ∠ΔW_rec %.1f°  %.1f s",
+            events(.output(String(format: "%@epoch %3d/%d  train loss %.4f  test loss %.4f  XOR right %.1f%%  ∠δa %.1f°  ∠ΔW_rec %.1f°  %.1f s",
                                prefix, record.epoch, configuration.epochs, record.trainLoss, record.testLoss, 100 * record.testAccuracy,
-                               record.creditAngle, record.recurrentWeightAngle, record.seconds))
+                               record.creditAngle, record.recurrentWeightAngle, record.seconds)))
             try trainer.checkpoint.write(to: checkpointPath)
             try AtomicFile.write(metricsCSV(trainer.history), to: directory.metricsPath)
         }
@@ -64,7 +63,7 @@ enum RecurrentSession {
 
     /// The configuration a recurrent run directory records; an error naming `config.json` when
     /// it is missing or is not a recurrent run's.
-    static func recordedConfiguration(in path: String) throws -> RecurrentConfiguration {
+    public static func recordedConfiguration(in path: String) throws -> RecurrentConfiguration {
         let file = RunDirectory(path: path).configurationPath
         guard let data = FileManager.default.contents(atPath: file) else {
             throw TrainingError.checkpoint(file: file, reason: "not found; is \(path) a run directory written by `credit train-rnn --out`?")
@@ -77,11 +76,11 @@ enum RecurrentSession {
     }
 
     /// Whether `path` holds a recurrent run (its `config.json` reads as one).
-    static func isRecurrentRun(_ path: String) -> Bool {
+    public static func isRecurrentRun(_ path: String) -> Bool {
         (try? recordedConfiguration(in: path)) != nil
     }
 
-    static func metricsCSV(_ history: [RecurrentEpochRecord]) -> String {
+    public static func metricsCSV(_ history: [RecurrentEpochRecord]) -> String {
         var lines = ["epoch,train_loss,test_loss,test_xor_accuracy,angle_da_mean,angle_dW_rec,angle_dW_in,relative_error_B_out,"
                      + "relative_error_B_rec,sign_congruence_B_out,sign_congruence_B_rec,seconds"]
         for r in history {

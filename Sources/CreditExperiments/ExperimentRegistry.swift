@@ -1,45 +1,4 @@
-/// A named experiment of a paper: declared configurations, each with the figure the paper reports.
-public struct Experiment: Sendable {
-    public let name: String
-    public let source: String
-    /// What the experiment shows and how our settings differ from the paper's.
-    public let notes: String
-    public let runs: [ExperimentRun]
-    /// Training epochs unless `--epochs` says otherwise.
-    public let defaultEpochs: Int
-    /// Writes reconstructions after each run (autoencoders).
-    public let reconstructions: Bool
-    /// Plots this hidden layer's (2-D) activity of test images coloured by digit (a bottleneck).
-    public var latentLayer: Int? = nil
-
-    /// The runs whose model is in `models` (all when `nil`).
-    public func runs(models: Set<String>?) -> [ExperimentRun] {
-        guard let models else { return runs }
-        return runs.filter { models.contains($0.model) }
-    }
-
-    public var models: [String] {
-        var seen: [String] = []
-        for run in runs where !seen.contains(run.model) { seen.append(run.model) }
-        return seen
-    }
-}
-
-/// One configuration of an experiment.
-public struct ExperimentRun: Sendable {
-    /// The row of the paper's table (e.g. `2x800-tanh`).
-    public let model: String
-    /// The column (e.g. `s1`, `dfa-B3`).
-    public let variant: String
-    public let configuration: TrainingConfiguration
-    /// The paper's test error in percent, when it states one.
-    public let paperTestError: Double?
-    /// What the paper says when it gives no single number.
-    public let paperNote: String?
-
-    public var label: String { "\(model) \(variant)" }
-    public var directoryName: String { "\(model)-\(variant)" }
-}
+import CreditKit
 
 /// Every experiment `credit reproduce` knows.
 public enum ExperimentRegistry {
@@ -339,13 +298,4 @@ public enum ExperimentRegistry {
                 + "credit to BPTT's, averaged over the unrolled steps, are both near 90°.",
             runs: [run(.bptt), run(.feedbackAlignment), run(.nodePerturbation)], defaultEpochs: 20)
     }
-}
-
-/// A named experiment on recurrent networks.
-public struct RecurrentExperiment: Sendable {
-    public let name: String
-    public let source: String
-    public let notes: String
-    public let runs: [(variant: String, configuration: RecurrentConfiguration)]
-    public let defaultEpochs: Int
 }

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+@testable import CreditExperiments
+import CreditKit
+
+/// A tiny experiment, end to end: runs on two seeds into their directories, the table and
+/// results.csv with mean ± standard error, the charts; a second call picks the finished runs up.
+@Suite("Running experiments")
+struct ExperimentRunnerTests {
+    static let offline = DataLocator(environment: [:], allowDownload: false)
+
+    static var tiny: Experiment {
+        func run(_ rule: RuleSpec) -> ExperimentRun {
+            ExperimentRun(model: "64-16-10", variant: rule.description,
+                          configuration: TrainingConfiguration(hiddenLayers: [16], rule: rule, epochs: 1, batchSize: 50, seed: 5),
+                          paperTestError: rule == .backprop ? 12.5 : nil, paperNote: nil)
+        }
+        return Experiment(name: "tiny", source: "a test", notes: "", runs: [run(.backprop), run(.feedbackAlignment)], defaultEpochs: 1,
+                          reconstructions: false)
+    }
+
+    @Test func aTinyExperimentRunsEndToEndAndResumes() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("creditkit-experiment-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let runner = ExperimentRunner(root: root, epochs: 2, seeds: 2, locator: Self.offline)
+        var lines: [String] = []
+        let outcomes = try runner.run(Self.tiny) { if case .output(let line) = $0 { lines.append(line) } }
+
+        #expect(outcomes.map(\.run.variant) == ["bp", "fa"])
+        #expect(outcomes.allSatisfy { $0.seeds.map(\.seed) == [5, 6] && $0.seeds.allSatisfy { $0.failure == nil && $0.trainer.epochsCompleted == 2 } })
+        for directory in ["64-16-10-bp-seed5", "64-16-10-bp-seed6", "64-16-10-fa-seed5", "64-16-10-fa-seed6"] {
+            #expect(FileManager.default.fileExists(atPath: "\(root)/\(directory)/checkpoint.bin"), "\(directory)")
+        }
+        for file in ["results.csv", "test-error.svg", "angles.svg", "feedback.csv"] {
+            #expect(FileManager.default.fileExists(atPath: "\(root)/\(file)"), "\(file)")
+        }
+        let results = try String(contentsOfFile: root + "/results.csv", encoding: .utf8).split(separator: "\n")
+        #expect(results.count == 5)
+        #expect(results[1].hasPrefix("64-16-10,bp,5,12.5,"))
+
+        // The table's figure for bp is the mean ± standard error of the two seeds' final errors.
+        let finals = outcomes[0].seeds.map { $0.trainer.history.last!.testError }
+        let spread = MeanAndStandardError(finals)
+        let row = try #require(lines.first { $0.hasPrefix("64-16-10") && $0.contains(" bp ") && !$0.contains("epoch") })
+        #expect(row.contains(percent(spread.mean) + " ± " + String(format: "%.2f", 100 * spread.standardError)), "\(row)")
+        #expect(row.contains("12.50%"))
+
+        // Run again: every run is picked up where it was, nothing trains.
+        var statuses: [String] = []
+        var epochLines = 0
+        let again = try runner.run(Self.tiny) { event in
+            switch event {
+            case .status(let line): statuses.append(line)
+            case .output(let line) where line.contains("epoch "): epochLines += 1
+            default: break
+            }
+        }
+        #expect(epochLines == 0)
+        #expect(again[1].seeds[1].trainer.network == outcomes[1].seeds[1].trainer.network)
+    }
+
+    @Test func aTinyRecurrentExperimentRuns() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("creditkit-rnn-experiment-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var configuration = RecurrentConfiguration()
+        configuration.hidden = 8
+        configuration.stepsPerEpoch = 140
+        configuration.streams = 4
+        let experiment = RecurrentExperiment(name: "tiny-rnn", source: "a test", notes: "",
+                                             runs: [("bp", configuration)], defaultEpochs: 1)
+        let rows = try ExperimentRunner(root: root, locator: Self.offline).run(experiment)
+        #expect(rows.count == 1 && rows[0].failure == nil && rows[0].trainer.epochsCompleted == 1)
+        let results = try String(contentsOfFile: root + "/results.csv", encoding: .utf8).split(separator: "\n")
+        #expect(results.count == 2 && results[1].hasPrefix("bp,1,1,"))
+        #expect(FileManager.default.fileExists(atPath: root + "/loss.svg"))
+    }
+}
