@@ -2,10 +2,13 @@ import CreditKit
 
 /// A named experiment of a paper: declared configurations, each with the figure the paper reports.
 public struct Experiment: Sendable {
+    /// The name `credit reproduce` takes (`lansdell-fig2`).
     public let name: String
+    /// The paper and the figure or table.
     public let source: String
     /// What the experiment shows and how our settings differ from the paper's.
     public let notes: String
+    /// Every configuration, in the order of the paper's table.
     public let runs: [ExperimentRun]
     /// Training epochs unless `--epochs` says otherwise.
     public let defaultEpochs: Int
@@ -20,6 +23,7 @@ public struct Experiment: Sendable {
         return runs.filter { models.contains($0.model) }
     }
 
+    /// The models (rows of the paper's table), in order, each once.
     public var models: [String] {
         var seen: [String] = []
         for run in runs where !seen.contains(run.model) { seen.append(run.model) }
@@ -33,21 +37,29 @@ public struct ExperimentRun: Sendable {
     public let model: String
     /// The column (e.g. `s1`, `dfa-B3`).
     public let variant: String
+    /// The run as we train it.
     public let configuration: TrainingConfiguration
     /// The paper's test error in percent, when it states one.
     public let paperTestError: Double?
     /// What the paper says when it gives no single number.
     public let paperNote: String?
 
+    /// How progress lines name the run.
     public var label: String { "\(model) \(variant)" }
+    /// The run directory's name under the experiment's.
     public var directoryName: String { "\(model)-\(variant)" }
 }
 
 /// A named experiment on recurrent networks.
 public struct RecurrentExperiment: Sendable {
+    /// The name `credit reproduce` takes (`lansdell-fig2`).
     public let name: String
+    /// The paper and the figure or table.
     public let source: String
+    /// What the experiment shows and how our settings differ from the paper's.
     public let notes: String
+    /// Every rule's run.
     public let runs: [(variant: String, configuration: RecurrentConfiguration)]
+    /// Training epochs unless told otherwise.
     public let defaultEpochs: Int
 }

@@ -5,7 +5,9 @@ import Foundation
 public struct ExperimentOutcome: Sendable {
     /// A seed's trainer at its last finished epoch, and why it stopped early, if it did.
     public typealias Seed = (seed: UInt64, trainer: Trainer, failure: String?)
+    /// The configuration.
     public var run: ExperimentRun
+    /// Every seed it was trained on, in order.
     public var seeds: [Seed]
 }
 
@@ -23,8 +25,10 @@ public struct ExperimentRunner: Sendable {
     public var models: Set<String>?
     /// Only the runs of these robot joints, when given.
     public var joints: Set<Int>?
+    /// Where the data are found.
     public var locator: DataLocator
 
+    /// A runner; every choice defaults to the experiment's own.
     public init(root: String? = nil, epochs: Int? = nil, seeds: Int = 1, models: Set<String>? = nil, joints: Set<Int>? = nil,
                 locator: DataLocator = DataLocator()) {
         self.root = root

@@ -80,6 +80,7 @@ public enum RecurrentRunSession {
         (try? recordedConfiguration(in: path)) != nil
     }
 
+    /// metrics.csv of a recurrent run: one row per epoch.
     public static func metricsCSV(_ history: [RecurrentEpochRecord]) -> String {
         var lines = ["epoch,train_loss,test_loss,test_xor_accuracy,angle_da_mean,angle_dW_rec,angle_dW_in,relative_error_B_out,"
                      + "relative_error_B_rec,sign_congruence_B_out,sign_congruence_B_rec,seconds"]

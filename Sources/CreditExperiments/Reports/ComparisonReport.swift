@@ -3,16 +3,22 @@ import Foundation
 
 /// One rule's history in a comparison.
 public struct ComparisonRow: Sendable {
+    /// The row's name.
     public var rule: String
+    /// Its epochs.
     public var history: [EpochRecord]
 
+    /// A row of `history`.
     public init(rule: String, history: [EpochRecord]) {
         self.rule = rule
         self.history = history
     }
 
+    /// The last epoch.
     public var final: EpochRecord? { history.last }
+    /// The epoch with the lowest test error.
     public var best: EpochRecord? { history.filter { !$0.testError.isNaN }.min { $0.testError < $1.testError } }
+    /// Training time over every epoch.
     public var seconds: Double { history.reduce(0) { $0 + $1.seconds } }
 
     /// Mean over the end-of-epoch probes of each hidden layer's ΔW angle to backprop.
@@ -25,9 +31,12 @@ public struct ComparisonRow: Sendable {
 
 /// The table, CSV and plots of a comparison (shared with `reproduce`).
 public struct ComparisonReport: Sendable {
+    /// One row per rule.
     public var rows: [ComparisonRow]
+    /// What the charts say they show.
     public var title: String
 
+    /// A report of `rows`.
     public init(rows: [ComparisonRow], title: String) {
         self.rows = rows
         self.title = title
@@ -114,6 +123,7 @@ public struct ComparisonReport: Sendable {
         return LineChart.panels(charts, columns: 3)
     }
 
+    /// Each hidden layer's ΔW angle to backprop over training, at every probe.
     public var angleChart: String {
         let layers = rows.map(\.meanAngles.count).max() ?? 0
         let charts = (0..<layers).map { ℓ in

@@ -10,6 +10,7 @@ public struct LearningRateSchedule: Sendable, Codable, Equatable {
     /// `γ`, the factor applied after every epoch.
     public var decayPerEpoch: Float
 
+    /// η₀, times γ after every epoch.
     public init(initial: Float, decayPerEpoch: Float = 1) {
         self.initial = initial
         self.decayPerEpoch = decayPerEpoch

@@ -14,12 +14,18 @@ public enum OptimizerKind: String, CaseIterable, Sendable, Codable {
 /// An optimizer's fixed settings. The learning rate is not among them: a
 /// ``LearningRateSchedule`` sets ``Optimizer/learningRate`` for every epoch.
 public struct OptimizerSettings: Sendable, Codable, Equatable {
+    /// SGD, momentum or Adam.
     public var kind: OptimizerKind
+    /// μ of classical momentum.
     public var momentum: Float = 0.9
+    /// Adam's β₁.
     public var beta1: Float = 0.9
+    /// Adam's β₂.
     public var beta2: Float = 0.999
+    /// Adam's ε.
     public var epsilon: Float = 1e-8
 
+    /// Settings of `kind`; Adam keeps its usual β₁, β₂, ε.
     public init(kind: OptimizerKind, momentum: Float = 0.9) {
         self.kind = kind
         self.momentum = momentum
@@ -28,9 +34,11 @@ public struct OptimizerSettings: Sendable, Codable, Equatable {
 
 /// An optimizer with its per-parameter state (velocities, moments), shared by every rule.
 public struct Optimizer: Sendable, Equatable {
+    /// The fixed settings.
     public var settings: OptimizerSettings
     /// The step size `η` of the current epoch; the trainer sets it from its ``LearningRateSchedule``.
     public var learningRate: Float
+    /// Steps taken (Adam's bias correction counts them).
     public private(set) var step: Int = 0
     /// Per parameter tensor (weights and biases of each layer, in that order, so layer ℓ's are
     /// slots 2ℓ and 2ℓ+1): the velocity (momentum) or first moment `m` (Adam). Empty for SGD.
@@ -38,6 +46,7 @@ public struct Optimizer: Sendable, Equatable {
     /// Per parameter tensor: Adam's second moment `v`. Empty otherwise.
     public var secondMoments: [Matrix]
 
+    /// An optimizer for every layer's weights and biases.
     public init(settings: OptimizerSettings, learningRate: Float, network: Network) {
         self.init(settings: settings, learningRate: learningRate, parameters: network.layers.flatMap { [$0.weights, $0.biases] })
     }

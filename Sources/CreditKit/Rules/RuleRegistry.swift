@@ -1,6 +1,7 @@
 /// Every rule `--rule` can name, one line each. A rule's folder under `Rules/` and its line here
 /// are all that adding a rule takes.
 public enum RuleRegistry {
+    /// The registered rules, in the order `--help` lists them.
     public static let rules: [any RuleSettings.Type] = [
         BackpropagationSettings.self,
         GeneralFeedbackSettings.self,

@@ -42,10 +42,12 @@ public struct RuleOptionHelp: Sendable {
     public var flag: String
     /// `nil` for a flag without a value.
     public var valueName: String?
+    /// One line for `--help`.
     public var help: String
 }
 
 extension RuleSettings {
+    /// No options of its own.
     public static var options: [RuleOption<Self>] { [] }
 
     /// The options' flags, value names and help, for any rule type.
@@ -53,18 +55,25 @@ extension RuleSettings {
         options.map { RuleOptionHelp(flag: $0.flag, valueName: $0.valueName, help: $0.help) }
     }
 
+    /// The forward weights learn in every epoch.
     public func forwardWeightsLearn(inEpoch epoch: Int) -> Bool { true }
+    /// Nothing to prepare.
     public var needsPreparation: Bool { false }
+    /// The settings as they are.
     public func prepared(for configuration: TrainingConfiguration, data: DataSplit, progress: (String) -> Void) throws -> Self { self }
+    /// A rule needs a hidden layer to assign credit to.
     public static var allowsNoHiddenLayers: Bool { false }
+    /// Nothing to check.
     public func validate(_ context: RuleContext) throws(ConfigurationError) {}
 }
 
 /// What a rule's settings are checked against: the model and, once loaded, the data.
 public struct RuleContext: Sendable {
+    /// The widths of the hidden layers, input side first.
     public var hiddenLayers: [Int]
     /// One transfer function per hidden layer.
     public var hiddenActivations: [Activation]
+    /// The loss the network is trained on.
     public var loss: Loss
     /// The width of the target the network regresses or classifies (after `--joint`), when the
     /// data are known.
@@ -72,6 +81,7 @@ public struct RuleContext: Sendable {
     /// Whether the data are a classification set, when known.
     public var isClassification: Bool?
 
+    /// A context; the data facts are `nil` before the data are loaded.
     public init(hiddenLayers: [Int], hiddenActivations: [Activation], loss: Loss, targetWidth: Int? = nil, isClassification: Bool? = nil) {
         self.hiddenLayers = hiddenLayers
         self.hiddenActivations = hiddenActivations
@@ -88,10 +98,13 @@ public struct RuleOption<Settings: RuleSettings>: Sendable {
     public var name: String
     /// What the value looks like in help (`c`), `nil` for a flag.
     public var valueName: String?
+    /// One line for `--help`.
     public var help: String
     let apply: @Sendable (inout Settings, String) throws(ConfigurationError) -> Void
 
+    /// The option as typed: `--noise`.
     public var flag: String { "--" + name }
+    /// Whether the option takes no value.
     public var isFlag: Bool { valueName == nil }
 
     /// Sets the value; errors name the option.

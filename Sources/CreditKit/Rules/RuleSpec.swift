@@ -6,8 +6,10 @@ import Foundation
 /// In `config.json` it reads `{"name": "np", "settings": {…}}`; on the command line the rule is
 /// named by `--rule` (``init(argument:)``) and its settings are set by the rule's own options.
 public struct RuleSpec: Sendable, Equatable, Codable, CustomStringConvertible {
+    /// The rule's settings, of the rule's own type.
     public var settings: any RuleSettings
 
+    /// The rule these settings describe.
     public init(_ settings: some RuleSettings) {
         self.settings = settings
     }
@@ -31,6 +33,7 @@ public struct RuleSpec: Sendable, Equatable, Codable, CustomStringConvertible {
         description.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: ":", with: "-")
     }
 
+    /// Equal when both are the same rule with equal settings.
     public static func == (lhs: RuleSpec, rhs: RuleSpec) -> Bool {
         lhs.settings.isEqual(to: rhs.settings)
     }

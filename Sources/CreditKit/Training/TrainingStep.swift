@@ -15,12 +15,15 @@
 /// let loss = step(network: &network, rule: &rule, optimizer: &optimizer, workspace: &workspace, random: &random)
 /// ```
 public struct TrainingStep: Sendable {
+    /// The loss whose output error starts the credit.
     public var loss: Loss
     /// If set, every unit's incoming weights are projected into the ℓ2 ball of this radius after
     /// the update (the setting of Kickback's regret bound).
     public var weightBall: Float?
+    /// Where the matrix products run.
     public var backend: LinearAlgebraBackend
 
+    /// A step for `loss`.
     public init(loss: Loss, weightBall: Float? = nil, backend: LinearAlgebraBackend = .shared) {
         self.loss = loss
         self.weightBall = weightBall
