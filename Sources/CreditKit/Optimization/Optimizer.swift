@@ -72,22 +72,26 @@ public struct Optimizer: Sendable, Equatable {
         let scale = -learningRate / Float(workspace.batchSize)
         let mean = 1 / Float(workspace.batchSize)
         for ℓ in network.layers.indices {
+            let (credit, presynaptic) = (workspace.credits[ℓ], workspace.activity(below: ℓ))   // (batch, outputs), (batch, inputs)
             switch settings.kind {
             case .sgd:
-                LocalUpdate.formWeightChange(layer: ℓ, rule: rule, workspace: workspace, into: &network.layers[ℓ].weights,
-                                             alpha: scale, beta: 1, backend: backend)
-                LocalUpdate.formBiasChange(layer: ℓ, rule: rule, workspace: workspace, into: &workspace.biasGradients[ℓ], scale: scale)
+                LocalUpdate.formWeightChange(layer: ℓ, rule: rule, credit: credit, presynaptic: presynaptic,
+                                             into: &network.layers[ℓ].weights, alpha: scale, beta: 1, backend: backend)
+                LocalUpdate.formBiasChange(layer: ℓ, rule: rule, credit: credit, presynaptic: presynaptic,
+                                           into: &workspace.biasGradients[ℓ], scale: scale)
                 network.layers[ℓ].biases.add(workspace.biasGradients[ℓ])
             case .momentum:
-                LocalUpdate.formWeightChange(layer: ℓ, rule: rule, workspace: workspace, into: &firstMoments[2 * ℓ],
-                                             alpha: scale, beta: settings.momentum, backend: backend)
+                LocalUpdate.formWeightChange(layer: ℓ, rule: rule, credit: credit, presynaptic: presynaptic,
+                                             into: &firstMoments[2 * ℓ], alpha: scale, beta: settings.momentum, backend: backend)
                 network.layers[ℓ].weights.add(firstMoments[2 * ℓ])
-                LocalUpdate.formBiasChange(layer: ℓ, rule: rule, workspace: workspace, into: &workspace.biasGradients[ℓ], scale: mean)
+                LocalUpdate.formBiasChange(layer: ℓ, rule: rule, credit: credit, presynaptic: presynaptic,
+                                           into: &workspace.biasGradients[ℓ], scale: mean)
                 update(&network.layers[ℓ].biases, gradient: workspace.biasGradients[ℓ], slot: 2 * ℓ + 1, counted: false)
             case .adam:
-                LocalUpdate.formWeightChange(layer: ℓ, rule: rule, workspace: workspace, into: &workspace.weightGradients[ℓ],
-                                             alpha: mean, beta: 0, backend: backend)
-                LocalUpdate.formBiasChange(layer: ℓ, rule: rule, workspace: workspace, into: &workspace.biasGradients[ℓ], scale: mean)
+                LocalUpdate.formWeightChange(layer: ℓ, rule: rule, credit: credit, presynaptic: presynaptic,
+                                             into: &workspace.weightGradients[ℓ], alpha: mean, beta: 0, backend: backend)
+                LocalUpdate.formBiasChange(layer: ℓ, rule: rule, credit: credit, presynaptic: presynaptic,
+                                           into: &workspace.biasGradients[ℓ], scale: mean)
                 update(&network.layers[ℓ].weights, gradient: workspace.weightGradients[ℓ], slot: 2 * ℓ, counted: false)
                 update(&network.layers[ℓ].biases, gradient: workspace.biasGradients[ℓ], slot: 2 * ℓ + 1, counted: false)
             }

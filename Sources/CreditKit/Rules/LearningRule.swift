@@ -49,10 +49,13 @@ public protocol LearningRule: Sendable {
     /// Calls `body` with the Hebbian products whose signed sum is layer ℓ's weight gradient,
     /// `∇Wⁱ = Σ sign · postᵀ pre / batch`, `∇bⁱ = Σ sign · mean(post)` (`post` is `(batch, outputs)`,
     /// `pre` `(batch, inputs)`). The default is the one product every credit-assignment rule
-    /// shares, `δaⁱ (hⁱ⁻¹)ᵀ`; a contrastive rule (equilibrium propagation, contrastive Hebbian
-    /// learning) gives its two phases' products with opposite signs. ``LocalUpdate`` forms the
-    /// change from them; nothing else does.
-    func forEachHebbianTerm(layer ℓ: Int, workspace: Workspace, _ body: (_ post: Matrix, _ pre: Matrix, _ sign: Float) -> Void)
+    /// shares, of the layer's `credit` `δaⁱ` and the activity below it, `presynaptic` `hⁱ⁻¹`; a
+    /// contrastive rule (equilibrium propagation, contrastive Hebbian learning) gives its own two
+    /// phases' products with opposite signs instead. ``LocalUpdate`` forms the change from them;
+    /// nothing else does. (The matrices, not the whole workspace, are handed over: the update
+    /// writes into the workspace meanwhile, and a copy of it would make that write copy buffers.)
+    func forEachHebbianTerm(layer ℓ: Int, credit: Matrix, presynaptic: Matrix,
+                            _ body: (_ post: Matrix, _ pre: Matrix, _ sign: Float) -> Void)
 
     /// The rule's own learned or fixed state (feedback matrices), each tensor by name, saved in
     /// checkpoints so that a resumed run continues exactly. Rules without state return `[]`.
@@ -82,7 +85,8 @@ extension LearningRule {
 
     public mutating func epochWillBegin(_ epoch: Int) {}
 
-    public func forEachHebbianTerm(layer ℓ: Int, workspace: Workspace, _ body: (_ post: Matrix, _ pre: Matrix, _ sign: Float) -> Void) {
-        body(workspace.credits[ℓ], workspace.activity(below: ℓ), 1)
+    public func forEachHebbianTerm(layer ℓ: Int, credit: Matrix, presynaptic: Matrix,
+                                   _ body: (_ post: Matrix, _ pre: Matrix, _ sign: Float) -> Void) {
+        body(credit, presynaptic, 1)
     }
 }

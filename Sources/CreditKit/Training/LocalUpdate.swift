@@ -6,7 +6,7 @@
 /// `∇Wⁱ = Δᵢᵀ · H_{i−1} / batch`, one GEMM per layer.
 ///
 /// A rule may replace the single product by a signed sum of Hebbian products
-/// (``LearningRule/forEachHebbianTerm(layer:workspace:_:)``): equilibrium propagation and
+/// (``LearningRule/forEachHebbianTerm(layer:credit:presynaptic:_:)``): equilibrium propagation and
 /// contrastive Hebbian learning change `W` by the difference of a nudged and a free phase's
 /// products, `∇Wⁱ = (ρ(uⁱ)ρ(uⁱ⁻¹)ᵀ|free − ρ(uⁱ)ρ(uⁱ⁻¹)ᵀ|nudged) / β`, which is two terms here.
 public enum LocalUpdate {
@@ -31,10 +31,10 @@ public enum LocalUpdate {
     /// the GEMMs that form a weight change, written straight into `destination`. The optimizer
     /// chooses the destination: the weights themselves for SGD (`α = −η/batch`, `β = 1`), the
     /// velocity for momentum (`β = μ`), or a gradient buffer for Adam (`α = 1/batch`, `β = 0`).
-    public static func formWeightChange(layer ℓ: Int, rule: any LearningRule, workspace: Workspace, into destination: inout Matrix,
-                                        alpha: Float, beta: Float, backend: LinearAlgebraBackend) {
+    public static func formWeightChange(layer ℓ: Int, rule: any LearningRule, credit: Matrix, presynaptic: Matrix,
+                                        into destination: inout Matrix, alpha: Float, beta: Float, backend: LinearAlgebraBackend) {
         var first = true
-        rule.forEachHebbianTerm(layer: ℓ, workspace: workspace) { post, pre, sign in
+        rule.forEachHebbianTerm(layer: ℓ, credit: credit, presynaptic: presynaptic) { post, pre, sign in
             // post: (batch, outputs), pre: (batch, inputs)
             hebbianProduct(post: post, pre: pre, into: &destination, alpha: sign * alpha, beta: first ? beta : 1, backend: backend)
             first = false
@@ -42,10 +42,10 @@ public enum LocalUpdate {
     }
 
     /// `c ← scale · Σ_terms sign · (column sums of post)`: layer ℓ's bias change (`c` is `(1, outputs)`).
-    public static func formBiasChange(layer ℓ: Int, rule: any LearningRule, workspace: Workspace, into destination: inout Matrix,
-                                      scale: Float) {
+    public static func formBiasChange(layer ℓ: Int, rule: any LearningRule, credit: Matrix, presynaptic: Matrix,
+                                      into destination: inout Matrix, scale: Float) {
         var first = true
-        rule.forEachHebbianTerm(layer: ℓ, workspace: workspace) { post, _, sign in
+        rule.forEachHebbianTerm(layer: ℓ, credit: credit, presynaptic: presynaptic) { post, _, sign in
             biasChange(post: post, into: &destination, scale: sign * scale, accumulate: !first)
             first = false
         }
@@ -57,9 +57,10 @@ public enum LocalUpdate {
                                         backend: LinearAlgebraBackend) {
         let scale = 1 / Float(workspace.batchSize)
         for ℓ in workspace.credits.indices {
-            formWeightChange(layer: ℓ, rule: rule, workspace: workspace, into: &workspace.weightGradients[ℓ], alpha: scale, beta: 0,
-                             backend: backend)
-            formBiasChange(layer: ℓ, rule: rule, workspace: workspace, into: &workspace.biasGradients[ℓ], scale: scale)
+            let (credit, presynaptic) = (workspace.credits[ℓ], workspace.activity(below: ℓ))
+            formWeightChange(layer: ℓ, rule: rule, credit: credit, presynaptic: presynaptic, into: &workspace.weightGradients[ℓ],
+                             alpha: scale, beta: 0, backend: backend)
+            formBiasChange(layer: ℓ, rule: rule, credit: credit, presynaptic: presynaptic, into: &workspace.biasGradients[ℓ], scale: scale)
         }
     }
 }
