@@ -7,7 +7,8 @@ let package = Package(
     name: "CreditKitBenchmarks",
     platforms: [.macOS(.v13)],
     dependencies: [
-        .package(path: ".."),
+        // Named, because a path dependency's identity is its folder's name, which depends on the checkout.
+        .package(name: "CreditKit", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [

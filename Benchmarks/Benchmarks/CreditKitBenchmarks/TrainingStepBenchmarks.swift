@@ -16,7 +16,7 @@ let benchmarks: @Sendable () -> Void = {
         maxDuration: .seconds(3))
 
     let workloads: [(name: String, layers: [Int], activation: Activation, loss: Loss, output: Activation?, batch: Int, optimizer: OptimizerKind,
-                     rule: RuleKind)] = [
+                     rule: RuleSpec)] = [
         ("784-800-800-10 tanh, batch 128, momentum", [800, 800], .tanh, .crossEntropy, nil, 128, .momentum, .backprop),
         ("784-800-800-10 tanh, batch 32, momentum", [800, 800], .tanh, .crossEntropy, nil, 32, .momentum, .backprop),
         ("784-50-20-10 sigmoid MSE, batch 32, sgd", [50, 20], .sigmoid, .squaredError, .sigmoid, 32, .sgd, .backprop),
@@ -39,8 +39,9 @@ let benchmarks: @Sendable () -> Void = {
                               features: .floats((0..<(count * 21)).map { _ in random.normal() }),
                               targets: .values((0..<count).map { _ in random.normal() }, width: 1))
             let configuration = TrainingConfiguration(
-                dataset: .sarcos, hiddenLayers: [10, 100, 200], activation: .mixedRectifier, loss: .rectilinear, rule: .kickback,
-                epochs: 1, batchSize: 20, learningRate: 0.01, optimizer: .sgd, initializer: "signed:0.1", kickbackScales: [0.5, 0.1])
+                dataset: .sarcos, hiddenLayers: [10, 100, 200], activation: .mixedRectifier, loss: .rectilinear,
+                rule: .kickback(scales: .fixed([0.5, 0.1])), epochs: 1, batchSize: 20, learningRate: 0.01, optimizer: .sgd,
+                initializer: "signed:0.1")
             var trainer = try Trainer(configuration: configuration, data: DataSplit(train: set, test: set, source: "synthetic"),
                                       backend: variant.backend)
             var stepRandom = RandomSource(seed: 2)
