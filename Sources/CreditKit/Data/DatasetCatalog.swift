@@ -12,7 +12,7 @@ public enum DatasetName: String, CaseIterable, Sendable, Codable {
     case sarcos
     /// Barrett WAM inverse dynamics, real robot (12,000 / 3,000; 21 inputs, 7 torques).
     case barrett
-    /// The delayed-XOR streams (``DelayedXOR``), generated from the seed: for `--model rnn`.
+    /// The delayed-XOR streams (``DelayedXOR``), generated from the seed: for `credit train-rnn`.
     case delayedXOR = "delayed-xor"
 
     /// Whether this is a sequence task, generated rather than read (recurrent networks only).
@@ -69,7 +69,7 @@ public enum DatasetCatalog {
         switch name {
         case .delayedXOR:
             throw .unreadable(file: name.rawValue, reason: "a sequence task generated on the fly, not a table of examples: "
-                              + "train it with --model rnn")
+                              + "train it with `credit train-rnn`")
         case .digits:
             if locator.explicitRoot == nil, let bundled = bundledDigitsPath() {
                 return try digits(at: bundled, source: "bundled (\(bundled))")

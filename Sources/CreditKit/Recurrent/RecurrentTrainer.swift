@@ -23,7 +23,7 @@ public enum RecurrentRuleKind: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// Everything that defines a recurrent run (`credit train --model rnn`).
+/// Everything that defines a recurrent run (`credit train-rnn`).
 public struct RecurrentConfiguration: Sendable, Codable, Equatable {
     public var hidden: Int = 50
     /// `k`: the window of truncated BPTT (and of FA and NP through time).
