@@ -64,6 +64,13 @@ public struct RuleSpec: Sendable, Equatable, Codable, CustomStringConvertible {
     private enum CodingKeys: String, CodingKey { case name, settings }
 
     public init(from decoder: any Decoder) throws {
+        if let legacy = try? decoder.singleValueContainer().decode(String.self) {
+            // config.json before rules had settings of their own: the rule's settings lay beside it,
+            // in fields this version no longer reads, so resuming would silently change them.
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription:
+                "the rule '\(legacy)' is written as in an earlier CreditKit, with its settings beside it; this version cannot "
+                    + "resume that run exactly: start a new one"))
+        }
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let name = try container.decode(String.self, forKey: .name)
         guard let type = RuleRegistry.type(identifiedBy: name) else {
