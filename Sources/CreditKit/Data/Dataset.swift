@@ -3,12 +3,14 @@
 /// Images are kept as bytes (MNIST: 47 MB instead of 188 MB as floats) and scaled into the batch
 /// matrix when a batch is assembled; regression inputs are kept as floats.
 public struct Dataset: Sendable {
+    /// How the examples' inputs are stored: bytes with a scale (images), or floats.
     public enum Features: Sendable {
         /// Bytes, each mapped to `Float(byte) · scale` when a batch is assembled.
         case bytes([UInt8], scale: Float)
         case floats([Float])
     }
 
+    /// What the network learns to produce for each example.
     public enum Targets: Sendable {
         /// Class labels `0 ..< classCount`; the batch target is their one-hot encoding.
         case classes([UInt8], classCount: Int)
@@ -20,13 +22,18 @@ public struct Dataset: Sendable {
     }
 
     public var name: String
+    /// The number of examples.
     public var count: Int
+    /// Input values per example.
     public var featureCount: Int
+    /// The inputs, row-major, `count × featureCount`.
     public var features: Features
+    /// The targets.
     public var targets: Targets
     /// The affine map applied to every feature when a batch is assembled.
     public var standardization: FeatureStandardization?
 
+    /// A dataset of `count` examples; `features` holds `count × featureCount` values.
     public init(name: String, count: Int, featureCount: Int, features: Features, targets: Targets) {
         self.name = name
         self.count = count
@@ -60,6 +67,7 @@ public struct Dataset: Sendable {
         return copy
     }
 
+    /// Whether the targets are classes (an error rate is measured).
     public var isClassification: Bool {
         if case .classes = targets { return true } else { return false }
     }
@@ -211,7 +219,9 @@ public enum InputScaling: String, CaseIterable, Sendable, Codable {
 /// A per-feature affine map `x ↦ x·gain + offset`, fitted on a training set and applied alike
 /// to its test set.
 public struct FeatureStandardization: Sendable, Equatable {
+    /// Per feature (or one for all): the factor that multiplies the input.
     public var gain: [Float]
+    /// Per feature (or one for all): what is added after the factor.
     public var offset: [Float]
 
     /// Fits the map of `scaling` on `data`; `nil` for `.raw`.
@@ -295,11 +305,14 @@ extension DataSplit {
 
 /// A training set and a test set, and where they were read from.
 public struct DataSplit: Sendable {
+    /// The examples training sees.
     public var train: Dataset
+    /// The held-out examples evaluation sees.
     public var test: Dataset
     /// A human-readable origin (folder or "bundled").
     public var source: String
 
+    /// A split; `source` says where it came from.
     public init(train: Dataset, test: Dataset, source: String) {
         self.train = train
         self.test = test

@@ -9,22 +9,32 @@
 ///   of `B` and `Wᵀ`), relative error `‖Wᵀ − B‖_F/‖W‖_F`, norm ratio `‖B‖_F/‖W‖_F` and the
 ///   B-vs-Wᵀ angle (BioTorch's "alignment"), named distinctly from the update angles.
 public struct GradientDiagnostics: Sendable, Codable, Equatable {
+    /// One feedback matrix compared with the forward weights it stands for.
     public struct Feedback: Sendable, Codable, Equatable {
+        /// The hidden layer (0-based) the feedback reaches.
         public var layer: Int
+        /// Where the feedback comes from: `above` (FA's path), `direct` or `below`.
         public var kind: String
+        /// Percentage of entries where `B` and `Wᵀ` agree in sign.
         public var signCongruence: Double
+        /// `‖Wᵀ − B‖_F / ‖W‖_F`.
         public var relativeError: Double
+        /// `‖B‖_F / ‖W‖_F`.
         public var normRatio: Double
+        /// The angle between `B` and `Wᵀ`, in degrees.
         public var angle: Double
     }
 
+    /// Per layer: the angle between the rule's `ΔWⁱ` and backprop's, in degrees.
     public var weightAngles: [Double]
+    /// Per hidden layer: the angle between the rule's `δaⁱ` and backprop's, in degrees.
     public var creditAngles: [Double]
     /// % of the units and examples where the rule's `δaⁱ` has backprop's sign, among those where
     /// either is non-zero (Kickback's Theorem 4 is about this sign).
     public var creditSignAgreement: [Double]
     /// Kickback's coherence `Σⱼ τⱼ / Σⱼ |τⱼ|` per hidden layer, for rectifier networks (else empty).
     public var coherence: [Double]
+    /// Every feedback matrix that stands where a transposed forward weight would.
     public var feedback: [Feedback]
 
     /// Column names and values for CSV files, hidden layers numbered from 1.
@@ -48,11 +58,13 @@ public struct GradientDiagnostics: Sendable, Codable, Equatable {
 /// Runs a rule and backprop side by side on a fixed batch and compares them. Owns its
 /// workspaces, so measuring allocates only when it runs, never in the training step.
 public struct GradientProbe: Sendable {
+    /// The training examples of the probe batch.
     public let indices: [Int]
     private var ruleWorkspace: Workspace
     private var referenceWorkspace: Workspace
     private let seed: UInt64
 
+    /// Examples in the probe batch.
     public static let defaultSize = 256
 
     /// Picks `size` training examples at random (fixed by `seed`).

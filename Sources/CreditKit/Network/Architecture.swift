@@ -2,8 +2,11 @@
 ///
 /// `sizes = [n₀, n₁, …, n_L]`: `n₀` inputs, hidden layers `n₁ … n_{L−1}`, `n_L` outputs.
 public struct Architecture: Sendable, Codable, Equatable, CustomStringConvertible {
+    /// Layer widths, input first: `[n₀, n₁, …, n_L]`.
     public var sizes: [Int]
+    /// The hidden units' transfer function (unless `hiddenActivations` gives one per layer).
     public var hiddenActivation: Activation
+    /// The output units' transfer function.
     public var outputActivation: Activation
     /// The share of positive units in mixed rectifier layers (Kickback: ½).
     public var positiveFraction: Float
@@ -14,6 +17,7 @@ public struct Architecture: Sendable, Codable, Equatable, CustomStringConvertibl
     /// autoencoder: tanh, identity, tanh); `nil`: every hidden layer uses `hiddenActivation`.
     public var hiddenActivations: [Activation]?
 
+    /// An architecture of `sizes` (input first).
     public init(sizes: [Int], hiddenActivation: Activation, outputActivation: Activation = .identity,
                 positiveFraction: Float = 0.5, targetWidth: Int? = nil, hiddenActivations: [Activation]? = nil) {
         precondition(hiddenActivations.map { $0.count == sizes.count - 2 } ?? true, "one activation per hidden layer")
@@ -25,6 +29,7 @@ public struct Architecture: Sendable, Codable, Equatable, CustomStringConvertibl
         self.targetWidth = targetWidth
     }
 
+    /// The width of a target row.
     public var targetSize: Int { targetWidth ?? outputSize }
 
     /// How many of layer ℓ's units are positive, for a mixed rectifier layer (at least one of
@@ -38,7 +43,9 @@ public struct Architecture: Sendable, Codable, Equatable, CustomStringConvertibl
 
     /// The number of weight layers L.
     public var depth: Int { sizes.count - 1 }
+    /// `n₀`.
     public var inputSize: Int { sizes.first ?? 0 }
+    /// `n_L`.
     public var outputSize: Int { sizes.last ?? 0 }
 
     /// The transfer function of weight layer ℓ (0-based: ℓ = i − 1).

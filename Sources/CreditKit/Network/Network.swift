@@ -4,11 +4,14 @@ public struct DenseLayer: Sendable, Equatable {
     public var weights: Matrix
     /// `bⁱ`, shape `(1, outputs)`.
     public var biases: Matrix
+    /// The transfer function `fᵢ`.
     public var activation: Activation
     /// For a mixed rectifier layer, how many of its units (the first ones) are positive.
     public var positiveUnits: Int = .max
 
+    /// `nᵢ₋₁`.
     public var inputs: Int { weights.columns }
+    /// `nᵢ`.
     public var outputs: Int { weights.rows }
 
     /// `h = f(a)` for this layer's units.
@@ -24,7 +27,9 @@ public struct DenseLayer: Sendable, Equatable {
 
 /// A feed-forward network of dense layers. The forward pass is shared by every learning rule.
 public struct Network: Sendable, Equatable {
+    /// The widths and transfer functions.
     public let architecture: Architecture
+    /// The weight layers, input side first.
     public var layers: [DenseLayer]
 
     /// A network with weights drawn by `initializer` and zero biases.
@@ -49,6 +54,7 @@ public struct Network: Sendable, Equatable {
         self.layers = layers
     }
 
+    /// `L`, the number of weight layers.
     public var depth: Int { layers.count }
 
     /// The forward pass on `workspace.input` (rows in use), filling every `aⁱ` and `hⁱ`.
@@ -107,20 +113,26 @@ public struct Network: Sendable, Equatable {
 /// Layer arrays are indexed by ℓ = i − 1 for weight layer i = 1 … L: `preActivations[ℓ]` is `aⁱ`,
 /// `activities[ℓ]` is `hⁱ`, `credits[ℓ]` is `δaⁱ`. Every matrix has the batch as its rows.
 public struct Workspace: Sendable {
+    /// The largest batch the buffers hold.
     public let capacity: Int
+    /// The rows in use.
     public private(set) var batchSize: Int
     /// `h⁰ = x`, `(batch, n₀)`.
     public var input: Matrix
     /// The target `y`, `(batch, n_L)` (or the architecture's target width).
     public var target: Matrix
+    /// `aⁱ` per layer, `(batch, nᵢ)`.
     public var preActivations: [Matrix]
+    /// `hⁱ` per layer, `(batch, nᵢ)`.
     public var activities: [Matrix]
     /// The credit signals `δaⁱ` a rule writes; `credits[L−1]` holds the output error `e`.
     public var credits: [Matrix]
     /// `ΔWⁱ` and `Δbⁱ` before the learning rate: `δaⁱ (hⁱ⁻¹)ᵀ / batch` and `mean(δaⁱ)`.
     public var weightGradients: [Matrix]
+    /// `Δbⁱ` before the learning rate, `(1, nᵢ)`.
     public var biasGradients: [Matrix]
 
+    /// Every buffer of a step for batches of up to `batchSize` examples.
     public init(architecture: Architecture, batchSize: Int) {
         precondition(batchSize > 0)
         capacity = batchSize
@@ -140,6 +152,7 @@ public struct Workspace: Sendable {
         layer == 0 ? input : activities[layer - 1]
     }
 
+    /// `hᴸ`, the network's output.
     public var output: Matrix { activities[activities.count - 1] }
 
     /// Uses the first `rows` rows (≤ capacity) of every batch buffer, e.g. for an epoch's last,

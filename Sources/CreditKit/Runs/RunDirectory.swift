@@ -4,18 +4,25 @@ import Foundation
 /// `checkpoint.bin` and `curves.svg`. Every file is replaced atomically after each epoch, so an
 /// interrupted run keeps everything up to its last finished epoch and `--resume` continues it.
 public struct RunDirectory: Sendable {
+    /// The directory.
     public let path: String
 
+    /// The run directory at `path` (not created until ``create()``).
     public init(path: String) {
         self.path = path
     }
 
+    /// `config.json`: the configuration and where the run ran.
     public var configurationPath: String { path + "/config.json" }
+    /// `metrics.csv`: one row per epoch.
     public var metricsPath: String { path + "/metrics.csv" }
     /// Every probe measurement (`--probe-every`), one row per sample.
     public var diagnosticsPath: String { path + "/diagnostics.csv" }
+    /// `summary.json`: final and best figures.
     public var summaryPath: String { path + "/summary.json" }
+    /// `checkpoint.bin`: the trained state.
     public var checkpointPath: String { path + "/checkpoint.bin" }
+    /// `curves.svg`: the learning curves.
     public var curvesPath: String { path + "/curves.svg" }
     /// Written when a run stopped because its loss stopped being finite (what `reproduce` does
     /// instead of failing): the divergence, so that a rerun reports it rather than retrains.
@@ -23,16 +30,25 @@ public struct RunDirectory: Sendable {
 
     /// What `config.json` records: the configuration, and the facts that make the run repeatable.
     public struct RecordedConfiguration: Codable, Sendable {
+        /// The run's configuration.
         public var configuration: TrainingConfiguration
+        /// The network, as text (`784-800-800-10 tanh → identity`).
         public var architecture: String
+        /// Trainable parameters.
         public var parameters: Int
+        /// Where the data were read.
         public var dataSource: String
+        /// The BLAS (or portable kernel) that ran the products.
         public var backend: String
+        /// The library file loaded.
         public var backendLibrary: String?
+        /// OpenBLAS's kernel family.
         public var coreType: String?
+        /// The version that wrote the run.
         public var creditKitVersion: String
     }
 
+    /// Creates the directory (and its parents).
     public func create() throws(TrainingError) {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -41,6 +57,7 @@ public struct RunDirectory: Sendable {
         }
     }
 
+    /// Writes `config.json` for `trainer`, atomically.
     public func writeConfiguration(of trainer: Trainer) throws(TrainingError) {
         let recorded = RecordedConfiguration(
             configuration: trainer.configuration, architecture: trainer.architecture.description,
@@ -50,6 +67,7 @@ public struct RunDirectory: Sendable {
         try write(json: recorded, to: configurationPath)
     }
 
+    /// The configuration `config.json` records.
     public func readConfiguration() throws(TrainingError) -> TrainingConfiguration {
         guard let data = FileManager.default.contents(atPath: configurationPath) else {
             throw .checkpoint(file: configurationPath, reason: "not found; is \(path) a run directory written by `credit train --out`?")
@@ -78,14 +96,23 @@ public struct RunDirectory: Sendable {
 
     /// The headline numbers of a run.
     public struct Summary: Codable, Sendable {
+        /// Epochs finished.
         public var epochsCompleted: Int
+        /// Epochs the configuration asks for.
         public var epochsPlanned: Int
+        /// The last epoch's training loss.
         public var finalTrainLoss: Double?
+        /// The last epoch's test loss.
         public var finalTestLoss: Double?
+        /// The last epoch's test error (fraction), or nMSE for regression.
         public var finalTestError: Double?
+        /// The lowest test error of any epoch.
         public var bestTestError: Double?
+        /// The epoch of the lowest test error.
         public var bestEpoch: Int?
+        /// Seconds spent training, over every epoch.
         public var trainingSeconds: Double
+        /// Training throughput over the run.
         public var meanSamplesPerSecond: Double?
 
         init(trainer: Trainer) {

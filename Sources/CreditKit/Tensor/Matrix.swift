@@ -7,8 +7,11 @@
 /// copies: kernels reach the storage through `withUnsafeBufferPointer` /
 /// `withUnsafeMutableBufferPointer` on matrices allocated once per batch size.
 public struct Matrix: Sendable, Equatable {
+    /// Rows in use.
     public private(set) var rows: Int
+    /// Columns.
     public private(set) var columns: Int
+    /// The elements, row-major; may hold more rows than are in use.
     public var storage: [Float]
 
     /// A matrix of the given shape, every element `value`.
@@ -35,9 +38,12 @@ public struct Matrix: Sendable, Equatable {
         }
     }
 
+    /// Elements in use.
     public var count: Int { rows * columns }
+    /// `(rows, columns)`.
     public var shape: (rows: Int, columns: Int) { (rows, columns) }
 
+    /// The element at `row`, `column`.
     public subscript(row: Int, column: Int) -> Float {
         get { storage[row * columns + column] }
         set { storage[row * columns + column] = newValue }

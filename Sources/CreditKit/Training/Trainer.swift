@@ -8,13 +8,21 @@ import Foundation
 /// streams named by the epoch. Resuming at any epoch therefore reproduces the uninterrupted run
 /// bit for bit (on one backend).
 public struct Trainer: Sendable {
+    /// What the run trains.
     public let configuration: TrainingConfiguration
+    /// The data as trained on (inputs scaled, targets prepared).
     public let data: DataSplit
+    /// Where the matrix products run.
     public let backend: LinearAlgebraBackend
+    /// The network being trained.
     public var network: Network
+    /// The credit-assignment rule, with any feedback weights it owns.
     public var rule: any LearningRule
+    /// The optimizer and its state.
     public var optimizer: Optimizer
+    /// Every finished epoch.
     public private(set) var history: [EpochRecord] = []
+    /// Epochs finished.
     public var epochsCompleted: Int { history.count }
 
     private let trainingStep: TrainingStep
@@ -28,8 +36,10 @@ public struct Trainer: Sendable {
     /// What the rule reported while learning its feedback, collected after every epoch.
     public private(set) var warnings: [String] = []
 
+    /// Examples per batch when evaluating.
     public static let evaluationBatchSize = 500
 
+    /// A trainer for `configuration` on `data`, after checking the configuration against the data.
     public init(configuration: TrainingConfiguration, data: DataSplit, backend: LinearAlgebraBackend = .shared) throws(ConfigurationError) {
         try self.init(configuration: configuration, data: data, network: nil, rule: nil, backend: backend)
     }
@@ -98,7 +108,9 @@ public struct Trainer: Sendable {
                              backend: backend)
     }
 
+    /// The network's widths and transfer functions.
     public var architecture: Architecture { network.architecture }
+    /// Batches in an epoch (the last may be smaller).
     public var batchesPerEpoch: Int { (data.train.count + configuration.batchSize - 1) / configuration.batchSize }
 
     /// One training step on the examples `indices` (at most the batch size). Returns the summed

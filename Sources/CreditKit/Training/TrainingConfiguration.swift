@@ -1,23 +1,33 @@
 /// Everything that defines a training run; saved as the run's `config.json` and read back by
 /// `--resume`.
 public struct TrainingConfiguration: Sendable, Codable, Equatable {
+    /// The dataset (its name, for data of one's own a label).
     public var dataset: DatasetName
+    /// Hidden layer widths, input side first.
     public var hiddenLayers: [Int]
+    /// The hidden units' transfer function.
     public var activation: Activation
     /// The output layer's transfer function; `nil` means identity (logits for cross-entropy).
     public var outputActivation: Activation?
+    /// The loss.
     public var loss: Loss
     /// The credit-assignment rule and its own settings.
     public var rule: RuleSpec
+    /// Passes over the training set.
     public var epochs: Int
+    /// Examples per batch.
     public var batchSize: Int
+    /// The first epoch's step size.
     public var learningRate: Float
+    /// SGD, momentum or Adam.
     public var optimizer: OptimizerKind
+    /// μ for momentum.
     public var momentum: Float
     /// The learning rate is multiplied by this after every epoch (1 = constant).
     public var learningRateDecay: Float
     /// `xavier`, `uniform:A` or `signed:A`.
     public var initializer: String
+    /// The seed of every random draw: weights, feedback, data order, noise.
     public var seed: UInt64
     /// How inputs are rescaled before training (fitted on the training set).
     public var inputScaling: InputScaling
@@ -39,6 +49,7 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// One transfer function per hidden layer, when they differ; `nil`: `activation` everywhere.
     public var hiddenActivations: [Activation]?
 
+    /// A configuration; every value has a default that works with the others.
     public init(dataset: DatasetName = .digits, hiddenLayers: [Int] = [100], activation: Activation = .tanh,
                 outputActivation: Activation? = nil, loss: Loss = .crossEntropy, rule: RuleSpec = .backprop,
                 epochs: Int = 20, batchSize: Int = 32, learningRate: Float = 0.05, optimizer: OptimizerKind = .momentum,
