@@ -99,7 +99,12 @@ public struct Checkpoint: Sendable {
             let wanted = expectedState.map { "\($0.name) \($0.value.rows)×\($0.value.columns)" }.joined(separator: ", ")
             throw .checkpoint(file: "checkpoint", reason: "holds rule state [\(held)], rule \(rule.name) has [\(wanted)]")
         }
-        network.layers = layers
+        // Weights and biases only: the units' kinds (a mixed rectifier's negative units) belong
+        // to the configuration's network, and a checkpoint read from disk does not carry them.
+        for ℓ in layers.indices {
+            network.layers[ℓ].weights = layers[ℓ].weights
+            network.layers[ℓ].biases = layers[ℓ].biases
+        }
         optimizer.firstMoments = Array(optimizerBuffers.prefix(optimizer.firstMoments.count))
         optimizer.secondMoments = Array(optimizerBuffers.dropFirst(optimizer.firstMoments.count))
         optimizer.restore(step: optimizerStep)

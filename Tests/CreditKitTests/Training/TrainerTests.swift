@@ -227,3 +227,25 @@ struct OptimizerTests {
         }
     }
 }
+
+@Suite("Resuming mixed-rectifier runs")
+struct MixedRectifierResumeTests {
+    /// A mixed-rectifier network (Kickback's) keeps its negative units through a checkpoint: the
+    /// resumed run equals the uninterrupted one.
+    @Test func aResumedKickbackRunEqualsTheUninterruptedOne() throws {
+        let configuration = TrainingConfiguration(hiddenLayers: [12, 8], activation: .mixedRectifier, rule: .kickback(scales: .fixed([0.5])),
+                                                  epochs: 2, batchSize: 50, learningRate: 0.01, optimizer: .sgd, initializer: "signed:0.1")
+        var straight = try Trainer(configuration: configuration, data: TrainerTests.digits, backend: .portable)
+        for _ in 0..<2 { try straight.trainEpoch() }
+        var first = try Trainer(configuration: configuration, data: TrainerTests.digits, backend: .portable)
+        try first.trainEpoch()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("creditkit-kickback-\(UUID().uuidString).bin").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try first.checkpoint.write(to: path)
+        var resumed = try Trainer(configuration: configuration, data: TrainerTests.digits, backend: .portable)
+        try resumed.restore(Checkpoint.read(from: path, activations: resumed.network.layers.map(\.activation)))
+        #expect(resumed.network.layers.map(\.positiveUnits) == straight.network.layers.map(\.positiveUnits))
+        try resumed.trainEpoch()
+        #expect(resumed.network == straight.network)
+    }
+}
