@@ -282,20 +282,21 @@ public enum ExperimentRegistry {
     /// Delayed XOR (delay 6, BPTT window 7): a vanilla RNN of 50 tanh units, 20 streams, plain SGD
     /// 0.01 for every rule; NP perturbs each unit with probability 0.1, as the authors' RNN did.
     static var lansdellFigure4: RecurrentExperiment {
-        func run(_ rule: RecurrentRuleKind) -> (variant: String, configuration: RecurrentConfiguration) {
+        func run(_ rule: RuleSpec) -> (variant: String, configuration: RecurrentConfiguration) {
             var configuration = RecurrentConfiguration()
             configuration.rule = rule
             configuration.epochs = 20
             configuration.learningRate = 0.01
             configuration.task = DelayedXOR(delay: 6)
-            configuration.nodePerturbation = NodePerturbationSettings(noise: 0.01, feedbackLearningRate: 0.001, noiseProbability: 0.1)
-            return (rule.rawValue, configuration)
+            return (rule.description, configuration)
         }
         return RecurrentExperiment(
             name: "lansdell-fig4", source: "Lansdell, Prakash & Kording 2020, Figure 4 (delayed XOR, recurrent network)",
             notes: "BPTT, FA and NP through time on delayed XOR (50,000 steps per stream per epoch, truncated windows of 7). "
                 + "The paper: NP learns the task in a time comparable to BPTT; FA does not converge; the angles of FA's and NP's "
                 + "credit to BPTT's, averaged over the unrolled steps, are both near 90°.",
-            runs: [run(.bptt), run(.feedbackAlignment), run(.nodePerturbation)], defaultEpochs: 20)
+            runs: [run(.backprop), run(.recurrentFeedbackAlignment),
+                   run(RuleSpec(NodePerturbationSettings(noise: 0.01, feedbackLearningRate: 0.001, noiseProbability: 0.1, feedback: .xavier)))],
+            defaultEpochs: 20)
     }
 }

@@ -38,7 +38,7 @@ public enum RecurrentRunSession {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(String(decoding: try encoder.encode(configuration), as: UTF8.self) + "\n", to: directory.configurationPath)
         let prefix = label.map { $0 + "  " } ?? ""
-        events(.status("\(prefix)RNN \(DelayedXOR.inputWidth)-\(configuration.hidden)-1 tanh, rule \(configuration.rule.rawValue), "
+        events(.status("\(prefix)RNN \(DelayedXOR.inputWidth)-\(configuration.hidden)-1 tanh, rule \(configuration.rule), "
                        + "BPTT window \(configuration.bpttSteps), \(configuration.streams) streams × \(configuration.stepsPerEpoch) steps "
                        + "per epoch, \(configuration.optimizer.rawValue) lr \(configuration.learningRate); delayed XOR, delay \(configuration.task.delay)"))
         while trainer.epochsCompleted < configuration.epochs {

@@ -23,7 +23,9 @@ struct ExperimentRegistryTests {
         let names = ExperimentRegistry.allNames
         #expect(Set(names).count == names.count)
         let fig4 = try #require(ExperimentRegistry.recurrentNamed("lansdell-fig4"))
-        #expect(fig4.runs.map(\.configuration.rule) == [.bptt, .feedbackAlignment, .nodePerturbation])
+        #expect(fig4.runs.map(\.configuration.rule.description) == ["bp", "fa", "np"])
+        #expect(fig4.runs[2].configuration.rule == RuleSpec(NodePerturbationSettings(noise: 0.01, feedbackLearningRate: 0.001,
+                                                                                       noiseProbability: 0.1, feedback: .xavier)))
         #expect(fig4.runs.allSatisfy { $0.configuration.bpttSteps == 7 && $0.configuration.hidden == 50 })
     }
 

@@ -1,26 +1,46 @@
 import Foundation
 
-/// How a recurrent network's credit travels back through time.
-public enum RecurrentRuleKind: String, Sendable, Codable, CaseIterable {
-    /// Truncated backprop through time: `δhₜ = W_outᵀ eₜ + W_recᵀ δaₜ₊₁`.
-    case bptt = "bp"
+/// How a recurrent network's credit travels back through time, read from the run's rule: the
+/// rules with a recurrent form are backprop (truncated BPTT), feedback alignment and node
+/// perturbation.
+enum RecurrentTransport: Equatable {
+    /// Truncated BPTT: `δhₜ = W_outᵀ eₜ + W_recᵀ δaₜ₊₁`.
+    case exact
     /// FA through time: fixed random `B_out`, `B_rec` in place of the transposes.
-    case feedbackAlignment = "fa"
+    case fixed(FeedbackFamily)
     /// NP through time: `B_out`, `B_rec` learned from noise, as for feed-forward nets.
-    case nodePerturbation = "np"
+    case learned(NodePerturbationSettings)
 
-    /// The recurrent form of a feed-forward rule, where there is one (bp, fa, np).
-    public init?(rule: RuleSpec) {
+    init(rule: RuleSpec) throws(ConfigurationError) {
         if rule == .backprop {
-            self = .bptt
-        } else if rule.settings(as: GeneralFeedbackSettings.self)?.preset == .feedbackAlignment {
-            self = .feedbackAlignment
-        } else if rule.settings(as: NodePerturbationSettings.self) != nil {
-            self = .nodePerturbation
+            self = .exact
+        } else if let settings = rule.settings(as: GeneralFeedbackSettings.self), settings.preset == .feedbackAlignment,
+                  !settings.auxiliaryErrors {
+            self = .fixed(settings.feedback)
+        } else if let settings = rule.settings(as: NodePerturbationSettings.self) {
+            guard settings.solver == .sgd, settings.warmupEpochs == 0 else {
+                throw .invalid(flag: "--rule", value: "np", expected: "node perturbation by sgd without warm-up for an RNN")
+            }
+            self = .learned(settings)
         } else {
-            return nil
+            throw .invalid(flag: "--rule", value: rule.description, expected: "bp, fa or np for an RNN")
         }
     }
+
+    /// How the feedback matrices are drawn (BPTT draws them too, unused, so that every rule's run
+    /// draws the same numbers from the seed).
+    var family: FeedbackFamily {
+        switch self {
+        case .exact: .xavier
+        case .fixed(let family): family
+        case .learned(let settings): settings.feedback
+        }
+    }
+}
+
+extension RuleSpec {
+    /// Feedback alignment through time as the RNN experiments use it: Xavier-drawn feedback.
+    public static let recurrentFeedbackAlignment = RuleSpec(GeneralFeedbackSettings(.feedbackAlignment, feedback: .xavier))
 }
 
 /// Everything that defines a recurrent run (`credit train-rnn`).
@@ -38,9 +58,8 @@ public struct RecurrentConfiguration: Sendable, Codable, Equatable {
     public var optimizer: OptimizerKind = .sgd
     /// μ for `optimizer == .momentum`.
     public var momentum: Float = 0.9
-    public var rule: RecurrentRuleKind = .bptt
-    public var feedback: FeedbackFamily = .xavier
-    public var nodePerturbation = NodePerturbationSettings(noise: 0.01, feedbackLearningRate: 0.01)
+    /// The rule: bp (truncated BPTT), fa or np, with its own settings (the feedback family, NP's noise).
+    public var rule: RuleSpec = .backprop
     public var task = DelayedXOR()
     public var seed: UInt64 = 1
 
@@ -60,7 +79,7 @@ public struct RecurrentConfiguration: Sendable, Codable, Equatable {
         guard momentum >= 0, momentum < 1 else {
             throw .invalid(flag: "--momentum", value: "\(momentum)", expected: "a momentum in [0, 1)")
         }
-        try nodePerturbation.validate()
+        if case .learned(let settings) = try RecurrentTransport(rule: rule) { try settings.validate() }
         try task.validate()
     }
 }
@@ -99,6 +118,7 @@ public struct RecurrentTrainer: Sendable {
     public internal(set) var recurrentFeedback: Matrix
     public private(set) var history: [RecurrentEpochRecord] = []
 
+    private let transport: RecurrentTransport
     private var window: RecurrentWindow
     private var noisyWindow: RecurrentWindow
     private var noise: [Matrix]
@@ -115,8 +135,9 @@ public struct RecurrentTrainer: Sendable {
         var weightRandom = RandomSource(seed: configuration.seed, stream: 0)
         network = RecurrentNetwork(inputs: inputs, hidden: hidden, outputs: outputs, random: &weightRandom)
         var feedbackRandom = RandomSource(seed: configuration.seed, stream: 1)
-        readoutFeedback = configuration.feedback.transposedMatrix(sources: outputs, targets: hidden, random: &feedbackRandom)
-        recurrentFeedback = configuration.feedback.transposedMatrix(sources: hidden, targets: hidden, random: &feedbackRandom)
+        transport = try RecurrentTransport(rule: configuration.rule)
+        readoutFeedback = transport.family.transposedMatrix(sources: outputs, targets: hidden, random: &feedbackRandom)
+        recurrentFeedback = transport.family.transposedMatrix(sources: hidden, targets: hidden, random: &feedbackRandom)
         let k = configuration.bpttSteps, streams = configuration.streams
         window = RecurrentWindow(streams: streams, steps: k, inputs: inputs, hidden: hidden, outputs: outputs)
         noisyWindow = window
@@ -134,7 +155,7 @@ public struct RecurrentTrainer: Sendable {
 
     /// The trained state after the last finished epoch.
     public var checkpoint: RecurrentCheckpoint {
-        RecurrentCheckpoint(rule: configuration.rule, optimizer: configuration.optimizer, optimizerStep: optimizer.step,
+        RecurrentCheckpoint(rule: configuration.rule.description, optimizer: configuration.optimizer, optimizerStep: optimizer.step,
                             tensors: network.parameters + [readoutFeedback, recurrentFeedback] + optimizer.firstMoments + optimizer.secondMoments,
                             history: history)
     }
@@ -142,9 +163,9 @@ public struct RecurrentTrainer: Sendable {
     /// Replaces the trained state with a checkpoint's (for `--resume`), after checking that it was
     /// written by a run of this rule, optimizer and size.
     public mutating func restore(_ checkpoint: RecurrentCheckpoint, file: String = "checkpoint") throws(TrainingError) {
-        guard checkpoint.rule == configuration.rule, checkpoint.optimizer == configuration.optimizer else {
-            throw .checkpoint(file: file, reason: "was written by rule \(checkpoint.rule.rawValue) with \(checkpoint.optimizer.rawValue), "
-                              + "the configuration uses \(configuration.rule.rawValue) with \(configuration.optimizer.rawValue)")
+        guard checkpoint.rule == configuration.rule.description, checkpoint.optimizer == configuration.optimizer else {
+            throw .checkpoint(file: file, reason: "was written by rule \(checkpoint.rule) with \(checkpoint.optimizer.rawValue), "
+                              + "the configuration uses \(configuration.rule) with \(configuration.optimizer.rawValue)")
         }
         guard checkpoint.tensors.map(TensorArchive.shape) == self.checkpoint.tensors.map(TensorArchive.shape) else {
             throw .checkpoint(file: file, reason: "its tensors do not fit an RNN of \(configuration.hidden) hidden units with this optimizer")
@@ -176,7 +197,7 @@ public struct RecurrentTrainer: Sendable {
             network.forward(&window, backend: backend)
             total += window.losses.reduce(0.0) { $0 + Double($1) }
             assignCredit(&window)
-            if configuration.rule == .nodePerturbation { learnFeedback(data, from: w * k, random: &noiseRandom) }
+            if case .learned(let settings) = transport { learnFeedback(data, from: w * k, settings: settings, random: &noiseRandom) }
             accumulateGradients(window)
             applyGradients()
             window.states[0].copyElements(from: window.states[k])
@@ -189,7 +210,7 @@ public struct RecurrentTrainer: Sendable {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let (testLoss, accuracy) = evaluate(test)
         let d = diagnose()
-        let learned = configuration.rule != .bptt
+        let learned = transport != .exact
         let readoutError: Double = learned ? Alignment.relativeError(readoutFeedback, from: network.readoutWeights) : .nan
         let recurrentError: Double = learned ? Alignment.relativeError(recurrentFeedback, from: network.recurrentWeights) : .nan
         let readoutSigns: Double = learned ? Alignment.signCongruence(readoutFeedback, network.readoutWeights) : .nan
@@ -207,7 +228,7 @@ public struct RecurrentTrainer: Sendable {
     /// `δhₜ = B_out eₜ + B_rec δaₜ₊₁`, `δaₜ = δhₜ ⊙ (1 − hₜ²)`, from the window's last step to
     /// its first. `readout`/`recurrent` override the rule's feedback (the probe's BPTT reference).
     func assignCredit(_ window: inout RecurrentWindow, readout: Matrix? = nil, recurrent: Matrix? = nil) {
-        let exact = configuration.rule == .bptt
+        let exact = transport == .exact
         let readout = readout ?? (exact ? network.readoutWeights : readoutFeedback)
         let recurrent = recurrent ?? (exact ? network.recurrentWeights : recurrentFeedback)
         for t in stride(from: window.steps, through: 1, by: -1) {
@@ -258,18 +279,15 @@ public struct RecurrentTrainer: Sendable {
 
     /// NP through time: the window again with noise on every hidden activity at every step, each
     /// stream's `λ̂ₜ = (L̃ − L) ξₜ / c`, and one SGD step on `B_out`, `B_rec` towards `δhₜ ≈ λ̂ₜ`.
-    private mutating func learnFeedback(_ data: SequenceBatch, from start: Int, random: inout RandomSource) {
-        let settings = configuration.nodePerturbation
+    private mutating func learnFeedback(_ data: SequenceBatch, from start: Int, settings: NodePerturbationSettings,
+                                        random: inout RandomSource) {
         let k = window.steps, streams = window.streams, hidden = configuration.hidden
         noisyWindow.states[0].copyElements(from: window.states[0])
         noisyWindow.load(data, from: start)
         for t in 1...k {
             let count = noise[t].count
             noise[t].storage.withUnsafeMutableBufferPointer { xi in
-                random.fillStandardNormal(xi.baseAddress!, count: count)
-                if settings.noiseProbability < 1 {
-                    for i in 0..<count where random.nextUnitFloat() >= settings.noiseProbability { xi[i] = 0 }
-                }
+                settings.drawNoise(into: UnsafeMutableBufferPointer(rebasing: xi[0..<count]), random: &random)
             }
         }
         network.forward(&noisyWindow, noise: (settings.noise, noise), backend: backend)

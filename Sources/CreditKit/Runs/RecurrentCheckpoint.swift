@@ -7,7 +7,7 @@
 /// `RecurrentNetwork.parameters`, then `B_out`, `B_rec`, then the optimizer's buffers.
 public struct RecurrentCheckpoint: Sendable {
     struct Header: Codable {
-        var rule: RecurrentRuleKind
+        var rule: String
         var optimizer: OptimizerKind
         var optimizerStep: Int
         var shapes: [[Int]]
@@ -16,7 +16,8 @@ public struct RecurrentCheckpoint: Sendable {
 
     static let magic = "CKRNN001"
 
-    public var rule: RecurrentRuleKind
+    /// The rule as `--rule` names it (`bp`, `fa`, `np`).
+    public var rule: String
     public var optimizer: OptimizerKind
     public var optimizerStep: Int
     /// `RecurrentNetwork.parameters`, then `B_out` and `B_rec`, then the optimizer's first and

@@ -46,7 +46,7 @@ struct TrainRNN: ParsableCommand {
             } else {
                 configuration = try model.configuration(epochs: epochs ?? 10)
                 let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
-                path = out ?? "runs/delayed-xor-rnn-\(configuration.rule.rawValue)-\(stamp)"
+                path = out ?? "runs/delayed-xor-rnn-\(configuration.rule.fileName)-\(stamp)"
             }
             let (trainer, _) = try RecurrentRunSession.run(configuration, in: path, events: Console.render)
             if let last = trainer.history.last {

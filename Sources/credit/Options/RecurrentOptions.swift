@@ -62,9 +62,6 @@ struct RecurrentOptions: ParsableArguments {
         var rule = rule
         let given: Set<String>
         do { given = try rule.applyOptions(ruleOptions) } catch { throw ValidationError(error.description) }
-        guard let recurrentRule = RecurrentRuleKind(rule: rule) else {
-            throw ValidationError("--rule: expected bp, fa or np for an RNN, found '\(rule)'")
-        }
         if let unused = given.subtracting(Self.ruleOptionsUsed).sorted().first {
             throw ValidationError("--\(unused): not used by an RNN (a tanh RNN with a linear readout; NP through time learns B by sgd)")
         }
@@ -77,15 +74,17 @@ struct RecurrentOptions: ParsableArguments {
         configuration.learningRate = learningRate
         configuration.optimizer = optimizer
         configuration.momentum = momentum
-        configuration.rule = recurrentRule
-        if given.contains("feedback") {
-            configuration.feedback = rule.settings(as: GeneralFeedbackSettings.self)?.feedback
-                ?? rule.settings(as: NodePerturbationSettings.self)?.feedback ?? configuration.feedback
+        // The RNN's feedback is drawn like its forward weights unless --feedback says otherwise.
+        if !given.contains("feedback") {
+            if var settings = rule.settings(as: GeneralFeedbackSettings.self) {
+                settings.feedback = .xavier
+                rule = RuleSpec(settings)
+            } else if var settings = rule.settings(as: NodePerturbationSettings.self) {
+                settings.feedback = .xavier
+                rule = RuleSpec(settings)
+            }
         }
-        if var settings = rule.settings(as: NodePerturbationSettings.self) {
-            settings.feedback = configuration.feedback
-            configuration.nodePerturbation = settings
-        }
+        configuration.rule = rule
         configuration.task = DelayedXOR(delay: delay)
         configuration.seed = seed
         do {

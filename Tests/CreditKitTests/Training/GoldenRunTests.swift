@@ -80,7 +80,9 @@ struct GoldenRunTests {
     }
 
     static var recurrentRuns: [(String, RecurrentConfiguration)] {
-        RecurrentRuleKind.allCases.map { rule in
+        let rules: [RuleSpec] = [.backprop, .recurrentFeedbackAlignment,
+                                 RuleSpec(NodePerturbationSettings(noise: 0.01, feedbackLearningRate: 0.001, noiseProbability: 0.1, feedback: .xavier))]
+        return rules.map { rule in
             var configuration = RecurrentConfiguration()
             configuration.hidden = 16
             configuration.bpttSteps = 5
@@ -89,9 +91,8 @@ struct GoldenRunTests {
             configuration.epochs = 2
             configuration.rule = rule
             configuration.task = DelayedXOR(delay: 3)
-            configuration.nodePerturbation = NodePerturbationSettings(noise: 0.01, feedbackLearningRate: 0.001, noiseProbability: 0.1)
             configuration.seed = 3
-            return ("rnn-\(rule.rawValue)", configuration)
+            return ("rnn-\(rule)", configuration)
         }
     }
 

@@ -109,7 +109,7 @@ public struct NodePerturbation: LearningRule {
     /// The noisy pass and `λ̂ⁱ = (L̃ − L) ξⁱ / c_h` for every hidden layer, per example.
     private mutating func estimateLossGradients(network: Network, workspace: Workspace, backend: LinearAlgebraBackend,
                                                 random: inout RandomSource) {
-        let c = settings.noise, p = settings.noiseProbability
+        let c = settings.noise
         let top = network.depth - 1
         for ℓ in 0...top {
             network.forward(layer: ℓ, from: ℓ == 0 ? workspace.input : noisyActivities[ℓ - 1],
@@ -118,10 +118,7 @@ public struct NodePerturbation: LearningRule {
             let count = noise[ℓ].count
             noise[ℓ].storage.withUnsafeMutableBufferPointer { xi in
                 noisyActivities[ℓ].storage.withUnsafeMutableBufferPointer { h in
-                    random.fillStandardNormal(xi.baseAddress!, count: count)
-                    if p < 1 {
-                        for i in 0..<count where random.nextUnitFloat() >= p { xi[i] = 0 }
-                    }
+                    settings.drawNoise(into: UnsafeMutableBufferPointer(rebasing: xi[0..<count]), random: &random)
                     for i in 0..<count { h[i] += c * xi[i] }
                 }
             }

@@ -72,6 +72,16 @@ public struct NodePerturbationSettings: RuleSettings {
 
     public func validate(_ context: RuleContext) throws(ConfigurationError) { try validate() }
 
+    /// Draws the perturbation `ξ` of `count` units into `target`: `N(0, 1)` for each, then each
+    /// unit kept with probability `noiseProbability` (zero otherwise). Feed-forward and recurrent
+    /// node perturbation draw the same way, in the same order.
+    public func drawNoise(into target: UnsafeMutableBufferPointer<Float>, random: inout RandomSource) {
+        random.fillStandardNormal(target.baseAddress!, count: target.count)
+        if noiseProbability < 1 {
+            for i in target.indices where random.nextUnitFloat() >= noiseProbability { target[i] = 0 }
+        }
+    }
+
     public func validate() throws(ConfigurationError) {
         guard noise > 0, noise.isFinite else {
             throw .invalid(flag: "--noise", value: "\(noise)", expected: "a positive noise level c_h (e.g. 0.01)")
