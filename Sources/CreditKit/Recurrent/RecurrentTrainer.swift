@@ -1,40 +1,32 @@
 import Foundation
 
-/// How a recurrent network's credit travels back through time, read from the run's rule: the
-/// rules with a recurrent form are backprop (truncated BPTT), feedback alignment and node
-/// perturbation.
+/// How a recurrent network's credit travels back through time, read from the run's rule:
+/// backprop's exact transposes (truncated BPTT), node perturbation's matrices learned from noise
+/// through the window, or the matrices of any rule that works on feedback paths (FA, matching,
+/// Kolen–Pollack, weight mirrors: ``RuleSettings/makePathLearning(for:random:)``).
 enum RecurrentTransport: Equatable {
-    /// Truncated BPTT: `δhₜ = W_outᵀ eₜ + W_recᵀ δaₜ₊₁`.
     case exact
-    /// FA through time: fixed random `B_out`, `B_rec` in place of the transposes.
-    case fixed(FeedbackFamily)
-    /// NP through time: `B_out`, `B_rec` learned from noise, as for feed-forward nets.
-    case learned(NodePerturbationSettings)
+    case nodePerturbation(NodePerturbationSettings)
+    case paths
 
-    init(rule: RuleSpec) throws(ConfigurationError) {
+    /// The transport, the initial feedback (`B_out`, `B_rec`) and, for path rules, their learner.
+    static func make(rule: RuleSpec, network: RecurrentNetwork, random: inout RandomSource) throws(ConfigurationError)
+        -> (RecurrentTransport, [Matrix], (any FeedbackPathLearner)?) {
         if rule == .backprop {
-            self = .exact
-        } else if let settings = rule.settings(as: GeneralFeedbackSettings.self), settings.preset == .feedbackAlignment,
-                  !settings.auxiliaryErrors {
-            self = .fixed(settings.feedback)
-        } else if let settings = rule.settings(as: NodePerturbationSettings.self) {
+            // Drawn, unused, so that every rule's run draws the same numbers from the seed.
+            return (.exact, FeedbackFamily.xavier.pathFeedback(for: network, random: &random), nil)
+        }
+        if let settings = rule.settings(as: NodePerturbationSettings.self) {
             guard settings.solver == .sgd, settings.warmupEpochs == 0 else {
                 throw .invalid(flag: "--rule", value: "np", expected: "node perturbation by sgd without warm-up for an RNN")
             }
-            self = .learned(settings)
-        } else {
-            throw .invalid(flag: "--rule", value: rule.description, expected: "bp, fa or np for an RNN")
+            return (.nodePerturbation(settings), settings.feedback.pathFeedback(for: network, random: &random), nil)
         }
-    }
-
-    /// How the feedback matrices are drawn (BPTT draws them too, unused, so that every rule's run
-    /// draws the same numbers from the seed).
-    var family: FeedbackFamily {
-        switch self {
-        case .exact: .xavier
-        case .fixed(let family): family
-        case .learned(let settings): settings.feedback
+        if let (feedback, learner) = rule.settings.makePathLearning(for: network, random: &random) {
+            return (.paths, feedback, learner)
         }
+        throw .invalid(flag: "--rule", value: rule.description,
+                       expected: "a rule that works through time: bp, fa, np, matching, kp or wm")
     }
 }
 
@@ -79,7 +71,12 @@ public struct RecurrentConfiguration: Sendable, Codable, Equatable {
         guard momentum >= 0, momentum < 1 else {
             throw .invalid(flag: "--momentum", value: "\(momentum)", expected: "a momentum in [0, 1)")
         }
-        if case .learned(let settings) = try RecurrentTransport(rule: rule) { try settings.validate() }
+        var random = RandomSource(seed: 0)
+        let probe = RecurrentNetwork(inputs: 1, hidden: 1, outputs: 1, random: &random)
+        if case .nodePerturbation(let settings) = try RecurrentTransport.make(rule: rule, network: probe, random: &random).0 {
+            try settings.validate()
+        }
+        try rule.settings.validate(RuleContext(hiddenLayers: [hidden], hiddenActivations: [.tanh], loss: .squaredError))
         try task.validate()
     }
 }
@@ -112,13 +109,18 @@ public struct RecurrentTrainer: Sendable {
     public let configuration: RecurrentConfiguration
     public let backend: LinearAlgebraBackend
     public internal(set) var network: RecurrentNetwork
-    /// `B_out` stored like `W_out` `(O, H)` and `B_rec` like `W_rec` `(H, H)` (FA, NP; BPTT uses
-    /// the weights themselves).
-    public internal(set) var readoutFeedback: Matrix
-    public internal(set) var recurrentFeedback: Matrix
+    /// `B_out` stored like `W_out` `(O, H)` and `B_rec` like `W_rec` `(H, H)` (BPTT uses the
+    /// weights themselves).
+    public internal(set) var feedback: [Matrix]
+    /// `B_out`.
+    public var readoutFeedback: Matrix { feedback[0] }
+    /// `B_rec`.
+    public var recurrentFeedback: Matrix { feedback[1] }
     public private(set) var history: [RecurrentEpochRecord] = []
 
     private let transport: RecurrentTransport
+    /// How a path rule learns `feedback` (nil for BPTT and NP).
+    private var pathLearner: (any FeedbackPathLearner)?
     private var window: RecurrentWindow
     private var noisyWindow: RecurrentWindow
     private var noise: [Matrix]
@@ -135,9 +137,7 @@ public struct RecurrentTrainer: Sendable {
         var weightRandom = RandomSource(seed: configuration.seed, stream: 0)
         network = RecurrentNetwork(inputs: inputs, hidden: hidden, outputs: outputs, random: &weightRandom)
         var feedbackRandom = RandomSource(seed: configuration.seed, stream: 1)
-        transport = try RecurrentTransport(rule: configuration.rule)
-        readoutFeedback = transport.family.transposedMatrix(sources: outputs, targets: hidden, random: &feedbackRandom)
-        recurrentFeedback = transport.family.transposedMatrix(sources: hidden, targets: hidden, random: &feedbackRandom)
+        (transport, feedback, pathLearner) = try RecurrentTransport.make(rule: configuration.rule, network: network, random: &feedbackRandom)
         let k = configuration.bpttSteps, streams = configuration.streams
         window = RecurrentWindow(streams: streams, steps: k, inputs: inputs, hidden: hidden, outputs: outputs)
         noisyWindow = window
@@ -156,8 +156,8 @@ public struct RecurrentTrainer: Sendable {
     /// The trained state after the last finished epoch.
     public var checkpoint: RecurrentCheckpoint {
         RecurrentCheckpoint(rule: configuration.rule.description, optimizer: configuration.optimizer, optimizerStep: optimizer.step,
-                            tensors: network.parameters + [readoutFeedback, recurrentFeedback] + optimizer.firstMoments + optimizer.secondMoments,
-                            history: history)
+                            tensors: network.parameters + feedback + optimizer.firstMoments + optimizer.secondMoments,
+                            ruleState: pathLearner?.state ?? [], history: history)
     }
 
     /// Replaces the trained state with a checkpoint's (for `--resume`), after checking that it was
@@ -170,9 +170,15 @@ public struct RecurrentTrainer: Sendable {
         guard checkpoint.tensors.map(TensorArchive.shape) == self.checkpoint.tensors.map(TensorArchive.shape) else {
             throw .checkpoint(file: file, reason: "its tensors do not fit an RNN of \(configuration.hidden) hidden units with this optimizer")
         }
+        let expectedState = pathLearner?.state ?? []
+        guard checkpoint.ruleState.map(\.name) == expectedState.map(\.name),
+              checkpoint.ruleState.map({ TensorArchive.shape($0.value) }) == expectedState.map({ TensorArchive.shape($0.value) }) else {
+            throw .checkpoint(file: file, reason: "its rule state \(checkpoint.ruleState.map(\.name)) is not rule \(configuration.rule)'s")
+        }
         let t = checkpoint.tensors
         (network.inputWeights, network.recurrentWeights, network.biases, network.readoutWeights, network.readoutBiases) = (t[0], t[1], t[2], t[3], t[4])
-        (readoutFeedback, recurrentFeedback) = (t[5], t[6])
+        feedback = [t[5], t[6]]
+        pathLearner?.state = checkpoint.ruleState
         let moments = Array(t.dropFirst(7))
         optimizer.firstMoments = Array(moments.prefix(optimizer.firstMoments.count))
         optimizer.secondMoments = Array(moments.dropFirst(optimizer.firstMoments.count))
@@ -189,6 +195,7 @@ public struct RecurrentTrainer: Sendable {
         var noiseRandom = RandomSource(seed: configuration.seed, stream: UInt64(2 * epoch + 1))
         let k = configuration.bpttSteps
         let windows = configuration.stepsPerEpoch / k
+        pathLearner?.epochWillBegin(epoch)
         let data = configuration.task.generate(streams: configuration.streams, steps: windows * k, random: &dataRandom)
         window.states[0] = Matrix(rows: configuration.streams, columns: configuration.hidden)
         var total = 0.0
@@ -197,9 +204,18 @@ public struct RecurrentTrainer: Sendable {
             network.forward(&window, backend: backend)
             total += window.losses.reduce(0.0) { $0 + Double($1) }
             assignCredit(&window)
-            if case .learned(let settings) = transport { learnFeedback(data, from: w * k, settings: settings, random: &noiseRandom) }
-            accumulateGradients(window)
-            applyGradients()
+            if case .nodePerturbation(let settings) = transport { learnFeedback(data, from: w * k, settings: settings, random: &noiseRandom) }
+            if var learner = pathLearner {
+                pathLearner = nil  // the local copy is then the only one: learning mutates it in place
+                learner.learn(&feedback, model: network, backend: backend, random: &noiseRandom)
+                accumulateGradients(window)
+                applyGradients()
+                learner.follow(&feedback, model: &network)
+                pathLearner = learner
+            } else {
+                accumulateGradients(window)
+                applyGradients()
+            }
             window.states[0].copyElements(from: window.states[k])
             if w % 256 == 255 {
                 guard total.isFinite else { throw .diverged(epoch: epoch, batch: w + 1, loss: total, learningRate: configuration.learningRate) }
@@ -300,9 +316,9 @@ public struct RecurrentTrainer: Sendable {
                     noisyWindow.transported[t][s, c] = window.transported[t][s, c] - scale * noise[t][s, c]
                 }
             }
-            backend.gemm(window.errors[t], .transposed, noisyWindow.transported[t], .none, into: &readoutFeedback, alpha: rate, beta: 1)
+            backend.gemm(window.errors[t], .transposed, noisyWindow.transported[t], .none, into: &feedback[0], alpha: rate, beta: 1)
             if t < k {
-                backend.gemm(window.credits[t + 1], .transposed, noisyWindow.transported[t], .none, into: &recurrentFeedback,
+                backend.gemm(window.credits[t + 1], .transposed, noisyWindow.transported[t], .none, into: &feedback[1],
                              alpha: rate, beta: 1)
             }
         }

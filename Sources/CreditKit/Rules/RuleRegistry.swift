@@ -19,9 +19,12 @@ public enum RuleRegistry {
     }
 
     /// Every rule's options, one paragraph per rule that has any, for `--help`.
-    public static var optionsHelp: String {
-        rules.filter { !$0.optionHelp.isEmpty }.map { type in
-            "Options of --rule \(type.argumentHelp):\n" + type.optionHelp.map { option in
+    public static var optionsHelp: String { optionsHelp(for: rules) }
+
+    /// The options of `types` but those in `excluded` (`--ridge`), one paragraph per rule.
+    public static func optionsHelp(for types: [any RuleSettings.Type], excluding excluded: Set<String> = []) -> String {
+        types.map { ($0, $0.optionHelp.filter { !excluded.contains($0.flag) }) }.filter { !$0.1.isEmpty }.map { type, options in
+            "Options of --rule \(type.argumentHelp):\n" + options.map { option in
                 "  " + option.flag + (option.valueName.map { " <\($0)>" } ?? "") + ": " + option.help
             }.joined(separator: "\n")
         }.joined(separator: "\n\n")

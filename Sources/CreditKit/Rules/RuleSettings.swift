@@ -35,6 +35,13 @@ public protocol RuleSettings: Sendable, Codable, Equatable, CustomStringConverti
 
     /// Whether a network without hidden layers can use the rule (only backprop's reference can).
     static var allowsNoHiddenLayers: Bool { get }
+
+    /// For a rule that transports credit through matrices on a model's feedback paths and learns
+    /// them with a ``FeedbackPathLearner`` (feedback alignment, matching, Kolen–Pollack, weight
+    /// mirrors): its initial feedback and learner on `model` — how it works through time on a
+    /// recurrent network. `nil` for rules that work only through depth.
+    func makePathLearning<Model: FeedbackPathModel>(for model: Model, random: inout RandomSource)
+        -> (feedback: [Matrix], learner: any FeedbackPathLearner)?
 }
 
 /// How a rule's option reads in help: `--noise <c>  The noise level …`.
@@ -61,6 +68,9 @@ extension RuleSettings {
     public var needsPreparation: Bool { false }
     /// The settings as they are.
     public func prepared(for configuration: TrainingConfiguration, data: DataSplit, progress: (String) -> Void) throws -> Self { self }
+    /// Works only through depth.
+    public func makePathLearning<Model: FeedbackPathModel>(for model: Model, random: inout RandomSource)
+        -> (feedback: [Matrix], learner: any FeedbackPathLearner)? { nil }
     /// A rule needs a hidden layer to assign credit to.
     public static var allowsNoHiddenLayers: Bool { false }
     /// Nothing to check.

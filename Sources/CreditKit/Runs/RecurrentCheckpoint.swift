@@ -12,6 +12,8 @@ public struct RecurrentCheckpoint: Sendable {
         var optimizerStep: Int
         var shapes: [[Int]]
         var history: [RecurrentEpochRecord]
+        /// The names of the rule's own state tensors, which follow the optimizer's buffers.
+        var ruleStateNames: [String]?
     }
 
     static let magic = "CKRNN001"
@@ -23,17 +25,22 @@ public struct RecurrentCheckpoint: Sendable {
     /// `RecurrentNetwork.parameters`, then `B_out` and `B_rec`, then the optimizer's first and
     /// second moments.
     public var tensors: [Matrix]
+    /// What a path rule keeps besides the feedback (Kolen–Pollack's last weights), by name.
+    public var ruleState: [NamedTensor] = []
     public var history: [RecurrentEpochRecord]
 
     public func write(to path: String) throws(TrainingError) {
         let header = Header(rule: rule, optimizer: optimizer, optimizerStep: optimizerStep,
-                            shapes: tensors.map(TensorArchive.shape), history: history)
-        try TensorArchive.write(header, tensors: tensors, magic: Self.magic, to: path)
+                            shapes: (tensors + ruleState.map(\.value)).map(TensorArchive.shape), history: history,
+                            ruleStateNames: ruleState.map(\.name))
+        try TensorArchive.write(header, tensors: tensors + ruleState.map(\.value), magic: Self.magic, to: path)
     }
 
     public static func read(from path: String) throws(TrainingError) -> RecurrentCheckpoint {
         let (header, tensors) = try TensorArchive.read(Header.self, from: path, magic: magic) { $0.shapes }
+        let names = header.ruleStateNames ?? []
+        let ruleState = zip(names, tensors.suffix(names.count)).map { NamedTensor($0, $1) }
         return RecurrentCheckpoint(rule: header.rule, optimizer: header.optimizer, optimizerStep: header.optimizerStep,
-                                   tensors: tensors, history: header.history)
+                                   tensors: Array(tensors.dropLast(names.count)), ruleState: ruleState, history: header.history)
     }
 }

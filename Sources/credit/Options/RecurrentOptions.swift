@@ -19,7 +19,7 @@ struct RecurrentOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Parallel streams (the batch).", valueName: "N"))
     var streams: Int = 20
 
-    @Option(help: ArgumentHelp("How credit travels back through time: bp (truncated BPTT), fa or np. Their options are listed below.",
+    @Option(help: ArgumentHelp("How credit travels back through time: bp (truncated BPTT), fa, np, matching, kp or wm. Their options are listed below.",
                                valueName: "rule"))
     var rule: RuleSpec = .backprop
 
@@ -39,18 +39,12 @@ struct RecurrentOptions: ParsableArguments {
     @Option(help: "Random seed: weights, feedback, data.")
     var seed: UInt64 = 1
 
-    /// The options each recurrent rule reads: FA keeps its `--feedback` draw, NP through time
-    /// learns B by SGD from it.
-    static let ruleOptionsUsed: Set<String> = ["feedback", "noise", "feedback-lr", "noise-probability"]
-
     static var ruleOptionsHelp: String {
-        """
-        Options of --rule fa and np:
-          --feedback <family>: How the feedback matrices are drawn (default xavier): \(FeedbackFamily.helpText).
-          --noise <c>: np: the noise level c_h added to every hidden activity (default 0.01).
-          --feedback-lr <eta>: np: the SGD step size of the feedback weights (default 0.01).
-          --noise-probability <p>: np: the chance each unit is perturbed on a pass (default 1; the authors' RNN used 0.1).
-        """
+        "An RNN takes the rules that work through time: bp (truncated BPTT), fa, np (by sgd), matching, kp, wm; "
+            + "their feedback is drawn like the forward weights (xavier) unless --feedback says otherwise.\n\n"
+            + RuleRegistry.optionsHelp(for: [GeneralFeedbackSettings.self, NodePerturbationSettings.self, MatchingSettings.self,
+                                              KolenPollackSettings.self, WeightMirrorSettings.self],
+                                       excluding: ["--aux-errors", "--ridge", "--feedback-solver", "--feedback-warmup"])
     }
 
     func validate() throws {
@@ -62,8 +56,10 @@ struct RecurrentOptions: ParsableArguments {
         var rule = rule
         let given: Set<String>
         do { given = try rule.applyOptions(ruleOptions) } catch { throw ValidationError(error.description) }
-        if let unused = given.subtracting(Self.ruleOptionsUsed).sorted().first {
-            throw ValidationError("--\(unused): not used by an RNN (a tanh RNN with a linear readout; NP through time learns B by sgd)")
+        // Node perturbation through time learns B by SGD from the start: its other options would be ignored.
+        if rule.settings(as: NodePerturbationSettings.self) != nil,
+           let unused = given.intersection(["ridge", "feedback-solver", "feedback-warmup"]).sorted().first {
+            throw ValidationError("--\(unused): not used by an RNN (node perturbation through time learns B by sgd from the start)")
         }
         var configuration = RecurrentConfiguration()
         configuration.hidden = hidden
@@ -82,6 +78,8 @@ struct RecurrentOptions: ParsableArguments {
             } else if var settings = rule.settings(as: NodePerturbationSettings.self) {
                 settings.feedback = .xavier
                 rule = RuleSpec(settings)
+            } else if rule.settings(as: MatchingSettings.self) != nil {
+                rule = RuleSpec(MatchingSettings(feedback: .xavier))
             }
         }
         configuration.rule = rule

@@ -117,8 +117,7 @@ struct RecurrentTests {
 
     @Test func feedbackThroughTimeIsBPTTWhenItEqualsTheWeights() throws {
         var fa = try Self.trainer(rule: .recurrentFeedbackAlignment)
-        fa.readoutFeedback = fa.network.readoutWeights
-        fa.recurrentFeedback = fa.network.recurrentWeights
+        fa.feedback = [fa.network.readoutWeights, fa.network.recurrentWeights]
         #expect(fa.diagnose().creditAngle < 1e-3)
         let random = try Self.trainer(rule: .recurrentFeedbackAlignment)
         #expect(random.diagnose().creditAngle > 10)

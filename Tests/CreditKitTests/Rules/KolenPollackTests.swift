@@ -92,3 +92,66 @@ struct KolenPollackTests {
         #expect(throws: ConfigurationError.self) { try bad.validate() }
     }
 }
+
+/// Kolen–Pollack through time: the same learner on the RNN's readout and recurrent feedback.
+@Suite("Kolen–Pollack through time")
+struct KolenPollackThroughTimeTests {
+    static func configuration(_ rule: RuleSpec, steps: Int = 700, epochs: Int = 1, learningRate: Float = 0.05) -> RecurrentConfiguration {
+        var configuration = RecurrentConfiguration()
+        configuration.hidden = 16
+        configuration.bpttSteps = 7
+        configuration.streams = 8
+        configuration.stepsPerEpoch = steps
+        configuration.epochs = epochs
+        configuration.learningRate = learningRate
+        configuration.rule = rule
+        return configuration
+    }
+
+    static func gaps(_ trainer: RecurrentTrainer) -> [Double] {
+        zip(trainer.feedback, [trainer.network.readoutWeights, trainer.network.recurrentWeights]).map { b, w in
+            zip(b.elements, w.elements).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }.squareRoot()
+        }
+    }
+
+    /// `B_out − W_outᵀ` and `B_rec − W_recᵀ` shrink by `(1 − λ)` per window, as through depth.
+    @Test func theGapShrinksByOneMinusLambdaPerWindow() throws {
+        var trainer = try RecurrentTrainer(configuration: Self.configuration(RuleSpec(KolenPollackSettings(decay: 0.01))), backend: .portable)
+        let before = Self.gaps(trainer)
+        try trainer.trainEpoch()
+        let windows = Double(700 / 7)
+        #expect(relativeError(Self.gaps(trainer), before.map { $0 * pow(0.99, windows) }) < 1e-4)
+    }
+
+    /// Delayed XOR learns with Kolen–Pollack and with weight mirrors through time, their feedback
+    /// moving towards the transposes (weight mirrors' within 0.2 in three short epochs).
+    @Test(arguments: ["kp", "wm"])
+    func delayedXORLearns(_ name: String) throws {
+        let rule = name == "kp" ? RuleSpec(KolenPollackSettings()) : RuleSpec(WeightMirrorSettings(mirrorLearningRate: 0.01, samples: 32))
+        var trainer = try RecurrentTrainer(configuration: Self.configuration(rule, steps: 5_000, epochs: 3, learningRate: 0.01), backend: .portable)
+        for _ in 0..<3 { try trainer.trainEpoch() }
+        let (first, last) = (trainer.history[0], trainer.history[2])
+        #expect(last.testAccuracy > 0.95, "\(trainer.history.map(\.testAccuracy))")
+        #expect(last.readoutRelativeError < first.readoutRelativeError && last.recurrentRelativeError < first.recurrentRelativeError)
+        if name == "wm" { #expect(last.readoutRelativeError < 0.2 && last.recurrentRelativeError < 0.2, "\(last)") }
+    }
+
+    /// A resumed run continues exactly: the learner's state (Kolen–Pollack's last weights) is in
+    /// the checkpoint by name.
+    @Test(arguments: ["kp", "wm", "matching"])
+    func aResumedRunEqualsTheUninterruptedOne(_ name: String) throws {
+        let configuration = Self.configuration(RuleSpec(argument: name)!, epochs: 2)
+        var straight = try RecurrentTrainer(configuration: configuration, backend: .portable)
+        for _ in 0..<2 { try straight.trainEpoch() }
+        var first = try RecurrentTrainer(configuration: configuration, backend: .portable)
+        try first.trainEpoch()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("creditkit-rnn-\(name)-\(UUID().uuidString).bin").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try first.checkpoint.write(to: path)
+        var resumed = try RecurrentTrainer(configuration: configuration, backend: .portable)
+        try resumed.restore(RecurrentCheckpoint.read(from: path))
+        try resumed.trainEpoch()
+        #expect(resumed.network == straight.network && resumed.feedback == straight.feedback)
+        #expect(resumed.history.map(\.testLoss) == straight.history.map(\.testLoss))
+    }
+}

@@ -134,7 +134,7 @@ struct NodePerturbationTests {
         for (ℓ, b) in rule.feedback.enumerated() {
             let now = zip(b.elements, trainer.network.layers[ℓ + 1].weights.elements).map { Double($0 - $1) }
             #expect(zip(now, start[ℓ]).allSatisfy { abs($0 - $1) < 1e-4 })
-            #expect(trainer.network.layers[ℓ + 1].weights != rule0.previousWeights[ℓ])  // W did learn
+            #expect(trainer.network.layers[ℓ + 1].weights != rule0.learner.previousWeights[ℓ])  // W did learn
         }
     }
 

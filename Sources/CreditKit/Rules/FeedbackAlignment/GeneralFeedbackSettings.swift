@@ -103,6 +103,14 @@ public struct GeneralFeedbackSettings: RuleSettings {
                                      auxiliaryErrors: auxiliaryErrors, rule: description)
     }
 
+    /// Plain FA works on any model's feedback paths (through time as through depth); the other
+    /// presets need a feed-forward network's layers.
+    public func makePathLearning<Model: FeedbackPathModel>(for model: Model, random: inout RandomSource)
+        -> (feedback: [Matrix], learner: any FeedbackPathLearner)? {
+        guard preset == .feedbackAlignment, !auxiliaryErrors else { return nil }
+        return (feedback.pathFeedback(for: model, random: &random), FixedFeedbackLearner())
+    }
+
     public func makeRule(for network: Network, loss: Loss, random: inout RandomSource) throws(ConfigurationError) -> any LearningRule {
         guard network.depth >= 2 else {
             throw .invalid(flag: "--layers", value: "", expected: "at least one hidden layer for rule \(description)")

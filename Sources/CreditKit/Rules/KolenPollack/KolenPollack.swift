@@ -16,41 +16,43 @@
 /// and the gap stays where the decay left it, while `‖W‖` grows. `decayEpochs` ends the decay after
 /// that many epochs (beyond the paper, whose decay never ends), so that the decay strong enough
 /// to align `B` in a few epochs does not go on regularizing `W` for the rest of the run.
-public struct KolenPollack: LearningRule {
+public struct KolenPollackLearner: FeedbackPathLearner {
     public let decay: Float
     /// The last epoch that decays; `nil`: every epoch.
     public let decayEpochs: Int?
     /// Whether the current epoch decays.
     private var decaying = true
-    /// `(Bⁱ⁺¹)ᵀ` shaped like `layers[ℓ + 1].weights`.
-    var feedback: [Matrix]
-    /// Every layer's forward weights after the last step, to read the optimizer's change from
-    /// (and decay by).
-    var previousWeights: [Matrix]
+    /// The paths' forward weights after the last step, to read the optimizer's change from.
+    var previousPathWeights: [Matrix]
+    /// The other weights after the last step, to decay by.
+    var previousOtherWeights: [Matrix]
+    let pathNames: [String]
+    let otherNames: [String]
 
-    public var name: String { "kp" }
-
-    public init(decay: Float, decayEpochs: Int? = nil, network: Network, family: FeedbackFamily, random: inout RandomSource) {
+    /// A learner for `model`, starting from its current weights.
+    public init<Model: FeedbackPathModel>(decay: Float, decayEpochs: Int? = nil, model: Model) {
         self.decay = decay
         self.decayEpochs = decayEpochs
-        previousWeights = network.layers.map(\.weights)
-        feedback = previousWeights.dropFirst().map { w in family.transposedMatrix(sources: w.rows, targets: w.columns, random: &random) }
+        pathNames = model.pathNames
+        otherNames = model.otherWeightNames
+        previousPathWeights = pathNames.indices.map(model.pathWeights)
+        previousOtherWeights = otherNames.indices.map(model.otherWeights)
     }
 
-    /// `B2…` (stored shaped like `Wⁱ`) and the forward weights of the last step, `previousW1…`.
+    /// `previousW…`: every forward weight of the last step, by layer (`previousW1`, `previousW2`, …).
     public var state: [NamedTensor] {
-        get { LayerwiseFeedback.named(feedback, "B") + LayerwiseFeedback.named(previousWeights, "previousW", firstLayer: 1) }
-        set {
-            LayerwiseFeedback.restore(&feedback, "B", from: newValue)
-            LayerwiseFeedback.restore(&previousWeights, "previousW", from: newValue, firstLayer: 1)
+        get {
+            zip(otherNames, previousOtherWeights).map { NamedTensor("previousW" + $0, $1) }
+                + zip(pathNames, previousPathWeights).map { NamedTensor("previousW" + $0, $1) }
         }
-    }
-
-    public var feedbackPairs: [FeedbackPair] { LayerwiseFeedback.pairs(feedback) }
-
-    public mutating func assignCredit(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend,
-                                      random: inout RandomSource) {
-        LayerwiseFeedback.assignCredit(through: feedback, network: network, workspace: &workspace, backend: backend)
+        set {
+            for j in previousOtherWeights.indices {
+                previousOtherWeights[j] = newValue[named: "previousW" + otherNames[j]] ?? previousOtherWeights[j]
+            }
+            for i in previousPathWeights.indices {
+                previousPathWeights[i] = newValue[named: "previousW" + pathNames[i]] ?? previousPathWeights[i]
+            }
+        }
     }
 
     public mutating func epochWillBegin(_ epoch: Int) {
@@ -58,27 +60,45 @@ public struct KolenPollack: LearningRule {
     }
 
     /// With `W₀` the weights before the optimizer's step and `ΔW` its change:
-    /// `W ← W₀ + ΔW − λW₀` (every layer) and `B ← B + ΔW − λB`.
-    public mutating func forwardWeightsDidChange(_ network: inout Network) {
+    /// `W ← W₀ + ΔW − λW₀` (every weight) and `B ← B + ΔW − λB` (every path).
+    public mutating func follow<Model: FeedbackPathModel>(_ feedback: inout [Matrix], model: inout Model) {
         let decay = decaying ? self.decay : 0
-        for ℓ in network.layers.indices {
-            let count = network.layers[ℓ].weights.count
-            network.layers[ℓ].weights.storage.withUnsafeMutableBufferPointer { w in
-                previousWeights[ℓ].storage.withUnsafeMutableBufferPointer { previous in
-                    if ℓ > 0 {
-                        feedback[ℓ - 1].storage.withUnsafeMutableBufferPointer { b in
-                            for i in 0..<count { b[i] += (w[i] - previous[i]) - decay * b[i] }
+        for j in previousOtherWeights.indices {
+            model.updateOtherWeights(j) { weights in
+                Self.decay(&weights, previous: &previousOtherWeights[j], by: decay)
+            }
+        }
+        for i in previousPathWeights.indices {
+            model.updatePathWeights(i) { weights in
+                let count = weights.count
+                feedback[i].storage.withUnsafeMutableBufferPointer { b in
+                    weights.storage.withUnsafeBufferPointer { w in
+                        previousPathWeights[i].storage.withUnsafeBufferPointer { previous in
+                            for k in 0..<count { b[k] += (w[k] - previous[k]) - decay * b[k] }
                         }
                     }
-                    for i in 0..<count {
-                        w[i] -= decay * previous[i]
-                        previous[i] = w[i]
-                    }
+                }
+                Self.decay(&weights, previous: &previousPathWeights[i], by: decay)
+            }
+        }
+    }
+
+    /// `W ← W − λW₀`, then `W₀ ← W`.
+    private static func decay(_ weights: inout Matrix, previous: inout Matrix, by decay: Float) {
+        let count = weights.count
+        weights.storage.withUnsafeMutableBufferPointer { w in
+            previous.storage.withUnsafeMutableBufferPointer { p in
+                for k in 0..<count {
+                    w[k] -= decay * p[k]
+                    p[k] = w[k]
                 }
             }
         }
     }
 }
+
+/// Kolen–Pollack on a feed-forward network.
+public typealias KolenPollack = PathFeedbackRule<KolenPollackLearner>
 
 /// Kolen–Pollack's settings (`--rule kp`): the decay λ and the initial feedback.
 public struct KolenPollackSettings: RuleSettings {
@@ -125,7 +145,13 @@ public struct KolenPollackSettings: RuleSettings {
     }
 
     public func makeRule(for network: Network, loss: Loss, random: inout RandomSource) -> any LearningRule {
-        KolenPollack(decay: decay, decayEpochs: decayEpochs, network: network, family: feedback, random: &random)
+        PathFeedbackRule(name: "kp", feedback: feedback.pathFeedback(for: network, random: &random),
+                         learner: KolenPollackLearner(decay: decay, decayEpochs: decayEpochs, model: network))
+    }
+
+    public func makePathLearning<Model: FeedbackPathModel>(for model: Model, random: inout RandomSource)
+        -> (feedback: [Matrix], learner: any FeedbackPathLearner)? {
+        (feedback.pathFeedback(for: model, random: &random), KolenPollackLearner(decay: decay, decayEpochs: decayEpochs, model: model))
     }
 }
 

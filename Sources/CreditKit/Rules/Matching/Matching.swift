@@ -1,42 +1,34 @@
 /// The "matching" rule (Rombouts et al. 2015; Martinolli et al. 2018): feedback `Bⁱ⁺¹` starts
 /// random and then receives every change the optimizer makes to `(Wⁱ⁺¹)ᵀ`, so `B − Wᵀ` stays at
 /// its initial value while both grow with learning — transport without symmetric initialization.
-public struct MatchingFeedback: LearningRule {
-    var feedback: [Matrix]
+/// On a recurrent network the same holds for `B_out` and `B_rec`.
+public struct MatchingLearner: FeedbackPathLearner {
+    /// Every path's forward weight after the last step, to read the optimizer's change from.
     var previousWeights: [Matrix]
+    let pathNames: [String]
 
-    public var name: String { "matching" }
-
-    public init(network: Network, family: FeedbackFamily, random: inout RandomSource) {
-        previousWeights = network.layers.dropFirst().map(\.weights)
-        feedback = previousWeights.map { w in family.transposedMatrix(sources: w.rows, targets: w.columns, random: &random) }
+    /// A learner for `model`'s paths, starting from its current weights.
+    public init<Model: FeedbackPathModel>(model: Model) {
+        pathNames = model.pathNames
+        previousWeights = pathNames.indices.map(model.pathWeights)
     }
 
-    /// `B2…` (stored shaped like `Wⁱ`) and the forward weights they last followed, `previousW2…`.
+    /// `previousW2…`: the forward weights the feedback last followed.
     public var state: [NamedTensor] {
-        get { LayerwiseFeedback.named(feedback, "B") + LayerwiseFeedback.named(previousWeights, "previousW") }
-        set {
-            LayerwiseFeedback.restore(&feedback, "B", from: newValue)
-            LayerwiseFeedback.restore(&previousWeights, "previousW", from: newValue)
-        }
+        get { zip(pathNames, previousWeights).map { NamedTensor("previousW" + $0, $1) } }
+        set { for i in previousWeights.indices { previousWeights[i] = newValue[named: "previousW" + pathNames[i]] ?? previousWeights[i] } }
     }
 
-    public var feedbackPairs: [FeedbackPair] { LayerwiseFeedback.pairs(feedback) }
-
-    public mutating func assignCredit(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend,
-                                      random: inout RandomSource) {
-        LayerwiseFeedback.assignCredit(through: feedback, network: network, workspace: &workspace, backend: backend)
-    }
-
-    public mutating func forwardWeightsDidChange(_ network: inout Network) {
-        for ℓ in feedback.indices {
-            let weights = network.layers[ℓ + 1].weights
-            feedback[ℓ].storage.withUnsafeMutableBufferPointer { b in
-                previousWeights[ℓ].storage.withUnsafeMutableBufferPointer { previous in
+    /// `B += W − W_previous` on every path.
+    public mutating func follow<Model: FeedbackPathModel>(_ feedback: inout [Matrix], model: inout Model) {
+        for i in feedback.indices {
+            let weights = model.pathWeights(i)
+            feedback[i].storage.withUnsafeMutableBufferPointer { b in
+                previousWeights[i].storage.withUnsafeMutableBufferPointer { previous in
                     weights.storage.withUnsafeBufferPointer { w in
-                        for i in 0..<weights.count {
-                            b[i] += w[i] - previous[i]
-                            previous[i] = w[i]
+                        for k in 0..<weights.count {
+                            b[k] += w[k] - previous[k]
+                            previous[k] = w[k]
                         }
                     }
                 }
@@ -45,10 +37,15 @@ public struct MatchingFeedback: LearningRule {
     }
 }
 
+/// The matching rule on a feed-forward network.
+public typealias MatchingFeedback = PathFeedbackRule<MatchingLearner>
+
 /// The matching rule's settings (`--rule matching`): how the initial feedback is drawn.
 public struct MatchingSettings: RuleSettings {
+    /// How the initial feedback is drawn.
     public var feedback: FeedbackFamily
 
+    /// Settings drawing the initial feedback from `feedback`.
     public init(feedback: FeedbackFamily = .uniform(0.5)) { self.feedback = feedback }
 
     public init?(argument: String) {
@@ -65,7 +62,12 @@ public struct MatchingSettings: RuleSettings {
     }
 
     public func makeRule(for network: Network, loss: Loss, random: inout RandomSource) -> any LearningRule {
-        MatchingFeedback(network: network, family: feedback, random: &random)
+        PathFeedbackRule(name: "matching", feedback: feedback.pathFeedback(for: network, random: &random), learner: MatchingLearner(model: network))
+    }
+
+    public func makePathLearning<Model: FeedbackPathModel>(for model: Model, random: inout RandomSource)
+        -> (feedback: [Matrix], learner: any FeedbackPathLearner)? {
+        (feedback.pathFeedback(for: model, random: &random), MatchingLearner(model: model))
     }
 }
 

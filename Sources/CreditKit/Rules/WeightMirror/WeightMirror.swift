@@ -9,53 +9,37 @@
 /// makes the average forget old weights (the decay λ of the paper, here λ = η_B so that
 /// `B → Wᵀ` exactly; a noise scale σ would cancel in `x yᵀ / σ²` and is left out). One mirror
 /// step per training step uses `samples` noise vectors at once: `Bᵀ ← (1 − η_B)Bᵀ + η_B Yᵀ X / n`.
-public struct WeightMirror: LearningRule {
+public struct WeightMirrorLearner: FeedbackPathLearner {
     public let settings: WeightMirrorSettings
-    /// `(Bˡ⁺²)ᵀ` shaped like `layers[ℓ + 1].weights`.
-    var feedback: [Matrix]
-    // Mirror-phase scratch, allocated once: the noise X `(n, inputs)` and the response Y `(n, outputs)`.
+    // Mirror-phase scratch, allocated once per path: the noise X `(n, inputs)` and the response Y `(n, outputs)`.
     private var noise: [Matrix] = []
     private var response: [Matrix] = []
 
-    public var name: String { "wm" }
-
-    public init(settings: WeightMirrorSettings, network: Network, random: inout RandomSource) {
+    /// A learner with `settings`.
+    public init(settings: WeightMirrorSettings) {
         self.settings = settings
-        feedback = network.layers.dropFirst().map { layer in
-            settings.feedback.transposedMatrix(sources: layer.outputs, targets: layer.inputs, random: &random)
-        }
-    }
-
-    /// `B2…`, stored shaped like `Wⁱ`.
-    public var state: [NamedTensor] {
-        get { LayerwiseFeedback.named(feedback, "B") }
-        set { LayerwiseFeedback.restore(&feedback, "B", from: newValue) }
-    }
-
-    public var feedbackPairs: [FeedbackPair] { LayerwiseFeedback.pairs(feedback) }
-
-    public mutating func assignCredit(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend,
-                                      random: inout RandomSource) {
-        LayerwiseFeedback.assignCredit(through: feedback, network: network, workspace: &workspace, backend: backend)
     }
 
     /// The mirror phase, on the weights the batch was trained with.
-    public mutating func learnFeedback(network: Network, workspace: Workspace, backend: LinearAlgebraBackend,
-                                       random: inout RandomSource) {
+    public mutating func learn<Model: FeedbackPathModel>(_ feedback: inout [Matrix], model: Model, backend: LinearAlgebraBackend,
+                                                         random: inout RandomSource) {
         let n = settings.samples
         if noise.count != feedback.count {
-            noise = network.layers.dropFirst().map { Matrix(rows: n, columns: $0.inputs) }
-            response = network.layers.dropFirst().map { Matrix(rows: n, columns: $0.outputs) }
+            noise = feedback.indices.map { Matrix(rows: n, columns: model.pathWeights($0).columns) }
+            response = feedback.indices.map { Matrix(rows: n, columns: model.pathWeights($0).rows) }
         }
         let rate = settings.mirrorLearningRate
-        for ℓ in feedback.indices {
-            let count = noise[ℓ].count
-            noise[ℓ].storage.withUnsafeMutableBufferPointer { random.fillStandardNormal($0.baseAddress!, count: count) }
-            backend.gemm(noise[ℓ], .none, network.layers[ℓ + 1].weights, .transposed, into: &response[ℓ])   // Y = X Wᵀ
-            backend.gemm(response[ℓ], .transposed, noise[ℓ], .none, into: &feedback[ℓ], alpha: rate / Float(n), beta: 1 - rate)
+        for i in feedback.indices {
+            let count = noise[i].count
+            noise[i].storage.withUnsafeMutableBufferPointer { random.fillStandardNormal($0.baseAddress!, count: count) }
+            backend.gemm(noise[i], .none, model.pathWeights(i), .transposed, into: &response[i])   // Y = X Wᵀ
+            backend.gemm(response[i], .transposed, noise[i], .none, into: &feedback[i], alpha: rate / Float(n), beta: 1 - rate)
         }
     }
 }
+
+/// Weight mirrors on a feed-forward network.
+public typealias WeightMirror = PathFeedbackRule<WeightMirrorLearner>
 
 /// Weight mirrors' settings (`--rule wm`).
 public struct WeightMirrorSettings: RuleSettings {
@@ -103,7 +87,12 @@ public struct WeightMirrorSettings: RuleSettings {
     }
 
     public func makeRule(for network: Network, loss: Loss, random: inout RandomSource) -> any LearningRule {
-        WeightMirror(settings: self, network: network, random: &random)
+        PathFeedbackRule(name: "wm", feedback: feedback.pathFeedback(for: network, random: &random), learner: WeightMirrorLearner(settings: self))
+    }
+
+    public func makePathLearning<Model: FeedbackPathModel>(for model: Model, random: inout RandomSource)
+        -> (feedback: [Matrix], learner: any FeedbackPathLearner)? {
+        (feedback.pathFeedback(for: model, random: &random), WeightMirrorLearner(settings: self))
     }
 }
 
