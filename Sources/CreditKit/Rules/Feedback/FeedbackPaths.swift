@@ -134,3 +134,27 @@ extension FeedbackFamily {
         }
     }
 }
+
+/// The settings of a rule made of feedback on the paths and a ``FeedbackPathLearner`` (matching,
+/// Kolen–Pollack, weight mirrors): the rule for a feed-forward network and its form through time
+/// both come from the learner.
+public protocol PathRuleSettings: RuleSettings {
+    associatedtype Learner: FeedbackPathLearner
+    /// How the initial feedback is drawn.
+    var feedback: FeedbackFamily { get }
+    /// The learner for `model`'s paths.
+    func makeLearner<Model: FeedbackPathModel>(for model: Model) -> Learner
+}
+
+extension PathRuleSettings {
+    /// The learner and its feedback on `network`, transporting layer-wise.
+    public func makeRule(for network: Network, loss: Loss, random: inout RandomSource) -> any LearningRule {
+        PathFeedbackRule(name: description, feedback: feedback.pathFeedback(for: network, random: &random), learner: makeLearner(for: network))
+    }
+
+    /// The learner and its feedback on any model's paths.
+    public func makePathLearning<Model: FeedbackPathModel>(for model: Model, random: inout RandomSource)
+        -> (feedback: [Matrix], learner: any FeedbackPathLearner)? {
+        (feedback.pathFeedback(for: model, random: &random), makeLearner(for: model))
+    }
+}

@@ -101,7 +101,7 @@ public struct KolenPollackLearner: FeedbackPathLearner {
 public typealias KolenPollack = PathFeedbackRule<KolenPollackLearner>
 
 /// Kolen–Pollack's settings (`--rule kp`): the decay λ and the initial feedback.
-public struct KolenPollackSettings: RuleSettings {
+public struct KolenPollackSettings: PathRuleSettings {
     /// λ, the share of `W` and `B` removed after every step.
     public var decay: Float
     /// The last epoch that decays; `nil`: every epoch (the paper's rule).
@@ -144,14 +144,8 @@ public struct KolenPollackSettings: RuleSettings {
         }
     }
 
-    public func makeRule(for network: Network, loss: Loss, random: inout RandomSource) -> any LearningRule {
-        PathFeedbackRule(name: "kp", feedback: feedback.pathFeedback(for: network, random: &random),
-                         learner: KolenPollackLearner(decay: decay, decayEpochs: decayEpochs, model: network))
-    }
-
-    public func makePathLearning<Model: FeedbackPathModel>(for model: Model, random: inout RandomSource)
-        -> (feedback: [Matrix], learner: any FeedbackPathLearner)? {
-        (feedback.pathFeedback(for: model, random: &random), KolenPollackLearner(decay: decay, decayEpochs: decayEpochs, model: model))
+    public func makeLearner<Model: FeedbackPathModel>(for model: Model) -> KolenPollackLearner {
+        KolenPollackLearner(decay: decay, decayEpochs: decayEpochs, model: model)
     }
 }
 

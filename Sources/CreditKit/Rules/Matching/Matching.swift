@@ -41,7 +41,7 @@ public struct MatchingLearner: FeedbackPathLearner {
 public typealias MatchingFeedback = PathFeedbackRule<MatchingLearner>
 
 /// The matching rule's settings (`--rule matching`): how the initial feedback is drawn.
-public struct MatchingSettings: RuleSettings {
+public struct MatchingSettings: PathRuleSettings {
     /// How the initial feedback is drawn.
     public var feedback: FeedbackFamily
 
@@ -61,14 +61,7 @@ public struct MatchingSettings: RuleSettings {
         [.feedbackFamily(\.feedback, help: "How the initial feedback is drawn: \(FeedbackFamily.helpText) (default uniform:0.5).")]
     }
 
-    public func makeRule(for network: Network, loss: Loss, random: inout RandomSource) -> any LearningRule {
-        PathFeedbackRule(name: "matching", feedback: feedback.pathFeedback(for: network, random: &random), learner: MatchingLearner(model: network))
-    }
-
-    public func makePathLearning<Model: FeedbackPathModel>(for model: Model, random: inout RandomSource)
-        -> (feedback: [Matrix], learner: any FeedbackPathLearner)? {
-        (feedback.pathFeedback(for: model, random: &random), MatchingLearner(model: model))
-    }
+    public func makeLearner<Model: FeedbackPathModel>(for model: Model) -> MatchingLearner { MatchingLearner(model: model) }
 }
 
 extension RuleSpec {

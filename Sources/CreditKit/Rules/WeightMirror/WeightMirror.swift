@@ -42,7 +42,7 @@ public struct WeightMirrorLearner: FeedbackPathLearner {
 public typealias WeightMirror = PathFeedbackRule<WeightMirrorLearner>
 
 /// Weight mirrors' settings (`--rule wm`).
-public struct WeightMirrorSettings: RuleSettings {
+public struct WeightMirrorSettings: PathRuleSettings {
     /// η_B, the mirror phase's step (and decay) per training step.
     public var mirrorLearningRate: Float
     /// Noise vectors per mirror phase.
@@ -86,14 +86,7 @@ public struct WeightMirrorSettings: RuleSettings {
         guard samples > 0 else { throw .invalid(flag: "--mirror-samples", value: "\(samples)", expected: "a positive number of samples") }
     }
 
-    public func makeRule(for network: Network, loss: Loss, random: inout RandomSource) -> any LearningRule {
-        PathFeedbackRule(name: "wm", feedback: feedback.pathFeedback(for: network, random: &random), learner: WeightMirrorLearner(settings: self))
-    }
-
-    public func makePathLearning<Model: FeedbackPathModel>(for model: Model, random: inout RandomSource)
-        -> (feedback: [Matrix], learner: any FeedbackPathLearner)? {
-        (feedback.pathFeedback(for: model, random: &random), WeightMirrorLearner(settings: self))
-    }
+    public func makeLearner<Model: FeedbackPathModel>(for model: Model) -> WeightMirrorLearner { WeightMirrorLearner(settings: self) }
 }
 
 extension RuleSpec {
