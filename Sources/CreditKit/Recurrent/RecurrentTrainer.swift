@@ -38,7 +38,7 @@ extension RuleSpec {
 /// Everything that defines a recurrent run (`credit train-rnn`).
 public struct RecurrentConfiguration: Sendable, Codable, Equatable {
     public var hidden: Int = 50
-    /// `k`: the window of truncated BPTT (and of FA and NP through time).
+    /// `k`: the window of truncated BPTT (and of every rule through time).
     public var bpttSteps: Int = 7
     /// Parallel streams, the batch.
     public var streams: Int = 20
@@ -50,7 +50,7 @@ public struct RecurrentConfiguration: Sendable, Codable, Equatable {
     public var optimizer: OptimizerKind = .sgd
     /// μ for `optimizer == .momentum`.
     public var momentum: Float = 0.9
-    /// The rule: bp (truncated BPTT), fa or np, with its own settings (the feedback family, NP's noise).
+    /// The rule with its own settings: bp (truncated BPTT), fa, np, matching, kp or wm.
     public var rule: RuleSpec = .backprop
     public var task = DelayedXOR()
     public var seed: UInt64 = 1

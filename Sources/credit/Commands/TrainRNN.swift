@@ -6,7 +6,7 @@ import Foundation
 struct TrainRNN: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train-rnn",
-        abstract: "Train a vanilla tanh RNN on delayed XOR with truncated BPTT, or FA or NP through time.",
+        abstract: "Train a vanilla tanh RNN on delayed XOR with truncated BPTT, or FA, NP, matching, KP or WM through time.",
         discussion: """
         hₜ = tanh(W_in xₜ + W_rec hₜ₋₁ + b), ŷₜ = W_out hₜ + b_out, on --streams continuous streams; each window \
         of --bptt-steps runs forward from the state the last one left, sends credit back to its first step, and \

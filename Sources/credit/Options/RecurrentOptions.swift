@@ -2,7 +2,7 @@ import ArgumentParser
 import CreditKit
 
 /// The flags of a recurrent run (`credit train-rnn`): a vanilla tanh RNN with a linear readout on
-/// delayed XOR, trained by truncated BPTT, FA or NP through time.
+/// delayed XOR, trained by truncated BPTT or any rule that works through time.
 struct RecurrentOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Hidden units of the RNN.", valueName: "units"))
     var hidden: Int = 50
