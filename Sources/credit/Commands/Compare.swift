@@ -27,7 +27,7 @@ struct Compare: ParsableCommand {
 
     func validate() throws {
         guard epochs > 0 else { throw ValidationError("--epochs: expected a positive number of epochs, found '\(epochs)'") }
-        if let rule = model.rule { throw ValidationError("--rule: not used by compare, found '\(rule)'; list the rules with --rules") }
+        if let rule = model.ruleChoice.rule { throw ValidationError("--rule: not used by compare, found '\(rule)'; list the rules with --rules") }
         _ = try configurations()
     }
 
@@ -42,13 +42,13 @@ struct Compare: ParsableCommand {
             }
             return spec
         }
-        var unclaimed = Set(ModelOptions.optionFlags(in: model.ruleOptions))
+        var unclaimed = Set(model.ruleChoice.optionFlags)
         let base = try model.configuration(epochs: epochs, rule: .backprop)
         let configurations = try specs.map { spec in
             var configuration = base
             configuration.rule = spec
             do {
-                let given = try configuration.rule.applyOptions(ModelOptions.arguments(model.ruleOptions, claimedBy: spec))
+                let given = try configuration.rule.applyOptions(model.ruleChoice.arguments(claimedBy: spec))
                 unclaimed.subtract(given.map { "--" + $0 })
                 try configuration.validate()
             } catch { throw ValidationError("\(error)") }

@@ -15,14 +15,7 @@ struct Train: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
 
-    @Option(help: "Passes over the training set (with --resume: the new total).")
-    var epochs: Int?
-
-    @Option(help: ArgumentHelp("The run directory (default: runs/<dataset>-<rule>-<time>).", valueName: "dir"))
-    var out: String?
-
-    @Option(help: ArgumentHelp("Continue the interrupted run in this directory.", valueName: "dir"))
-    var resume: String?
+    @OptionGroup var runOptions: RunOptions
 
     /// Recurrent networks have their own command; a `--model rnn` from an older command line is
     /// pointed there rather than taken for a rule option.
@@ -32,13 +25,11 @@ struct Train: ParsableCommand {
     static let defaultEpochs = 20
 
     func validate() throws {
-        if let epochs, epochs <= 0 { throw ValidationError("--epochs: expected a positive number of epochs, found '\(epochs)'") }
-        if resume != nil && out != nil { throw ValidationError("--out: not used with --resume (the run continues in its own directory)") }
         if let networkKind {
             throw ValidationError("--model: train a recurrent network with `credit train-rnn` (found '--model \(networkKind)'); "
                                   + "`credit train` trains feed-forward networks")
         }
-        if resume == nil { _ = try model.configuration(epochs: 1) }
+        if runOptions.resume == nil { _ = try model.configuration(epochs: 1) }
     }
 
     func run() throws {
@@ -52,22 +43,22 @@ struct Train: ParsableCommand {
     }
 
     private func train() throws {
-        if let resume, RecurrentRunSession.isRecurrentRun(resume) {
+        if let resume = runOptions.resume, RecurrentRunSession.isRecurrentRun(resume) {
             throw ValidationError("--resume: \(resume) holds a recurrent run; continue it with `credit train-rnn --resume \(resume)`")
         }
         let directory: RunDirectory
         var configuration: TrainingConfiguration
-        if let resume {
+        if let resume = runOptions.resume {
             directory = RunDirectory(path: resume)
             configuration = try directory.readConfiguration()
-            if let epochs { configuration.epochs = epochs }
+            if let epochs = runOptions.epochs { configuration.epochs = epochs }
         } else {
-            configuration = try model.configuration(epochs: epochs ?? Self.defaultEpochs)
+            configuration = try model.configuration(epochs: runOptions.epochs ?? Self.defaultEpochs)
             let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
-            directory = RunDirectory(path: out ?? "runs/\(configuration.dataset.rawValue)-\(configuration.rule.fileName)-\(stamp)")
+            directory = RunDirectory(path: runOptions.out ?? "runs/\(configuration.dataset.rawValue)-\(configuration.rule.fileName)-\(stamp)")
         }
         let data = try DatasetCatalog.load(configuration.dataset, locator: model.locator)
-        if resume != nil, !FileManager.default.fileExists(atPath: directory.checkpointPath) {
+        if runOptions.resume != nil, !FileManager.default.fileExists(atPath: directory.checkpointPath) {
             throw TrainingError.checkpoint(file: directory.checkpointPath, reason: "not found; is \(directory.path) a run directory written by `credit train --out`?")
         }
         let (trainer, _) = try RunSession.run(configuration, data: data, in: directory, events: Console.render)

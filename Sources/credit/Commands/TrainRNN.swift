@@ -17,36 +17,24 @@ struct TrainRNN: ParsableCommand {
 
     @OptionGroup var model: RecurrentOptions
 
-    @Option(help: "Passes of --steps-per-epoch steps (with --resume: the new total).")
-    var epochs: Int?
-
-    @Option(help: ArgumentHelp("The run directory (default: runs/delayed-xor-rnn-<rule>-<time>).", valueName: "dir"))
-    var out: String?
-
-    @Option(help: ArgumentHelp("Continue the interrupted run in this directory.", valueName: "dir"))
-    var resume: String?
-
-    func validate() throws {
-        if let epochs, epochs <= 0 { throw ValidationError("--epochs: expected a positive number of epochs, found '\(epochs)'") }
-        if resume != nil && out != nil { throw ValidationError("--out: not used with --resume (the run continues in its own directory)") }
-    }
+    @OptionGroup var runOptions: RunOptions
 
     func run() throws {
         do {
             let configuration: RecurrentConfiguration
             let path: String
-            if let resume {
+            if let resume = runOptions.resume {
                 var recorded = try RecurrentRunSession.recordedConfiguration(in: resume)
-                if let epochs { recorded.epochs = epochs }
+                if let epochs = runOptions.epochs { recorded.epochs = epochs }
                 guard FileManager.default.fileExists(atPath: RunDirectory(path: resume).checkpointPath) else {
                     throw TrainingError.checkpoint(file: RunDirectory(path: resume).checkpointPath,
                                                    reason: "not found; the run has no finished epoch to resume from")
                 }
                 (configuration, path) = (recorded, resume)
             } else {
-                configuration = try model.configuration(epochs: epochs ?? 10)
+                configuration = try model.configuration(epochs: runOptions.epochs ?? 10)
                 let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
-                path = out ?? "runs/delayed-xor-rnn-\(configuration.rule.fileName)-\(stamp)"
+                path = runOptions.out ?? "runs/delayed-xor-rnn-\(configuration.rule.fileName)-\(stamp)"
             }
             let (trainer, _) = try RecurrentRunSession.run(configuration, in: path, events: Console.render)
             if let last = trainer.history.last {

@@ -21,14 +21,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "The loss.")
     var loss: Loss = .crossEntropy
 
-    @Option(help: ArgumentHelp("The credit-assignment rule (default bp): \(RuleRegistry.argumentHelp). Its own options are listed below.",
-                               valueName: "rule"))
-    var rule: RuleSpec?
-
-    /// The chosen rule's own options (`--noise 0.01`, `--feedback xavier`): whatever the other
-    /// flags do not claim, handed to the rule, which refuses what it does not know.
-    @Argument(parsing: .allUnrecognized, help: .hidden)
-    var ruleOptions: [String] = []
+    @OptionGroup var ruleChoice: RuleOptions
 
     @Flag(help: "Train an autoencoder: the inputs are the targets (use --loss squared-error --output-activation sigmoid).")
     var autoencoder = false
@@ -54,23 +47,13 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Examples per batch.")
     var batchSize: Int = 32
 
-    @Option(name: .customLong("lr"), help: "Learning rate.")
-    var learningRate: Float = 0.05
-
-    @Option(help: "The optimizer.")
-    var optimizer: OptimizerKind = .momentum
-
-    @Option(help: "Momentum coefficient μ (with --optimizer momentum).")
-    var momentum: Float = 0.9
+    @OptionGroup var training: OptimizerOptions
 
     @Option(name: .customLong("lr-decay"), help: "Multiply the learning rate by this after every epoch.")
     var learningRateDecay: Float = 1
 
     @Option(name: .customLong("inputs"), help: "Input scaling, fitted on the training set: raw, global (zero mean, unit variance overall) or feature (per feature).")
     var inputScaling: InputScaling = .raw
-
-    @Option(help: "Random seed: weights, feedback, data order.")
-    var seed: UInt64 = 1
 
     func hiddenLayers() throws -> [Int] {
         let parts = layers.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -96,49 +79,8 @@ struct ModelOptions: ParsableArguments {
         return list.count == 1 ? (list[0], nil) : (list[0], list)
     }
 
-    /// `--rule` with its options applied.
-    func configuredRule() throws -> (rule: RuleSpec, given: Set<String>) {
-        var rule = rule ?? .backprop
-        do {
-            let given = try rule.applyOptions(ruleOptions)
-            return (rule, given)
-        } catch {
-            throw ValidationError(error.description)
-        }
-    }
-
-    /// The rule options in `arguments`, split into options with their values: `--name value`,
-    /// `--name=value`, or `--name` alone where every rule that has the option makes it a flag.
-    static func optionGroups(_ arguments: [String]) -> [[String]] {
-        let takesValue = Set(RuleRegistry.rules.flatMap { $0.optionHelp.filter { $0.valueName != nil }.map(\.flag) })
-        var groups: [[String]] = []
-        var index = 0
-        while index < arguments.count {
-            let argument = arguments[index]
-            if takesValue.contains(argument), index + 1 < arguments.count {
-                groups.append([argument, arguments[index + 1]])
-                index += 2
-            } else {
-                groups.append([argument])
-                index += 1
-            }
-        }
-        return groups
-    }
-
-    /// The flags named in `arguments` (`--noise`, also from `--noise=0.1`).
-    static func optionFlags(in arguments: [String]) -> [String] {
-        optionGroups(arguments).map { String($0[0].split(separator: "=", maxSplits: 1)[0]) }
-    }
-
-    /// The options in `arguments` that `rule` has, with their values.
-    static func arguments(_ arguments: [String], claimedBy rule: RuleSpec) -> [String] {
-        let known = Set(type(of: rule.settings).optionHelp.map(\.flag))
-        return optionGroups(arguments).filter { known.contains(String($0[0].split(separator: "=", maxSplits: 1)[0])) }.flatMap { $0 }
-    }
-
     func configuration(epochs: Int) throws -> TrainingConfiguration {
-        try configuration(epochs: epochs, rule: configuredRule().rule)
+        try configuration(epochs: epochs, rule: ruleChoice.configured().rule)
     }
 
     /// The model these flags describe, trained by `rule` (whose options are already applied).
@@ -146,8 +88,9 @@ struct ModelOptions: ParsableArguments {
         let (activation, hiddenActivations) = try activations()
         var configuration = TrainingConfiguration(
             dataset: dataset, hiddenLayers: try hiddenLayers(), activation: activation, outputActivation: outputActivation,
-            loss: loss, rule: rule, epochs: epochs, batchSize: batchSize, learningRate: learningRate,
-            optimizer: optimizer, momentum: momentum, learningRateDecay: learningRateDecay, initializer: initializer, seed: seed,
+            loss: loss, rule: rule, epochs: epochs, batchSize: batchSize, learningRate: training.learningRate ?? 0.05,
+            optimizer: training.optimizer ?? .momentum, momentum: training.momentum, learningRateDecay: learningRateDecay,
+            initializer: initializer, seed: training.seed,
             inputScaling: inputScaling, probeEvery: probeEvery, autoencoder: autoencoder, positiveFraction: positiveFraction, joint: joint,
             weightBall: weightBall, freezeForwardWeights: freezeForward)
         configuration.hiddenActivations = hiddenActivations

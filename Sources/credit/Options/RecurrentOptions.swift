@@ -7,7 +7,7 @@ struct RecurrentOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Hidden units of the RNN.", valueName: "units"))
     var hidden: Int = 50
 
-    @Option(name: .customLong("bptt-steps"), help: ArgumentHelp("The window k of truncated BPTT (and of FA/NP through time).", valueName: "k"))
+    @Option(name: .customLong("bptt-steps"), help: ArgumentHelp("The window k of truncated BPTT (and of every rule through time).", valueName: "k"))
     var bpttSteps: Int = 7
 
     @Option(help: ArgumentHelp("Delayed XOR: steps from a go cue to its XOR answer.", valueName: "steps"))
@@ -19,25 +19,9 @@ struct RecurrentOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Parallel streams (the batch).", valueName: "N"))
     var streams: Int = 20
 
-    @Option(help: ArgumentHelp("How credit travels back through time: bp (truncated BPTT), fa, np, matching, kp or wm. Their options are listed below.",
-                               valueName: "rule"))
-    var rule: RuleSpec = .backprop
+    @OptionGroup var ruleChoice: RuleOptions
 
-    /// The rule's own options (`--noise 0.01`): what the other flags do not claim.
-    @Argument(parsing: .allUnrecognized, help: .hidden)
-    var ruleOptions: [String] = []
-
-    @Option(name: .customLong("lr"), help: "Learning rate.")
-    var learningRate: Float = 0.01
-
-    @Option(help: "The optimizer.")
-    var optimizer: OptimizerKind = .sgd
-
-    @Option(help: "Momentum coefficient μ (with --optimizer momentum).")
-    var momentum: Float = 0.9
-
-    @Option(help: "Random seed: weights, feedback, data.")
-    var seed: UInt64 = 1
+    @OptionGroup var training: OptimizerOptions
 
     static var ruleOptionsHelp: String {
         "An RNN takes the rules that work through time: bp (truncated BPTT), fa, np (by sgd), matching, kp, wm; "
@@ -53,9 +37,7 @@ struct RecurrentOptions: ParsableArguments {
 
     /// The recurrent run these flags describe.
     func configuration(epochs: Int) throws -> RecurrentConfiguration {
-        var rule = rule
-        let given: Set<String>
-        do { given = try rule.applyOptions(ruleOptions) } catch { throw ValidationError(error.description) }
+        var (rule, given) = try ruleChoice.configured()
         // Node perturbation through time learns B by SGD from the start: its other options would be ignored.
         if rule.settings(as: NodePerturbationSettings.self) != nil,
            let unused = given.intersection(["ridge", "feedback-solver", "feedback-warmup"]).sorted().first {
@@ -67,9 +49,9 @@ struct RecurrentOptions: ParsableArguments {
         configuration.streams = streams
         configuration.stepsPerEpoch = stepsPerEpoch
         configuration.epochs = epochs
-        configuration.learningRate = learningRate
-        configuration.optimizer = optimizer
-        configuration.momentum = momentum
+        configuration.learningRate = training.learningRate ?? 0.01
+        configuration.optimizer = training.optimizer ?? .sgd
+        configuration.momentum = training.momentum
         // The RNN's feedback is drawn like its forward weights unless --feedback says otherwise.
         if !given.contains("feedback") {
             if var settings = rule.settings(as: GeneralFeedbackSettings.self) {
@@ -84,7 +66,7 @@ struct RecurrentOptions: ParsableArguments {
         }
         configuration.rule = rule
         configuration.task = DelayedXOR(delay: delay)
-        configuration.seed = seed
+        configuration.seed = training.seed
         do {
             try configuration.validate()
         } catch {

@@ -1,0 +1,88 @@
+import ArgumentParser
+import CreditKit
+
+/// `--rule` and the chosen rule's own options, shared by every command that trains: the rule's
+/// options are whatever the command's other flags do not claim, and the rule refuses what it
+/// does not know.
+struct RuleOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The credit-assignment rule (default bp). The rules this command takes and their own options are "
+                               + "listed above.", valueName: "rule"))
+    var rule: RuleSpec?
+
+    @Argument(parsing: .allUnrecognized, help: .hidden)
+    var ruleOptions: [String] = []
+
+    /// `--rule` with its options applied, and the names of the options given.
+    func configured() throws -> (rule: RuleSpec, given: Set<String>) {
+        var rule = rule ?? .backprop
+        do {
+            let given = try rule.applyOptions(ruleOptions)
+            return (rule, given)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// The rule options given, split into options with their values: `--name value`,
+    /// `--name=value`, or `--name` alone where every rule that has the option makes it a flag.
+    var optionGroups: [[String]] {
+        let takesValue = Set(RuleRegistry.rules.flatMap { $0.optionHelp.filter { $0.valueName != nil }.map(\.flag) })
+        var groups: [[String]] = []
+        var index = 0
+        while index < ruleOptions.count {
+            let argument = ruleOptions[index]
+            if takesValue.contains(argument), index + 1 < ruleOptions.count {
+                groups.append([argument, ruleOptions[index + 1]])
+                index += 2
+            } else {
+                groups.append([argument])
+                index += 1
+            }
+        }
+        return groups
+    }
+
+    /// The flags named among the rule options (`--noise`, also from `--noise=0.1`).
+    var optionFlags: [String] { optionGroups.map(Self.flag) }
+
+    /// The rule options that `rule` has, with their values (`compare` hands each rule its own).
+    func arguments(claimedBy rule: RuleSpec) -> [String] {
+        let known = Set(type(of: rule.settings).optionHelp.map(\.flag))
+        return optionGroups.filter { known.contains(Self.flag($0)) }.flatMap { $0 }
+    }
+
+    private static func flag(_ group: [String]) -> String { String(group[0].split(separator: "=", maxSplits: 1)[0]) }
+}
+
+/// How a command's model learns: the optimizer, its step and the seed. Defaults differ by network
+/// (`train`: momentum 0.05; `train-rnn`: SGD 0.01, the learned-feedback paper's).
+struct OptimizerOptions: ParsableArguments {
+    @Option(name: .customLong("lr"), help: "Learning rate (default: train 0.05, train-rnn 0.01).")
+    var learningRate: Float?
+
+    @Option(help: "The optimizer (default: train momentum, train-rnn sgd).")
+    var optimizer: OptimizerKind?
+
+    @Option(help: "Momentum coefficient μ (with --optimizer momentum).")
+    var momentum: Float = 0.9
+
+    @Option(help: "Random seed: weights, feedback, data, noise.")
+    var seed: UInt64 = 1
+}
+
+/// Where a run goes, and how long: shared by `train` and `train-rnn`.
+struct RunOptions: ParsableArguments {
+    @Option(help: "Epochs to train (with --resume: the new total).")
+    var epochs: Int?
+
+    @Option(help: ArgumentHelp("The run directory (default: runs/<data>-<rule>-<time>).", valueName: "dir"))
+    var out: String?
+
+    @Option(help: ArgumentHelp("Continue the interrupted run in this directory.", valueName: "dir"))
+    var resume: String?
+
+    func validate() throws {
+        if let epochs, epochs <= 0 { throw ValidationError("--epochs: expected a positive number of epochs, found '\(epochs)'") }
+        if resume != nil && out != nil { throw ValidationError("--out: not used with --resume (the run continues in its own directory)") }
+    }
+}
