@@ -31,7 +31,7 @@ struct GoldenRunTests {
     @Test(.enabled(if: hasSARCOS))
     func kickbackOnSARCOSRepeatsItsRecordedRunBitForBit() throws {
         let sarcos = try DatasetCatalog.load(.sarcos, locator: DataLocator(explicitRoot: Self.sarcosRoot, allowDownload: false))
-        try Self.check("kickback-sarcos", try Self.lines("kickback-sarcos", Self.kickbackSARCOS, data: sarcos))
+        try Self.check("kickback-regression", try Self.lines("kickback-regression", Self.kickbackSARCOS, data: sarcos))
     }
 
     /// Compares `lines` with the recorded file of `name` (or records it).
