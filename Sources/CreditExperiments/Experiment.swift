@@ -38,11 +38,28 @@ public struct ExperimentRun: Sendable {
     /// The column (e.g. `s1`, `dfa-B3`).
     public let variant: String
     /// The run as we train it.
-    public let configuration: TrainingConfiguration
+    public let configuration: ExperimentConfiguration
     /// The paper's test error in percent, when it states one.
     public let paperTestError: Double?
     /// What the paper says when it gives no single number.
     public let paperNote: String?
+
+    /// A feed-forward run.
+    public init(model: String, variant: String, configuration: TrainingConfiguration, paperTestError: Double? = nil,
+                paperNote: String? = nil) {
+        self.init(model: model, variant: variant, configuration: .feedForward(configuration), paperTestError: paperTestError,
+                  paperNote: paperNote)
+    }
+
+    /// A run of either model.
+    public init(model: String, variant: String, configuration: ExperimentConfiguration, paperTestError: Double? = nil,
+                paperNote: String? = nil) {
+        self.model = model
+        self.variant = variant
+        self.configuration = configuration
+        self.paperTestError = paperTestError
+        self.paperNote = paperNote
+    }
 
     /// How progress lines name the run.
     public var label: String { "\(model) \(variant)" }
@@ -50,16 +67,56 @@ public struct ExperimentRun: Sendable {
     public var directoryName: String { "\(model)-\(variant)" }
 }
 
-/// A named experiment on recurrent networks.
-public struct RecurrentExperiment: Sendable {
-    /// The name `credit reproduce` takes (`lansdell-fig2`).
-    public let name: String
-    /// The paper and the figure or table.
-    public let source: String
-    /// What the experiment shows and how our settings differ from the paper's.
-    public let notes: String
-    /// Every rule's run.
-    public let runs: [(variant: String, configuration: RecurrentConfiguration)]
-    /// Training epochs unless told otherwise.
-    public let defaultEpochs: Int
+/// The configuration of an experiment's run: a feed-forward or a recurrent network's.
+public enum ExperimentConfiguration: Sendable, Equatable {
+    case feedForward(TrainingConfiguration)
+    case recurrent(RecurrentConfiguration)
+
+    /// The feed-forward configuration, if it is one.
+    public var feedForward: TrainingConfiguration? {
+        if case .feedForward(let configuration) = self { configuration } else { nil }
+    }
+
+    /// The recurrent configuration, if it is one.
+    public var recurrent: RecurrentConfiguration? {
+        if case .recurrent(let configuration) = self { configuration } else { nil }
+    }
+
+    /// The rule with its settings.
+    public var rule: RuleSpec {
+        switch self {
+        case .feedForward(let configuration): configuration.rule
+        case .recurrent(let configuration): configuration.rule
+        }
+    }
+
+    /// Checks every value that does not depend on the data.
+    public func validate() throws(ConfigurationError) {
+        switch self {
+        case .feedForward(let configuration): try configuration.validate()
+        case .recurrent(let configuration): try configuration.validate()
+        }
+    }
+
+    /// The same run for `epochs` epochs on the seed `offset` after its own.
+    func seeded(epochs: Int, offset: Int) -> ExperimentConfiguration {
+        switch self {
+        case .feedForward(var configuration):
+            configuration.epochs = epochs
+            configuration.seed += UInt64(offset)
+            return .feedForward(configuration)
+        case .recurrent(var configuration):
+            configuration.epochs = epochs
+            configuration.seed += UInt64(offset)
+            return .recurrent(configuration)
+        }
+    }
+
+    /// The seed of every random draw.
+    public var seed: UInt64 {
+        switch self {
+        case .feedForward(let configuration): configuration.seed
+        case .recurrent(let configuration): configuration.seed
+        }
+    }
 }

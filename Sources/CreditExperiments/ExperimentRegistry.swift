@@ -4,18 +4,13 @@ import CreditKit
 public enum ExperimentRegistry {
     public static var all: [Experiment] {
         [flamShepherd(table: 2), flamShepherd(table: 3), flamShepherdTable4, flamShepherdAutoencoder, noklandMNIST, kickbackFigure2,
-         lansdellFigure2, lansdellFigure5, lansdellFigure3]
+         lansdellFigure2, lansdellFigure5, lansdellFigure3, lansdellFigure4]
     }
 
     public static func named(_ name: String) -> Experiment? { all.first { $0.name == name } }
 
-    /// The experiments on recurrent networks (their runs are ``RecurrentConfiguration``s).
-    public static var recurrent: [RecurrentExperiment] { [lansdellFigure4] }
-
-    public static func recurrentNamed(_ name: String) -> RecurrentExperiment? { recurrent.first { $0.name == name } }
-
-    /// Every experiment's name, feed-forward and recurrent.
-    public static var allNames: [String] { all.map(\.name) + recurrent.map(\.name) }
+    /// Every experiment's name.
+    public static var allNames: [String] { all.map(\.name) }
 
     /// Our training recipes for MNIST classifiers, 20 epochs, batch 128, inputs standardized.
     /// Backprop: momentum 0.9, lr 0.05 × 0.9 per epoch (784-800-800-10 tanh: 1.70 %). The
@@ -281,22 +276,23 @@ public enum ExperimentRegistry {
 
     /// Delayed XOR (delay 6, BPTT window 7): a vanilla RNN of 50 tanh units, 20 streams, plain SGD
     /// 0.01 for every rule; NP perturbs each unit with probability 0.1, as the authors' RNN did.
-    static var lansdellFigure4: RecurrentExperiment {
-        func run(_ rule: RuleSpec) -> (variant: String, configuration: RecurrentConfiguration) {
+    static var lansdellFigure4: Experiment {
+        let paper = "NP learns the task in a time comparable to BPTT; FA does not converge; the angles of FA's and NP's "
+            + "credit to BPTT's, averaged over the unrolled steps, are both near 90°."
+        func run(_ rule: RuleSpec) -> ExperimentRun {
             var configuration = RecurrentConfiguration()
             configuration.rule = rule
             configuration.epochs = 20
             configuration.learningRate = 0.01
             configuration.task = DelayedXOR(delay: 6)
-            return (rule.description, configuration)
+            return ExperimentRun(model: "rnn-50", variant: rule.description, configuration: .recurrent(configuration), paperNote: paper)
         }
-        return RecurrentExperiment(
+        return Experiment(
             name: "lansdell-fig4", source: "Lansdell, Prakash & Kording 2020, Figure 4 (delayed XOR, recurrent network)",
-            notes: "BPTT, FA and NP through time on delayed XOR (50,000 steps per stream per epoch, truncated windows of 7). "
-                + "The paper: NP learns the task in a time comparable to BPTT; FA does not converge; the angles of FA's and NP's "
-                + "credit to BPTT's, averaged over the unrolled steps, are both near 90°.",
+            notes: "BPTT, FA and NP through time on delayed XOR (50,000 steps per stream per epoch, truncated windows of 7); "
+                + "the test error is the share of XOR answers with the wrong sign. " + paper,
             runs: [run(.backprop), run(.recurrentFeedbackAlignment),
                    run(RuleSpec(NodePerturbationSettings(noise: 0.01, feedbackLearningRate: 0.001, noiseProbability: 0.1, feedback: .xavier)))],
-            defaultEpochs: 20)
+            defaultEpochs: 20, reconstructions: false)
     }
 }

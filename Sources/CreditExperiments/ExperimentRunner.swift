@@ -3,8 +3,18 @@ import Foundation
 
 /// One run of an experiment with every seed it was trained on.
 public struct ExperimentOutcome: Sendable {
-    /// A seed's trainer at its last finished epoch, and why it stopped early, if it did.
-    public typealias Seed = (seed: UInt64, trainer: Trainer, failure: String?)
+    /// One seed's run at its last finished epoch.
+    public struct Seed: Sendable {
+        /// The seed.
+        public var seed: UInt64
+        /// Every finished epoch.
+        public var history: [EpochRecord]
+        /// The trainer of a feed-forward run (for reconstructions, latent codes and tests); `nil`
+        /// for a recurrent run.
+        public var feedForward: Trainer<FeedForwardModel>?
+        /// Why it stopped early, if it did.
+        public var failure: String?
+    }
     /// The configuration.
     public var run: ExperimentRun
     /// Every seed it was trained on, in order.
@@ -39,44 +49,50 @@ public struct ExperimentRunner: Sendable {
         self.locator = locator
     }
 
-    /// A feed-forward experiment: every run (with every seed in turn), then the table of paper vs
-    /// ours — over several seeds, mean ± standard error of the final and best test figure —,
-    /// results.csv (one row per run and seed) and the charts. The loss and error curves are the mean
-    /// over the seeds; the diagnostics, latent space and reconstructions are the first seed's. A run
-    /// that diverges ends there and is counted as such, left out of the means.
+    /// An experiment: every run (with every seed in turn), then the table of paper vs ours — over
+    /// several seeds, mean ± standard error of the final and best test figure —, results.csv (one
+    /// row per run and seed) and the charts. The loss and error curves are the mean over the
+    /// seeds; the diagnostics, latent space and reconstructions are the first seed's. A run that
+    /// diverges ends there and is counted as such, left out of the means.
     @discardableResult
     public func run(_ experiment: Experiment, events: (RunEvent) -> Void = { _ in }) throws -> [ExperimentOutcome] {
         let root = self.root ?? "runs/\(experiment.name)"
         let runs = experiment.runs(models: models).filter { run in
-            joints.map { run.configuration.joint.map($0.contains) ?? true } ?? true
+            joints.map { chosen in run.configuration.feedForward?.joint.map(chosen.contains) ?? true } ?? true
         }
         events(.status("\(experiment.name): \(runs.count) runs\(seeds == 1 ? "" : " × \(seeds) seeds") — \(experiment.source)"))
         var loaded: [DatasetName: DataSplit] = [:]
-        typealias Outcome = ExperimentOutcome.Seed
-        var seeded: [(run: ExperimentRun, trainers: [Outcome])] = []
+        var seeded: [(run: ExperimentRun, trainers: [ExperimentOutcome.Seed])] = []
         for run in runs {
-            var trainers: [Outcome] = []
+            var trainers: [ExperimentOutcome.Seed] = []
             for s in 0..<seeds {
-                var configuration = run.configuration
-                configuration.epochs = epochs ?? experiment.defaultEpochs
-                configuration.seed += UInt64(s)
-                let data = try loaded[configuration.dataset] ?? DatasetCatalog.load(configuration.dataset, locator: locator)
-                loaded[configuration.dataset] = data
-                let directory = seeds == 1 ? run.directoryName : "\(run.directoryName)-seed\(configuration.seed)"
-                let label = seeds == 1 ? run.label : "\(run.label) seed \(configuration.seed)"
-                let (trainer, failure) = try RunSession.run(configuration, data: data, in: RunDirectory(path: root + "/" + directory),
-                                                            label: label, stopOnDivergence: true, events: events)
-                trainers.append((configuration.seed, trainer, failure))
+                let configuration = run.configuration.seeded(epochs: epochs ?? experiment.defaultEpochs, offset: s)
+                let seed = configuration.seed
+                let directory = RunDirectory(path: root + "/" + (seeds == 1 ? run.directoryName : "\(run.directoryName)-seed\(seed)"))
+                let label = seeds == 1 ? run.label : "\(run.label) seed \(seed)"
+                switch configuration {
+                case .feedForward(let configuration):
+                    let data = try loaded[configuration.dataset] ?? DatasetCatalog.load(configuration.dataset, locator: locator)
+                    loaded[configuration.dataset] = data
+                    let (trainer, failure) = try RunSession.run(configuration, data: data, in: directory, label: label,
+                                                                stopOnDivergence: true, events: events)
+                    trainers.append(.init(seed: seed, history: trainer.history, feedForward: trainer, failure: failure))
+                case .recurrent(let configuration):
+                    let (trainer, failure) = try RunSession.run(configuration, in: directory, label: label, stopOnDivergence: true,
+                                                                events: events)
+                    trainers.append(.init(seed: seed, history: trainer.history, feedForward: nil, failure: failure))
+                }
             }
             seeded.append((run, trainers))
         }
-        let firstSeed = seeded.map { (run: $0.run, trainer: $0.trainers[0].trainer) }
+        let firstSeed = seeded.map { (run: $0.run, history: $0.trainers[0].history) }
+        let feedForward = seeded.compactMap { row in row.trainers[0].feedForward.map { (run: row.run, trainer: $0) } }
 
-        let autoencoder = runs.first?.configuration.autoencoder == true
+        let autoencoder = runs.first?.configuration.feedForward?.autoencoder == true
         // Autoencoders have no error rate: their figure is the test loss per image.
-        func finalFigure(_ trainer: Trainer) -> Double { autoencoder ? trainer.history.last?.testLoss ?? .nan : trainer.history.last?.testError ?? .nan }
-        func bestFigure(_ trainer: Trainer) -> Double {
-            let figures = trainer.history.map { autoencoder ? $0.testLoss : $0.testError }.filter { !$0.isNaN }
+        func finalFigure(_ history: [EpochRecord]) -> Double { autoencoder ? history.last?.testLoss ?? .nan : history.last?.testError ?? .nan }
+        func bestFigure(_ history: [EpochRecord]) -> Double {
+            let figures = history.map { autoencoder ? $0.testLoss : $0.testError }.filter { !$0.isNaN }
             return figures.min() ?? .nan
         }
         func show(_ values: [Double]) -> String {
@@ -95,7 +111,7 @@ public struct ExperimentRunner: Sendable {
         var csv = ["model,variant,seed,paper_test_error_percent,final_\(measure),best_\(measure),epochs,outcome"]
         for (run, trainers) in seeded {
             let paper = run.paperTestError.map { String(format: "%.2f%%", $0) } ?? "—"
-            let completed = trainers.filter { $0.failure == nil }.map(\.trainer)
+            let completed = trainers.filter { $0.failure == nil }.map(\.history)
             let diverged = trainers.count - completed.count
             events(.output(run.model.padding(toLength: 24, withPad: " ", startingAt: 0) + run.variant.padding(toLength: 28, withPad: " ", startingAt: 0)
                         + paper.padding(toLength: 12, withPad: " ", startingAt: 0)
@@ -103,15 +119,16 @@ public struct ExperimentRunner: Sendable {
                         + show(completed.map(bestFigure))
                         + (diverged > 0 && !completed.isEmpty ? "   (\(diverged) of \(trainers.count) diverged)" : "")))
             let scale = autoencoder ? 1.0 : 100.0
-            for (seed, trainer, failure) in trainers {
+            for outcome in trainers {
+                let (seed, history, failure) = (outcome.seed, outcome.history, outcome.failure)
                 csv.append("\(run.model),\(run.variant),\(seed),\(run.paperTestError.map { "\($0)" } ?? ""),"
-                           + "\(scale * finalFigure(trainer)),\(scale * bestFigure(trainer)),\(trainer.epochsCompleted),"
+                           + "\(scale * finalFigure(history)),\(scale * bestFigure(history)),\(history.count),"
                            + "\"\(failure.map { "diverged: " + $0.replacingOccurrences(of: "\"", with: "'") } ?? "completed")\"")
             }
         }
         for (run, trainers) in seeded {
             for outcome in trainers where outcome.failure != nil {
-                events(.output("  \(run.label) seed \(outcome.seed): stopped after \(outcome.trainer.epochsCompleted) epochs — \(outcome.failure!)"))
+                events(.output("  \(run.label) seed \(outcome.seed): stopped after \(outcome.history.count) epochs — \(outcome.failure!)"))
             }
         }
         for note in Set(runs.compactMap(\.paperNote)).sorted() { events(.output("paper: \(note)")) }
@@ -120,7 +137,7 @@ public struct ExperimentRunner: Sendable {
         // The curves average the runs that completed (all of them when none did).
         let curves = seeded.map { run, trainers in
             let completed = trainers.filter { $0.failure == nil }
-            return ComparisonRow(rule: run.label, history: meanHistory((completed.isEmpty ? trainers : completed).map(\.trainer.history)))
+            return ComparisonRow(rule: run.label, history: meanHistory((completed.isEmpty ? trainers : completed).map(\.history)))
         }
         let report = ComparisonReport(rows: curves, title: experiment.name + (seeds == 1 ? "" : " (mean of \(seeds) seeds)"))
         try AtomicFile.write(report.testErrorChart, to: root + "/test-error.svg")
@@ -128,10 +145,10 @@ public struct ExperimentRunner: Sendable {
         if let coherence = report.coherenceChart { try AtomicFile.write(coherence, to: root + "/coherence.svg") }
         if let feedback = report.feedbackChart { try AtomicFile.write(feedback, to: root + "/feedback.svg") }
         if experiment.reconstructions {
-            try writeReconstructions(firstSeed, to: root, events: events)
+            try writeReconstructions(feedForward, to: root, events: events)
         }
         if let layer = experiment.latentLayer {
-            try writeLatentSpace(firstSeed, layer: layer, to: root, events: events)
+            try writeLatentSpace(feedForward, layer: layer, to: root, events: events)
         }
         events(.status("wrote \(root)/results.csv, test-error.svg, angles.svg\(experiment.reconstructions ? ", reconstructions-*.png" : "")"))
         return seeded.map { ExperimentOutcome(run: $0.run, seeds: $0.trainers) }
@@ -152,101 +169,26 @@ public struct ExperimentRunner: Sendable {
         }
     }
 
-    /// A recurrent experiment: every rule with every seed in turn (a diverging run ends early and
-    /// is reported as such), then a table over the seeds, results.csv (one row per run), loss.svg
-    /// (test loss and XOR accuracy) and alignment.svg, each curve the mean over the seeds' runs
-    /// still going at that epoch.
-    @discardableResult
-    public func run(_ experiment: RecurrentExperiment, events: (RunEvent) -> Void = { _ in }) throws
-        -> [(variant: String, seed: UInt64, trainer: RecurrentTrainer, failure: String?)] {
-        let root = self.root ?? "runs/\(experiment.name)"
-        events(.status("\(experiment.name): \(experiment.runs.count) rules × \(seeds) seed\(seeds == 1 ? "" : "s") — \(experiment.source)"))
-        typealias Row = (variant: String, seed: UInt64, trainer: RecurrentTrainer, failure: String?)
-        var rows: [Row] = []
-        for s in 0..<seeds {
-            for (variant, configuration) in experiment.runs {
-                var configuration = configuration
-                configuration.epochs = epochs ?? experiment.defaultEpochs
-                configuration.seed += UInt64(s)
-                let directory = seeds == 1 ? variant : "\(variant)-seed\(configuration.seed)"
-                let label = seeds == 1 ? variant : "\(variant) seed \(configuration.seed)"
-                let (trainer, failure) = try RecurrentRunSession.run(configuration, in: root + "/" + directory, label: label, stopOnDivergence: true,
-                                                                     events: events)
-                rows.append((variant, configuration.seed, trainer, failure))
-            }
-        }
-        func meanAngle(_ trainer: RecurrentTrainer) -> Double {
-            let angles = trainer.history.map(\.creditAngle).filter(\.isFinite)
-            return angles.isEmpty ? .nan : angles.reduce(0, +) / Double(angles.count)
-        }
-        func mean(_ values: [Double]) -> Double { MeanAndStandardError(values).mean }
-        events(.output(""))
-        events(.output("\(experiment.name) — \(experiment.source)"))
-        events(.output("rule   runs   learned (≥ 99 % right at the end)   diverged   test loss/step   XOR right   mean ∠δa to BPTT"))
-        var csv = ["rule,seed,epochs,final_test_loss,final_xor_accuracy,best_xor_accuracy,mean_credit_angle,outcome"]
-        for (variant, _) in experiment.runs {
-            let runs = rows.filter { $0.variant == variant }
-            let completed = runs.filter { $0.failure == nil }
-            let learned = completed.filter { ($0.trainer.history.last?.testAccuracy ?? 0) >= 0.99 }.count
-            let finalLoss = mean(completed.map { $0.trainer.history.last?.testLoss ?? .nan })
-            let finalAccuracy = mean(completed.map { $0.trainer.history.last?.testAccuracy ?? .nan })
-            events(.output(variant.padding(toLength: 7, withPad: " ", startingAt: 0)
-                        + String(format: "%4d   %33d   %8d   ", runs.count, learned, runs.count - completed.count)
-                        + (completed.isEmpty ? "             —           —" : String(format: "%14.4f   %8.1f%%", finalLoss, 100 * finalAccuracy))
-                        + String(format: "   %15.1f°", mean(runs.map { meanAngle($0.trainer) }))))
-            for row in runs {
-                let last = row.trainer.history.last
-                let best = row.trainer.history.map(\.testAccuracy).max() ?? .nan
-                let outcome = row.failure.map { "diverged: \($0)" } ?? "completed"
-                csv.append("\(row.variant),\(row.seed),\(row.trainer.epochsCompleted),\(last?.testLoss ?? .nan),\(last?.testAccuracy ?? .nan),"
-                           + "\(best),\(meanAngle(row.trainer)),\"\(outcome)\"")
-            }
-        }
-        for row in rows where row.failure != nil {
-            events(.output("  \(row.variant) seed \(row.seed): diverged after \(row.trainer.epochsCompleted) epochs — \(row.failure!)"))
-        }
-        events(.output("(test loss and XOR right: mean over the runs that completed; the angle: over every run's epochs)"))
-        events(.output("paper: " + experiment.notes))
-        try AtomicFile.write(csv.joined(separator: "\n") + "\n", to: root + "/results.csv")
-        func series(_ value: @escaping (RecurrentEpochRecord) -> Double) -> [LineChart.Series] {
-            experiment.runs.map { variant, _ in
-                let histories = rows.filter { $0.variant == variant }.map(\.trainer.history)
-                let epochs = histories.map(\.count).max() ?? 0
-                let points = (0..<epochs).map { e in (Double(e + 1), mean(histories.filter { $0.count > e }.map { value($0[e]) })) }
-                return LineChart.Series(name: variant, points: points)
-            }
-        }
-        let loss = LineChart(title: "Delayed XOR: test loss per step", xLabel: "epoch", yLabel: "loss", series: series(\.testLoss),
-                             logarithmicY: true)
-        let accuracy = LineChart(title: "Delayed XOR: answers with the right sign", xLabel: "epoch", yLabel: "%",
-                                 series: series { 100 * $0.testAccuracy })
-        try AtomicFile.write(LineChart.panels([loss, accuracy]), to: root + "/loss.svg")
-        let alignment = LineChart(title: "Angle of δaₜ to BPTT's, mean over the unrolled steps", xLabel: "epoch", yLabel: "degrees",
-                                  series: series(\.creditAngle))
-        try AtomicFile.write(alignment.svg(), to: root + "/alignment.svg")
-        events(.status("wrote \(root)/results.csv, loss.svg, alignment.svg"))
-        return rows
-    }
-
     /// At the end of every run with feedback matrices: relative error ‖Wᵀ − B‖/‖W‖ and sign
     /// congruence per `B` standing for a `Wᵀ`, and the angle of each hidden layer's δa to
     /// backprop's — printed and written to feedback.csv.
-    private func writeFeedbackTable(_ rows: [(run: ExperimentRun, trainer: Trainer)], to root: String, events: (RunEvent) -> Void) throws {
-        let measured = rows.compactMap { row in row.trainer.history.last?.probes.last.map { (row.run, $0.diagnostics) } }
+    private func writeFeedbackTable(_ rows: [(run: ExperimentRun, history: [EpochRecord])], to root: String,
+                                    events: (RunEvent) -> Void) throws {
+        let measured = rows.compactMap { row in row.history.last?.probes.last.map { (row.run, $0.diagnostics) } }
         guard measured.contains(where: { !$0.1.feedback.isEmpty }) else { return }
         events(.output(""))
         events(.output("at the end: relative error ‖Wᵀ−B‖/‖W‖ and sign congruence of each B; angle of δa to backprop's per hidden layer"))
         var csv = ["model,variant,quantity,value"]
         for (run, diagnostics) in measured {
-            let matrices = diagnostics.feedback.filter { $0.kind == "above" }.map { f in
-                String(format: "B%d %.3f %.1f%%", f.layer + 2, f.relativeError, f.signCongruence)
-            }
+            // The matrices that stand for a forward weight's transpose (not DFA's direct ones).
+            let standing = diagnostics.feedback.filter { $0.kind != "direct" }
+            let matrices = standing.map { f in String(format: "%@ %.3f %.1f%%", f.tag, f.relativeError, f.signCongruence) }
             let angles = diagnostics.creditAngles.enumerated().map { String(format: "∠δa%d %.1f°", $0 + 1, $1) }
             events(.output(run.model.padding(toLength: 24, withPad: " ", startingAt: 0) + run.variant.padding(toLength: 20, withPad: " ", startingAt: 0)
                         + (matrices + angles).joined(separator: "  ")))
-            for f in diagnostics.feedback where f.kind == "above" {
-                csv.append("\(run.model),\(run.variant),relative_error_B\(f.layer + 2),\(f.relativeError)")
-                csv.append("\(run.model),\(run.variant),sign_congruence_percent_B\(f.layer + 2),\(f.signCongruence)")
+            for f in standing {
+                csv.append("\(run.model),\(run.variant),relative_error_\(f.tag),\(f.relativeError)")
+                csv.append("\(run.model),\(run.variant),sign_congruence_percent_\(f.tag),\(f.signCongruence)")
             }
             for (ℓ, angle) in diagnostics.creditAngles.enumerated() {
                 csv.append("\(run.model),\(run.variant),angle_da\(ℓ + 1)_degrees,\(angle)")
@@ -256,14 +198,14 @@ public struct ExperimentRunner: Sendable {
     }
 
     /// One SVG per model: hidden layer `layer`'s 2-D activity for 2,000 test images, by digit.
-    private func writeLatentSpace(_ rows: [(run: ExperimentRun, trainer: Trainer)], layer: Int, to root: String,
+    private func writeLatentSpace(_ rows: [(run: ExperimentRun, trainer: Trainer<FeedForwardModel>)], layer: Int, to root: String,
                                   events: (RunEvent) -> Void) throws {
         for model in Set(rows.map(\.run.model)).sorted() {
             let ofModel = rows.filter { $0.run.model == model }
             guard let test = ofModel.first?.trainer.data.test else { continue }
             let indices = Array(0..<min(2000, test.count))
             let charts = ofModel.map { row in
-                let code = row.trainer.hiddenActivity(test, indices: indices, layer: layer)
+                let code = row.trainer.model.hiddenActivity(test, indices: indices, layer: layer)
                 return ScatterChart(title: row.run.variant, points: indices.enumerated().map { r, index in
                     (Double(code[r, 0]), Double(code.columns > 1 ? code[r, 1] : 0), test.label(index) ?? 0)
                 })
@@ -274,7 +216,7 @@ public struct ExperimentRunner: Sendable {
     }
 
     /// One PNG per model: the first ten test digits, then each rule's reconstructions.
-    private func writeReconstructions(_ rows: [(run: ExperimentRun, trainer: Trainer)], to root: String, events: (RunEvent) -> Void) throws {
+    private func writeReconstructions(_ rows: [(run: ExperimentRun, trainer: Trainer<FeedForwardModel>)], to root: String, events: (RunEvent) -> Void) throws {
         let indices = Array(0..<10)
         for model in Set(rows.map(\.run.model)) {
             let ofModel = rows.filter { $0.run.model == model }
@@ -285,7 +227,7 @@ public struct ExperimentRunner: Sendable {
             test.fillBatch(indices[...], input: &originals, target: &targets)
             func images(_ m: Matrix) -> [[Float]] { (0..<m.rows).map { r in (0..<m.columns).map { m[r, $0] } } }
             var grid = [images(targets)]
-            for row in ofModel { grid.append(images(row.trainer.predict(test, indices: indices))) }
+            for row in ofModel { grid.append(images(row.trainer.model.predict(test, indices: indices))) }
             let side = Int(Double(test.featureCount).squareRoot())
             try AtomicFile.write(ImageGrid(imageWidth: side, imageHeight: side, rows: grid).png(), to: root + "/reconstructions-\(model).png")
             events(.status("reconstructions-\(model).png rows: original, " + ofModel.map(\.run.variant).joined(separator: ", ")))

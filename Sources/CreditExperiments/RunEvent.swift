@@ -8,10 +8,8 @@ public enum RunEvent: Sendable {
     case status(String)
     /// A line of results: an epoch's summary, a table row.
     case output(String)
-    /// Progress within a feed-forward epoch.
+    /// Progress within an epoch.
     case progress(BatchProgress)
-    /// Progress within a recurrent epoch, as the fraction done.
-    case progressFraction(Double, label: String)
     /// Something the user should know that does not stop the run.
     case warning(String)
 }

@@ -2,22 +2,24 @@ import CreditKit
 import Foundation
 
 /// Trains one configuration into one run directory, reporting progress as ``RunEvent``s: the loop
-/// `train`, `compare` and `reproduce` share. A directory that already holds a checkpoint of the
-/// same configuration is resumed, so an interrupted comparison or reproduction picks up where it was.
+/// `train`, `train-rnn`, `compare` and `reproduce` share, for every model. A directory that
+/// already holds a checkpoint of the same configuration is resumed, so an interrupted comparison
+/// or reproduction picks up where it was.
+///
+/// With `stopOnDivergence`, a run whose loss stops being finite ends early and returns what it
+/// had (the divergence in `failure`) instead of throwing, so that an experiment can show a rule
+/// or a seed failing. It leaves `diverged.txt`; a rerun reports it again without retraining.
 public enum RunSession {
-    /// With `stopOnDivergence`, a run whose loss stops being finite ends early and returns what it
-    /// had (the divergence in `failure`) instead of throwing, so that an experiment can show a rule
-    /// or a seed failing. It leaves `diverged.txt`; a rerun reports it again without retraining.
+    /// A feed-forward run on `data`. A rule that prepares itself (Kickback's factor search) does
+    /// so before the first epoch; a resumed run keeps the choices its `config.json` records.
     @discardableResult
     public static func run(_ requested: TrainingConfiguration, data: DataSplit, in directory: RunDirectory, label: String? = nil,
                            stopOnDivergence: Bool = false, events: (RunEvent) -> Void = { _ in }) throws
-        -> (trainer: Trainer, failure: String?) {
+        -> (trainer: Trainer<FeedForwardModel>, failure: String?) {
         var configuration = requested
-        let resuming = FileManager.default.fileExists(atPath: directory.checkpointPath)
-        let divergedBefore = stopOnDivergence ? try? String(contentsOfFile: directory.divergencePath, encoding: .utf8) : nil
-        let recorded = resuming || divergedBefore != nil
         if configuration.rule.settings.needsPreparation {
-            if recorded {
+            let fileManager = FileManager.default
+            if fileManager.fileExists(atPath: directory.checkpointPath) || fileManager.fileExists(atPath: directory.divergencePath) {
                 // The choices made when the run started (e.g. Kickback's factors) are in its config.json.
                 configuration.rule = try directory.readConfiguration().rule
             } else {
@@ -27,16 +29,39 @@ public enum RunSession {
                 }
             }
         }
+        return try run(configuration, in: directory, label: label, stopOnDivergence: stopOnDivergence, events: events) { configuration in
+            try Trainer(configuration: configuration, data: data)
+        }
+    }
+
+    /// A recurrent run.
+    @discardableResult
+    public static func run(_ configuration: RecurrentConfiguration, in directory: RunDirectory, label: String? = nil,
+                           stopOnDivergence: Bool = false, events: (RunEvent) -> Void = { _ in }) throws
+        -> (trainer: Trainer<RecurrentModel>, failure: String?) {
+        try run(configuration, in: directory, label: label, stopOnDivergence: stopOnDivergence, events: events) { configuration in
+            try Trainer(configuration: configuration)
+        }
+    }
+
+    /// The session of any model: `make` builds the trainer at epoch 0.
+    static func run<Model: TrainingModel>(_ configuration: Model.Configuration, in directory: RunDirectory, label: String?,
+                                          stopOnDivergence: Bool, events: (RunEvent) -> Void,
+                                          make: (Model.Configuration) throws -> Trainer<Model>) throws
+        -> (trainer: Trainer<Model>, failure: String?) {
+        let fileManager = FileManager.default
+        let resuming = fileManager.fileExists(atPath: directory.checkpointPath)
+        let divergedBefore = stopOnDivergence ? try? String(contentsOfFile: directory.divergencePath, encoding: .utf8) : nil
         /// A trainer at the last finished epoch on disk (epoch 0 without a checkpoint).
-        func lastRecorded() throws -> Trainer {
-            var trainer = try Trainer(configuration: configuration, data: data)
-            if FileManager.default.fileExists(atPath: directory.checkpointPath) {
-                try trainer.restore(Checkpoint.read(from: directory.checkpointPath, activations: trainer.network.layers.map(\.activation)))
+        func lastRecorded() throws -> Trainer<Model> {
+            var trainer = try make(configuration)
+            if fileManager.fileExists(atPath: directory.checkpointPath) {
+                try trainer.restore(Checkpoint.read(from: directory.checkpointPath), file: directory.checkpointPath)
             }
             return trainer
         }
-        if recorded {
-            var comparable = try directory.readConfiguration()
+        if resuming || divergedBefore != nil {
+            var comparable = try directory.readConfiguration(as: Model.Configuration.self)
             comparable.epochs = configuration.epochs
             guard comparable == configuration else {
                 throw TrainingError.checkpoint(file: directory.configurationPath,
@@ -44,6 +69,7 @@ public enum RunSession {
             }
         }
         var trainer = try lastRecorded()
+        let prefix = label.map { $0 + "  " } ?? ""
         if let divergedBefore {
             events(.status("\(directory.path) diverged before: \(divergedBefore)"))
             return (trainer, divergedBefore)
@@ -56,9 +82,7 @@ public enum RunSession {
             try directory.create()
         }
         try directory.writeConfiguration(of: trainer)
-        events(.status("\(label.map { $0 + ": " } ?? "")\(trainer.architecture), rule \(trainer.rule.name), "
-                       + "\(configuration.optimizer.rawValue) lr \(configuration.learningRate), batch \(configuration.batchSize); "
-                       + "\(data.train.count) train / \(data.test.count) test from \(data.source); GEMM: \(trainer.backend.name)"))
+        events(.status(prefix + trainer.model.summary))
         while trainer.epochsCompleted < configuration.epochs {
             let record: EpochRecord
             do {
@@ -71,17 +95,22 @@ public enum RunSession {
                 }
             } catch {
                 guard stopOnDivergence, case .diverged = error else { throw error }
-                events(.status("\(label.map { $0 + ": " } ?? "")\(error)"))
+                events(.status(prefix + "\(error)"))
                 try AtomicFile.write("\(error)", to: directory.divergencePath)
                 // The weights are NaN now; what the run has to show is its last finished epoch.
                 return (try lastRecorded(), "\(error)")
             }
-            let angles = record.probes.last.map { "  ∠ΔW " + $0.diagnostics.weightAngles.map { String(format: "%.1f°", $0) }.joined(separator: " ") } ?? ""
-            events(.output(String(format: "%@epoch %3d/%d  train loss %.4f  train err %@  test loss %.4f  test err %@  %.1f s  %@ samples/s",
-                                  label.map { $0 + "  " } ?? "", record.epoch, configuration.epochs, record.trainLoss, percent(record.trainError),
-                                  record.testLoss, percent(record.testError), record.seconds, grouped(record.samplesPerSecond)) + angles))
+            events(.output(epochLine(record, of: configuration.epochs, prefix: prefix)))
             try directory.recordEpoch(of: trainer)
         }
         return (trainer, nil)
+    }
+
+    /// `epoch e/n  train loss …  train err …  test loss …  test err …  s  samples/s  ∠ΔW …`.
+    static func epochLine(_ record: EpochRecord, of epochs: Int, prefix: String) -> String {
+        let angles = record.probes.last.map { "  ∠ΔW " + $0.diagnostics.weightAngles.map { String(format: "%.1f°", $0) }.joined(separator: " ") } ?? ""
+        return String(format: "%@epoch %3d/%d  train loss %.4f  train err %@  test loss %.4f  test err %@  %.1f s  %@ samples/s",
+                      prefix, record.epoch, epochs, record.trainLoss, percent(record.trainError), record.testLoss,
+                      percent(record.testError), record.seconds, grouped(record.samplesPerSecond)) + angles
     }
 }

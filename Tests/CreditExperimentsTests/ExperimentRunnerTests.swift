@@ -27,7 +27,7 @@ struct ExperimentRunnerTests {
         let outcomes = try runner.run(Self.tiny) { if case .output(let line) = $0 { lines.append(line) } }
 
         #expect(outcomes.map(\.run.variant) == ["bp", "fa"])
-        #expect(outcomes.allSatisfy { $0.seeds.map(\.seed) == [5, 6] && $0.seeds.allSatisfy { $0.failure == nil && $0.trainer.epochsCompleted == 2 } })
+        #expect(outcomes.allSatisfy { $0.seeds.map(\.seed) == [5, 6] && $0.seeds.allSatisfy { $0.failure == nil && $0.history.count == 2 } })
         for directory in ["64-16-10-bp-seed5", "64-16-10-bp-seed6", "64-16-10-fa-seed5", "64-16-10-fa-seed6"] {
             #expect(FileManager.default.fileExists(atPath: "\(root)/\(directory)/checkpoint.bin"), "\(directory)")
         }
@@ -39,7 +39,7 @@ struct ExperimentRunnerTests {
         #expect(results[1].hasPrefix("64-16-10,bp,5,12.5,"))
 
         // The table's figure for bp is the mean ± standard error of the two seeds' final errors.
-        let finals = outcomes[0].seeds.map { $0.trainer.history.last!.testError }
+        let finals = outcomes[0].seeds.map { $0.history.last!.testError }
         let spread = MeanAndStandardError(finals)
         let row = try #require(lines.first { $0.hasPrefix("64-16-10") && $0.contains(" bp ") && !$0.contains("epoch") })
         #expect(row.contains(percent(spread.mean) + " ± " + String(format: "%.2f", 100 * spread.standardError)), "\(row)")
@@ -56,7 +56,7 @@ struct ExperimentRunnerTests {
             }
         }
         #expect(epochLines == 0)
-        #expect(again[1].seeds[1].trainer.network == outcomes[1].seeds[1].trainer.network)
+        #expect(again[1].seeds[1].feedForward?.network == outcomes[1].seeds[1].feedForward?.network)
     }
 
     @Test func aTinyRecurrentExperimentRuns() throws {
@@ -66,12 +66,16 @@ struct ExperimentRunnerTests {
         configuration.hidden = 8
         configuration.stepsPerEpoch = 140
         configuration.streams = 4
-        let experiment = RecurrentExperiment(name: "tiny-rnn", source: "a test", notes: "",
-                                             runs: [("bp", configuration)], defaultEpochs: 1)
-        let rows = try ExperimentRunner(root: root, locator: Self.offline).run(experiment)
-        #expect(rows.count == 1 && rows[0].failure == nil && rows[0].trainer.epochsCompleted == 1)
+        let experiment = Experiment(name: "tiny-rnn", source: "a test", notes: "",
+                                    runs: [ExperimentRun(model: "rnn-8", variant: "fa", configuration: .recurrent(configuration))],
+                                    defaultEpochs: 1, reconstructions: false)
+        let outcomes = try ExperimentRunner(root: root, seeds: 2, locator: Self.offline).run(experiment)
+        #expect(outcomes.count == 1 && outcomes[0].seeds.map(\.seed) == [1, 2])
+        #expect(outcomes[0].seeds.allSatisfy { $0.failure == nil && $0.history.count == 1 && $0.feedForward == nil })
         let results = try String(contentsOfFile: root + "/results.csv", encoding: .utf8).split(separator: "\n")
-        #expect(results.count == 2 && results[1].hasPrefix("bp,1,1,"))
-        #expect(FileManager.default.fileExists(atPath: root + "/loss.svg"))
+        #expect(results.count == 3 && results[1].hasPrefix("rnn-8,fa,1,,"))
+        for file in ["test-error.svg", "angles.svg", "rnn-8-fa-seed1/checkpoint.bin", "rnn-8-fa-seed2/metrics.csv"] {
+            #expect(FileManager.default.fileExists(atPath: root + "/" + file), "\(file)")
+        }
     }
 }

@@ -130,3 +130,14 @@ extension Matrix {
     var doubles: [Double] { elements.map(Double.init) }
     var rowsAsDoubles: [[Double]] { (0..<rows).map { r in (0..<columns).map { Double(self[r, $0]) } } }
 }
+
+extension EpochRecord {
+    /// ‖Wᵀ − B‖/‖W‖ of a recurrent run's `B_out` at the epoch's end.
+    var readoutRelativeError: Double { feedbackError("readout") }
+    /// ‖Wᵀ − B‖/‖W‖ of a recurrent run's `B_rec` at the epoch's end.
+    var recurrentRelativeError: Double { feedbackError("recurrent") }
+
+    private func feedbackError(_ kind: String) -> Double {
+        probes.last?.diagnostics.feedback.first { $0.kind == kind }?.relativeError ?? .nan
+    }
+}

@@ -15,7 +15,7 @@ struct SignFeedback: LearningRule {                                        // δ
     }
 }
 
-func trainOnOwnArrays(x: [Float], labels: [UInt8], checkpoint path: String) throws -> (before: Trainer, resumed: Trainer) {
+func trainOnOwnArrays(x: [Float], labels: [UInt8], checkpoint path: String) throws -> (before: Trainer<FeedForwardModel>, resumed: Trainer<FeedForwardModel>) {
     let data = Dataset(name: "mine", count: labels.count, featureCount: 2, features: .floats(x), targets: .classes(labels, classCount: 2))
     var random = RandomSource(seed: 7)
     let network = Network(architecture: Architecture(sizes: [2, 16, 2], hiddenActivation: .tanh), initializer: .xavier, random: &random)
@@ -25,7 +25,7 @@ func trainOnOwnArrays(x: [Float], labels: [UInt8], checkpoint path: String) thro
     for _ in 0..<2 { try trainer.trainEpoch() }
     try trainer.checkpoint.write(to: path)                                  // …interrupted here…
     var resumed = try Trainer(network: network, rule: SignFeedback(), data: trainer.data, configuration: settings)
-    try resumed.restore(Checkpoint.read(from: path, activations: network.layers.map(\.activation)))
+    try resumed.restore(Checkpoint.read(from: path))
     try resumed.trainEpoch()
     return (trainer, resumed)
 }

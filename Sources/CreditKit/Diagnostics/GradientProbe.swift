@@ -23,7 +23,32 @@ public struct GradientDiagnostics: Sendable, Codable, Equatable {
         public var normRatio: Double
         /// The angle between `B` and `Wᵀ`, in degrees.
         public var angle: Double
+
+        /// `feedback` (stored like `weights`, not transposed) compared with `weights`.
+        public init(layer: Int, kind: String, feedback: Matrix, weights: Matrix) {
+            self.layer = layer
+            self.kind = kind
+            signCongruence = Alignment.signCongruence(feedback, weights)
+            relativeError = Alignment.relativeError(feedback, from: weights)
+            normRatio = Alignment.normRatio(feedback, weights)
+            angle = Alignment.angle(feedback, weights)
+        }
+
+        /// How CSV columns name the matrix: `B3` (FA's path into hidden layer 2), `Bd3` (direct),
+        /// or the recurrent network's `B_out` and `B_rec`.
+        public var tag: String {
+            switch kind {
+            case "above": "B\(layer + 2)"
+            case "readout": "B_out"
+            case "recurrent": "B_rec"
+            default: "Bd\(layer + 2)"
+            }
+        }
     }
+
+    /// What the weight angles' columns call their tensors (`angle_dW` + name): the layer number
+    /// from 1 when `nil`; the recurrent network's `_in` and `_rec`.
+    public var weightNames: [String]?
 
     /// Per layer: the angle between the rule's `ΔWⁱ` and backprop's, in degrees.
     public var weightAngles: [Double]
@@ -40,16 +65,15 @@ public struct GradientDiagnostics: Sendable, Codable, Equatable {
     /// Column names and values for CSV files, hidden layers numbered from 1.
     public var columns: [(name: String, value: Double)] {
         var result: [(String, Double)] = []
-        for (i, angle) in weightAngles.enumerated() { result.append(("angle_dW\(i + 1)", angle)) }
+        for (i, angle) in weightAngles.enumerated() { result.append(("angle_dW" + (weightNames?[i] ?? "\(i + 1)"), angle)) }
         for (i, angle) in creditAngles.enumerated() { result.append(("angle_da\(i + 1)", angle)) }
         for (i, agreement) in creditSignAgreement.enumerated() { result.append(("sign_agreement_da\(i + 1)", agreement)) }
         for (i, c) in coherence.enumerated() { result.append(("coherence\(i + 1)", c)) }
         for f in feedback {
-            let tag = "\(f.kind == "above" ? "B" : "Bd")\(f.layer + 2)"
-            result.append(("sign_congruence_\(tag)", f.signCongruence))
-            result.append(("relative_error_\(tag)", f.relativeError))
-            result.append(("norm_ratio_\(tag)", f.normRatio))
-            result.append(("angle_\(tag)_vs_WT", f.angle))
+            result.append(("sign_congruence_\(f.tag)", f.signCongruence))
+            result.append(("relative_error_\(f.tag)", f.relativeError))
+            result.append(("norm_ratio_\(f.tag)", f.normRatio))
+            result.append(("angle_\(f.tag)_vs_WT", f.angle))
         }
         return result
     }
@@ -115,13 +139,8 @@ public struct GradientProbe: Sendable {
 
         let hidden = network.depth - 1
         let feedback = rule.feedbackPairs.map { pair in
-            let weights = network.layers[pair.layer + 1].weights
-            return GradientDiagnostics.Feedback(
-                layer: pair.layer, kind: pair.kind,
-                signCongruence: Alignment.signCongruence(pair.feedback, weights),
-                relativeError: Alignment.relativeError(pair.feedback, from: weights),
-                normRatio: Alignment.normRatio(pair.feedback, weights),
-                angle: Alignment.angle(pair.feedback, weights))
+            GradientDiagnostics.Feedback(layer: pair.layer, kind: pair.kind, feedback: pair.feedback,
+                                         weights: network.layers[pair.layer + 1].weights)
         }
         let rectifiers = network.layers.dropLast().allSatisfy { $0.activation.isRectifier }
         return GradientDiagnostics(

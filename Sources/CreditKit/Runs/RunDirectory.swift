@@ -29,15 +29,13 @@ public struct RunDirectory: Sendable {
     public var divergencePath: String { path + "/diverged.txt" }
 
     /// What `config.json` records: the configuration, and the facts that make the run repeatable.
-    public struct RecordedConfiguration: Codable, Sendable {
+    public struct RecordedConfiguration<Configuration: RunConfiguration>: Codable, Sendable {
         /// The run's configuration.
-        public var configuration: TrainingConfiguration
-        /// The network, as text (`784-800-800-10 tanh → identity`).
-        public var architecture: String
+        public var configuration: Configuration
+        /// The model, its rule, optimizer and data, as the run's log names them.
+        public var model: String
         /// Trainable parameters.
         public var parameters: Int
-        /// Where the data were read.
-        public var dataSource: String
         /// The BLAS (or portable kernel) that ran the products.
         public var backend: String
         /// The library file loaded.
@@ -58,29 +56,36 @@ public struct RunDirectory: Sendable {
     }
 
     /// Writes `config.json` for `trainer`, atomically.
-    public func writeConfiguration(of trainer: Trainer) throws(TrainingError) {
+    public func writeConfiguration<Model>(of trainer: Trainer<Model>) throws(TrainingError) {
+        let backend = trainer.model.backend
         let recorded = RecordedConfiguration(
-            configuration: trainer.configuration, architecture: trainer.architecture.description,
-            parameters: trainer.architecture.parameterCount, dataSource: trainer.data.source,
-            backend: trainer.backend.name, backendLibrary: trainer.backend.libraryPath, coreType: trainer.backend.coreType,
-            creditKitVersion: CreditKit.version)
+            configuration: trainer.configuration, model: trainer.model.summary,
+            parameters: trainer.model.parameters.reduce(0) { $0 + $1.value.count },
+            backend: backend.name, backendLibrary: backend.libraryPath, coreType: backend.coreType, creditKitVersion: CreditKit.version)
         try write(json: recorded, to: configurationPath)
     }
 
-    /// The configuration `config.json` records.
-    public func readConfiguration() throws(TrainingError) -> TrainingConfiguration {
+    /// The configuration `config.json` records, read as a `Configuration` (a feed-forward run's
+    /// ``TrainingConfiguration`` unless told otherwise).
+    public func readConfiguration<Configuration: RunConfiguration>(as type: Configuration.Type = TrainingConfiguration.self)
+        throws(TrainingError) -> Configuration {
         guard let data = FileManager.default.contents(atPath: configurationPath) else {
             throw .checkpoint(file: configurationPath, reason: "not found; is \(path) a run directory written by `credit train --out`?")
         }
         do {
-            return try JSONDecoder().decode(RecordedConfiguration.self, from: data).configuration
+            return try JSONDecoder().decode(RecordedConfiguration<Configuration>.self, from: data).configuration
         } catch {
             throw .checkpoint(file: configurationPath, reason: "unreadable: \(error)")
         }
     }
 
+    /// Whether `config.json` records a run of `Configuration` (a feed-forward or a recurrent run).
+    public func holds<Configuration: RunConfiguration>(_ type: Configuration.Type) -> Bool {
+        (try? readConfiguration(as: type)) != nil
+    }
+
     /// Writes everything that changes per epoch: checkpoint first, then metrics, summary, plot.
-    public func recordEpoch(of trainer: Trainer) throws(TrainingError) {
+    public func recordEpoch<Model>(of trainer: Trainer<Model>) throws(TrainingError) {
         try trainer.checkpoint.write(to: checkpointPath)
         let rows = [EpochRecord.csvHeader(diagnostics: trainer.history.last?.probes.last?.diagnostics)] + trainer.history.map(\.csvRow)
         try write(text: rows.joined(separator: "\n") + "\n", to: metricsPath)
@@ -91,7 +96,7 @@ public struct RunDirectory: Sendable {
             try write(text: ([header] + lines).joined(separator: "\n") + "\n", to: diagnosticsPath)
         }
         try write(json: Summary(trainer: trainer), to: summaryPath)
-        try write(text: Self.learningCurves(trainer.history, title: trainer.architecture.description + ", " + trainer.rule.name), to: curvesPath)
+        try write(text: Self.learningCurves(trainer.history, title: trainer.model.shape + ", " + trainer.model.ruleName), to: curvesPath)
     }
 
     /// The headline numbers of a run.
@@ -115,7 +120,7 @@ public struct RunDirectory: Sendable {
         /// Training throughput over the run.
         public var meanSamplesPerSecond: Double?
 
-        init(trainer: Trainer) {
+        init<Model>(trainer: Trainer<Model>) {
             let history = trainer.history
             epochsCompleted = history.count
             epochsPlanned = trainer.configuration.epochs

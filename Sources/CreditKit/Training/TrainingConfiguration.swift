@@ -1,6 +1,6 @@
 /// Everything that defines a training run; saved as the run's `config.json` and read back by
 /// `--resume`.
-public struct TrainingConfiguration: Sendable, Codable, Equatable {
+public struct TrainingConfiguration: RunConfiguration {
     /// The dataset (its name, for data of one's own a label).
     public var dataset: DatasetName
     /// Hidden layer widths, input side first.

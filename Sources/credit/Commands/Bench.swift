@@ -49,20 +49,20 @@ struct Bench: ParsableCommand {
         // Record the products of one step.
         let recorder = GEMMRecorder()
         var probe = try Trainer(configuration: configuration, data: data, backend: backend.recording(into: recorder))
-        probe.step(0..<batch, random: &random)
+        probe.model.step(0..<batch, random: &random)
         let shapes = recorder.shapes
         let flopsPerStep = shapes.reduce(0) { $0 + $1.flops }
 
         Console.status("\(trainer.architecture), rule \(trainer.rule.name), batch \(batch), \(configuration.optimizer.rawValue); "
                        + "GEMM: \(backend.name)\(backend.coreType.map { " (\($0))" } ?? ""), threads \(backend.threads.map(String.init) ?? "?")")
-        for s in 0..<max(steps / 5, 3) { trainer.step(batchIndices(s), random: &random) }  // warm-up
+        for s in 0..<max(steps / 5, 3) { trainer.model.step(batchIndices(s), random: &random) }  // warm-up
         // Alternate the two measurements so that the machine's noise falls on both alike.
         let replay = GEMMReplay(shapes, backend: backend)
         replay.run(times: max(steps / 5, 3))
         var stepTimes: [Double] = [], gemmTimes: [Double] = []
         for r in 0..<repeats {
             let start = DispatchTime.now().uptimeNanoseconds
-            for s in 0..<steps { trainer.step(batchIndices(r * steps + s), random: &random) }
+            for s in 0..<steps { trainer.model.step(batchIndices(r * steps + s), random: &random) }
             stepTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(steps))
             gemmTimes.append(replay.secondsPerRun(times: steps))
         }

@@ -43,10 +43,6 @@ struct Reproduce: ParsableCommand {
         guard let experiment else { throw ValidationError("expected an experiment name: \(ExperimentRegistry.allNames.joined(separator: ", "))") }
         if let epochs, epochs <= 0 { throw ValidationError("--epochs: expected a positive number of epochs, found '\(epochs)'") }
         guard seeds > 0 else { throw ValidationError("--seeds: expected a positive number of seeds, found '\(seeds)'") }
-        if ExperimentRegistry.recurrentNamed(experiment) != nil {
-            if models != nil || joints != nil { throw ValidationError("--models/--joints: \(experiment) has no models or joints to choose") }
-            return
-        }
         guard let found = ExperimentRegistry.named(experiment) else {
             throw ValidationError("unknown experiment '\(experiment)'; expected one of \(ExperimentRegistry.allNames.joined(separator: ", "))")
         }
@@ -78,19 +74,12 @@ struct Reproduce: ParsableCommand {
             for experiment in ExperimentRegistry.all {
                 Console.out("\(experiment.name) — \(experiment.source)\n  \(experiment.notes)\n  models: \(experiment.models.joined(separator: ", "))")
             }
-            for experiment in ExperimentRegistry.recurrent {
-                Console.out("\(experiment.name) — \(experiment.source)\n  \(experiment.notes)\n  rules: \(experiment.runs.map(\.variant).joined(separator: ", "))")
-            }
             return
         }
         do {
             let runner = ExperimentRunner(root: out, epochs: epochs, seeds: seeds, models: chosenModels, joints: chosenJoints,
                                           locator: DataLocator(explicitRoot: dataRoot))
-            if let recurrent = ExperimentRegistry.recurrentNamed(experiment!) {
-                try runner.run(recurrent, events: Console.render)
-            } else {
-                try runner.run(ExperimentRegistry.named(experiment!)!, events: Console.render)
-            }
+            try runner.run(ExperimentRegistry.named(experiment!)!, events: Console.render)
         } catch let error as ExitCode {
             throw error
         } catch {

@@ -43,7 +43,7 @@ struct Train: ParsableCommand {
     }
 
     private func train() throws {
-        if let resume = runOptions.resume, RecurrentRunSession.isRecurrentRun(resume) {
+        if let resume = runOptions.resume, RunDirectory(path: resume).holds(RecurrentConfiguration.self) {
             throw ValidationError("--resume: \(resume) holds a recurrent run; continue it with `credit train-rnn --resume \(resume)`")
         }
         let directory: RunDirectory

@@ -24,11 +24,14 @@ struct TrainRNN: ParsableCommand {
             let configuration: RecurrentConfiguration
             let path: String
             if let resume = runOptions.resume {
-                var recorded = try RecurrentRunSession.recordedConfiguration(in: resume)
+                let directory = RunDirectory(path: resume)
+                if directory.holds(TrainingConfiguration.self) {
+                    throw ValidationError("--resume: \(resume) holds a feed-forward run; continue it with `credit train --resume \(resume)`")
+                }
+                var recorded = try directory.readConfiguration(as: RecurrentConfiguration.self)
                 if let epochs = runOptions.epochs { recorded.epochs = epochs }
-                guard FileManager.default.fileExists(atPath: RunDirectory(path: resume).checkpointPath) else {
-                    throw TrainingError.checkpoint(file: RunDirectory(path: resume).checkpointPath,
-                                                   reason: "not found; the run has no finished epoch to resume from")
+                guard FileManager.default.fileExists(atPath: directory.checkpointPath) else {
+                    throw TrainingError.checkpoint(file: directory.checkpointPath, reason: "not found; the run has no finished epoch to resume from")
                 }
                 (configuration, path) = (recorded, resume)
             } else {
@@ -36,10 +39,10 @@ struct TrainRNN: ParsableCommand {
                 let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
                 path = runOptions.out ?? "runs/delayed-xor-rnn-\(configuration.rule.fileName)-\(stamp)"
             }
-            let (trainer, _) = try RecurrentRunSession.run(configuration, in: path, events: Console.render)
+            let (trainer, _) = try RunSession.run(configuration, in: RunDirectory(path: path), events: Console.render)
             if let last = trainer.history.last {
-                Console.out(String(format: "final test loss %.4f per step, XOR answers %.1f%% right; run written to %@",
-                                   last.testLoss, 100 * last.testAccuracy, path))
+                Console.out(String(format: "final test loss %.4f per step, XOR answers %.1f%% wrong; run written to %@",
+                                   last.testLoss, 100 * last.testError, path))
             }
         } catch let error as ExitCode {
             throw error

@@ -38,9 +38,6 @@ struct ModelOptions: ParsableArguments {
     @Flag(name: .customLong("freeze-forward"), help: "Learn only the rule's feedback weights; the forward weights stay at their initial values (node perturbation's validation).")
     var freezeForward = false
 
-    @Option(help: ArgumentHelp("Measure the gradient diagnostics every N batches as well as at the end of each epoch.", valueName: "N"))
-    var probeEvery: Int = 0
-
     @Option(name: .customLong("init"), help: ArgumentHelp("Weight initialization: xavier, uniform:A or signed:A.", valueName: "scheme"))
     var initializer: String = "xavier"
 
@@ -48,9 +45,6 @@ struct ModelOptions: ParsableArguments {
     var batchSize: Int = 32
 
     @OptionGroup var training: OptimizerOptions
-
-    @Option(name: .customLong("lr-decay"), help: "Multiply the learning rate by this after every epoch.")
-    var learningRateDecay: Float = 1
 
     @Option(name: .customLong("inputs"), help: "Input scaling, fitted on the training set: raw, global (zero mean, unit variance overall) or feature (per feature).")
     var inputScaling: InputScaling = .raw
@@ -89,9 +83,9 @@ struct ModelOptions: ParsableArguments {
         var configuration = TrainingConfiguration(
             dataset: dataset, hiddenLayers: try hiddenLayers(), activation: activation, outputActivation: outputActivation,
             loss: loss, rule: rule, epochs: epochs, batchSize: batchSize, learningRate: training.learningRate ?? 0.05,
-            optimizer: training.optimizer ?? .momentum, momentum: training.momentum, learningRateDecay: learningRateDecay,
+            optimizer: training.optimizer ?? .momentum, momentum: training.momentum, learningRateDecay: training.learningRateDecay,
             initializer: initializer, seed: training.seed,
-            inputScaling: inputScaling, probeEvery: probeEvery, autoencoder: autoencoder, positiveFraction: positiveFraction, joint: joint,
+            inputScaling: inputScaling, probeEvery: training.probeEvery, autoencoder: autoencoder, positiveFraction: positiveFraction, joint: joint,
             weightBall: weightBall, freezeForwardWeights: freezeForward)
         configuration.hiddenActivations = hiddenActivations
         do {

@@ -52,6 +52,8 @@ struct RecurrentOptions: ParsableArguments {
         configuration.learningRate = training.learningRate ?? 0.01
         configuration.optimizer = training.optimizer ?? .sgd
         configuration.momentum = training.momentum
+        configuration.learningRateDecay = training.learningRateDecay
+        configuration.probeEvery = training.probeEvery
         // The RNN's feedback is drawn like its forward weights unless --feedback says otherwise.
         if !given.contains("feedback") {
             if var settings = rule.settings(as: GeneralFeedbackSettings.self) {

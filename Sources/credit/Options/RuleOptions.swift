@@ -54,7 +54,8 @@ struct RuleOptions: ParsableArguments {
     private static func flag(_ group: [String]) -> String { String(group[0].split(separator: "=", maxSplits: 1)[0]) }
 }
 
-/// How a command's model learns: the optimizer, its step and the seed. Defaults differ by network
+/// How a command's model learns: the optimizer, its step and its schedule, the seed, and how often
+/// the probe measures the rule against exact gradients. Defaults differ by network
 /// (`train`: momentum 0.05; `train-rnn`: SGD 0.01, the learned-feedback paper's).
 struct OptimizerOptions: ParsableArguments {
     @Option(name: .customLong("lr"), help: "Learning rate (default: train 0.05, train-rnn 0.01).")
@@ -65,6 +66,13 @@ struct OptimizerOptions: ParsableArguments {
 
     @Option(help: "Momentum coefficient μ (with --optimizer momentum).")
     var momentum: Float = 0.9
+
+    @Option(name: .customLong("lr-decay"), help: "Multiply the learning rate by this after every epoch.")
+    var learningRateDecay: Float = 1
+
+    @Option(help: ArgumentHelp("Measure the gradient diagnostics every N batches (an RNN: windows) as well as at the end of each epoch.",
+                               valueName: "N"))
+    var probeEvery: Int = 0
 
     @Option(help: "Random seed: weights, feedback, data, noise.")
     var seed: UInt64 = 1

@@ -32,7 +32,6 @@ enum Console {
             ProgressLine.clear()
             out(line)
         case .progress(let progress): ProgressLine.draw(progress)
-        case .progressFraction(let fraction, let label): ProgressLine.drawFraction(fraction, label: label)
         case .warning(let text):
             ProgressLine.clear()
             status("warning: " + text)
@@ -59,14 +58,6 @@ enum ProgressLine {
         lastDraw = now
         let line = String(format: "epoch %d/%d  batch %d/%d  loss %.4f  %@ samples/s  ETA %@",
                           p.epoch, p.epochs, p.batch, p.batches, p.loss, grouped(p.samplesPerSecond), duration(p.secondsRemaining))
-        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
-        visible = true
-    }
-
-    /// A progress line for work measured as a fraction done.
-    static func drawFraction(_ fraction: Double, label: String) {
-        guard Console.isTerminal else { return }
-        let line = String(format: "%@  %.0f%%", label, 100 * fraction)
         FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
         visible = true
     }

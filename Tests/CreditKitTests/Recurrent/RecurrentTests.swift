@@ -10,14 +10,14 @@ struct RecurrentTests {
         "bp": .backprop, "fa": .recurrentFeedbackAlignment, "np": RuleSpec(NodePerturbationSettings(feedback: .xavier)),
     ]
 
-    static func trainer(hidden: Int = 5, steps: Int = 6, rule: RuleSpec = .backprop) throws -> RecurrentTrainer {
+    static func trainer(hidden: Int = 5, steps: Int = 6, rule: RuleSpec = .backprop) throws -> Trainer<RecurrentModel> {
         var configuration = RecurrentConfiguration()
         configuration.hidden = hidden
         configuration.bpttSteps = steps
         configuration.streams = 3
         configuration.stepsPerEpoch = 10 * steps
         configuration.rule = rule
-        return try RecurrentTrainer(configuration: configuration, backend: .portable)
+        return try Trainer(configuration: configuration, backend: .portable)
     }
 
     /// A random stream batch (dense inputs and targets, so every weight matters).
@@ -55,7 +55,7 @@ struct RecurrentTests {
     @Test func fullWindowBPTTMatchesFiniteDifferences() throws {
         let trainer = try Self.trainer()
         let batch = Self.batch(streams: 3, steps: 6, seed: 4)
-        let analytic = trainer.truncatedGradients(of: batch, window: 6)
+        let analytic = trainer.model.truncatedGradients(of: batch, window: 6)
         let parameters = trainer.network.parameters.map(\.doubles)
         let sizes = (h: trainer.network.hiddenSize, i: trainer.network.inputSize)
         for (p, values) in parameters.enumerated() {
@@ -73,8 +73,8 @@ struct RecurrentTests {
     @Test func truncationDropsCreditAcrossWindowsOnly() throws {
         let trainer = try Self.trainer()
         let batch = Self.batch(streams: 3, steps: 6, seed: 5)
-        let full = trainer.truncatedGradients(of: batch, window: 6)
-        let truncated = trainer.truncatedGradients(of: batch, window: 2)
+        let full = trainer.model.truncatedGradients(of: batch, window: 6)
+        let truncated = trainer.model.truncatedGradients(of: batch, window: 2)
         // The readout's gradient needs no transport through time; the recurrent one does.
         #expect(relativeError(truncated[3].doubles, full[3].doubles) < 1e-5)
         #expect(relativeError(truncated[1].doubles, full[1].doubles) > 1e-2)
@@ -117,10 +117,10 @@ struct RecurrentTests {
 
     @Test func feedbackThroughTimeIsBPTTWhenItEqualsTheWeights() throws {
         var fa = try Self.trainer(rule: .recurrentFeedbackAlignment)
-        fa.feedback = [fa.network.readoutWeights, fa.network.recurrentWeights]
-        #expect(fa.diagnose().creditAngle < 1e-3)
-        let random = try Self.trainer(rule: .recurrentFeedbackAlignment)
-        #expect(random.diagnose().creditAngle > 10)
+        fa.model.feedback = [fa.network.readoutWeights, fa.network.recurrentWeights]
+        #expect(fa.diagnose().creditAngles[0] < 1e-3)
+        var random = try Self.trainer(rule: .recurrentFeedbackAlignment)
+        #expect(random.diagnose().creditAngles[0] > 10)
     }
 
     @Test func badRecurrentInputIsRefused() {
@@ -152,30 +152,30 @@ struct RecurrentTests {
         var configuration = try Self.trainer(rule: rule).configuration
         configuration.optimizer = .adam
         configuration.learningRate = 0.001
-        var straight = try RecurrentTrainer(configuration: configuration, backend: .portable)
+        var straight = try Trainer(configuration: configuration, backend: .portable)
         for _ in 0..<2 { try straight.trainEpoch() }
 
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("creditkit-rnn-\(UUID().uuidString).bin").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var interrupted = try RecurrentTrainer(configuration: configuration, backend: .portable)
+        var interrupted = try Trainer(configuration: configuration, backend: .portable)
         try interrupted.trainEpoch()
         try interrupted.checkpoint.write(to: path)
-        var resumed = try RecurrentTrainer(configuration: configuration, backend: .portable)
-        try resumed.restore(RecurrentCheckpoint.read(from: path))
+        var resumed = try Trainer(configuration: configuration, backend: .portable)
+        try resumed.restore(Checkpoint.read(from: path))
         #expect(resumed.epochsCompleted == 1)
         try resumed.trainEpoch()
         #expect(resumed.network == straight.network)
-        #expect(resumed.readoutFeedback == straight.readoutFeedback && resumed.recurrentFeedback == straight.recurrentFeedback)
+        #expect(resumed.model.readoutFeedback == straight.model.readoutFeedback && resumed.model.recurrentFeedback == straight.model.recurrentFeedback)
         #expect(resumed.history.map(\.testLoss) == straight.history.map(\.testLoss))
 
         var other = configuration
         other.rule = rule == .backprop ? .recurrentFeedbackAlignment : .backprop
-        var mismatched = try RecurrentTrainer(configuration: other, backend: .portable)
-        #expect(throws: TrainingError.self) { try mismatched.restore(RecurrentCheckpoint.read(from: path), file: path) }
+        var mismatched = try Trainer(configuration: other, backend: .portable)
+        #expect(throws: TrainingError.self) { try mismatched.restore(Checkpoint.read(from: path), file: path) }
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         try bytes.prefix(bytes.count - 10).write(to: URL(fileURLWithPath: path))
         #expect {
-            try RecurrentCheckpoint.read(from: path)
+            try Checkpoint.read(from: path)
         } throws: { error in
             "\(error)".hasPrefix(path + ": cannot resume: truncated")
         }
@@ -188,7 +188,7 @@ struct RecurrentTests {
             var configuration = try Self.trainer().configuration
             configuration.optimizer = kind
             configuration.momentum = momentum
-            var trainer = try RecurrentTrainer(configuration: configuration, backend: .portable)
+            var trainer = try Trainer(configuration: configuration, backend: .portable)
             try trainer.trainEpoch()
             return trainer.network
         }

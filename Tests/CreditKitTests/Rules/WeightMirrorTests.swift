@@ -10,7 +10,7 @@ struct WeightMirrorTests {
     }
 
     /// ‖Bᵀ − W‖/‖W‖ per feedback matrix, against `network` (default: the trainer's).
-    static func relativeErrors(_ trainer: Trainer, network: Network? = nil) -> [Double] {
+    static func relativeErrors(_ trainer: Trainer<FeedForwardModel>, network: Network? = nil) -> [Double] {
         let rule = trainer.rule as! WeightMirror
         let network = network ?? trainer.network
         return rule.feedback.indices.map { ℓ in
@@ -27,7 +27,7 @@ struct WeightMirrorTests {
         // The mirror phase sees the weights the batch was trained with, before the optimizer's step.
         let before = trainer.network
         var random = RandomSource(seed: 9)
-        trainer.step(0..<25, random: &random)
+        trainer.model.step(0..<25, random: &random)
         let errors = Self.relativeErrors(trainer, network: before)
         // Inputs of B2, B3: 12 and 8 units; √(12/40000) ≈ 0.017.
         #expect(errors.allSatisfy { $0 < 0.05 }, "\(errors)")

@@ -146,7 +146,7 @@ public struct KickbackScaleSearch: Sendable, Equatable {
 
     /// The validation error after `epochs`, or NaN when the trial diverges: factors that large
     /// get the worst score; they do not end the search.
-    private static func finalError(of trainer: inout Trainer, epochs: Int) -> Double {
+    private static func finalError(of trainer: inout Trainer<FeedForwardModel>, epochs: Int) -> Double {
         var last = Double.nan
         do {
             for _ in 0..<epochs { last = try trainer.trainEpoch().testError }

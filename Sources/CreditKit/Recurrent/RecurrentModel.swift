@@ -35,79 +35,16 @@ extension RuleSpec {
     public static let recurrentFeedbackAlignment = RuleSpec(GeneralFeedbackSettings(.feedbackAlignment, feedback: .xavier))
 }
 
-/// Everything that defines a recurrent run (`credit train-rnn`).
-public struct RecurrentConfiguration: Sendable, Codable, Equatable {
-    public var hidden: Int = 50
-    /// `k`: the window of truncated BPTT (and of every rule through time).
-    public var bpttSteps: Int = 7
-    /// Parallel streams, the batch.
-    public var streams: Int = 20
-    /// Steps of every stream per epoch.
-    public var stepsPerEpoch: Int = 50_000
-    public var epochs: Int = 10
-    public var learningRate: Float = 0.01
-    /// The shared optimizer (plain SGD is the paper's choice for the RNN).
-    public var optimizer: OptimizerKind = .sgd
-    /// μ for `optimizer == .momentum`.
-    public var momentum: Float = 0.9
-    /// The rule with its own settings: bp (truncated BPTT), fa, np, matching, kp or wm.
-    public var rule: RuleSpec = .backprop
-    public var task = DelayedXOR()
-    public var seed: UInt64 = 1
-
-    public init() {}
-
-    public func validate() throws(ConfigurationError) {
-        guard bpttSteps > 0 else { throw .invalid(flag: "--bptt-steps", value: "\(bpttSteps)", expected: "a positive number of steps") }
-        guard hidden > 0 else { throw .invalid(flag: "--layers", value: "\(hidden)", expected: "one positive width for the RNN") }
-        guard streams > 0 else { throw .invalid(flag: "--batch-size", value: "\(streams)", expected: "a positive number of streams") }
-        guard epochs > 0 else { throw .invalid(flag: "--epochs", value: "\(epochs)", expected: "a positive number of epochs") }
-        guard stepsPerEpoch >= bpttSteps else {
-            throw .invalid(flag: "--steps-per-epoch", value: "\(stepsPerEpoch)", expected: "at least one window of \(bpttSteps) steps")
-        }
-        guard learningRate > 0, learningRate.isFinite else {
-            throw .invalid(flag: "--lr", value: "\(learningRate)", expected: "a positive, finite learning rate")
-        }
-        guard momentum >= 0, momentum < 1 else {
-            throw .invalid(flag: "--momentum", value: "\(momentum)", expected: "a momentum in [0, 1)")
-        }
-        var random = RandomSource(seed: 0)
-        let probe = RecurrentNetwork(inputs: 1, hidden: 1, outputs: 1, random: &random)
-        if case .nodePerturbation(let settings) = try RecurrentTransport.make(rule: rule, network: probe, random: &random).0 {
-            try settings.validate()
-        }
-        try rule.settings.validate(RuleContext(hiddenLayers: [hidden], hiddenActivations: [.tanh], loss: .squaredError))
-        try task.validate()
-    }
-}
-
-/// One epoch of a recurrent run.
-public struct RecurrentEpochRecord: Sendable, Codable, Equatable {
-    public var epoch: Int
-    /// Mean squared-error loss per stream and step.
-    public var trainLoss: Double
-    public var testLoss: Double
-    /// Share of XOR answers with the right sign on the test streams.
-    public var testAccuracy: Double
-    /// Angle of the rule's δaₜ to BPTT's, averaged over the window's steps (probe window).
-    public var creditAngle: Double
-    /// Angles of ΔW_rec and ΔW_in to BPTT's over the probe window.
-    public var recurrentWeightAngle: Double
-    public var inputWeightAngle: Double
-    /// ‖Wᵀ − B‖/‖W‖ and sign congruence of the readout and recurrent feedback (NaN for BPTT).
-    public var readoutRelativeError: Double
-    public var recurrentRelativeError: Double
-    public var readoutSignCongruence: Double
-    public var recurrentSignCongruence: Double
-    public var seconds: Double
-}
-
-/// Trains a ``RecurrentNetwork`` on continuous streams with truncated windows: each window of
-/// `k` steps runs forward from the state the last one left, assigns credit back to its first
-/// step, updates the weights with the shared ``Optimizer``, and hands its last state on.
-public struct RecurrentTrainer: Sendable {
+/// A ``RecurrentNetwork`` with its rule, optimizer and task, as the ``Trainer`` drives it: every
+/// epoch draws `stepsPerEpoch` fresh steps of every stream; every batch is one truncated window
+/// of `k` steps, which runs forward from the state the last one left, assigns credit back to its
+/// first step, updates the weights with the shared ``Optimizer``, and hands its last state on.
+public struct RecurrentModel: TrainingModel {
+    /// What the run trains.
     public let configuration: RecurrentConfiguration
+    /// Where the matrix products run.
     public let backend: LinearAlgebraBackend
+    /// The network being trained.
     public internal(set) var network: RecurrentNetwork
     /// `B_out` stored like `W_out` `(O, H)` and `B_rec` like `W_rec` `(H, H)` (BPTT uses the
     /// weights themselves).
@@ -116,7 +53,8 @@ public struct RecurrentTrainer: Sendable {
     public var readoutFeedback: Matrix { feedback[0] }
     /// `B_rec`.
     public var recurrentFeedback: Matrix { feedback[1] }
-    public private(set) var history: [RecurrentEpochRecord] = []
+    /// The optimizer and its state.
+    public var optimizer: Optimizer
 
     private let transport: RecurrentTransport
     /// How a path rule learns `feedback` (nil for BPTT and NP).
@@ -125,10 +63,13 @@ public struct RecurrentTrainer: Sendable {
     private var noisyWindow: RecurrentWindow
     private var noise: [Matrix]
     private var gradients: [Matrix]
-    private var optimizer: Optimizer
+    /// The epoch's streams, drawn when it begins.
+    private var epochData: SequenceBatch
     private let test: SequenceBatch
     private let probe: SequenceBatch
 
+    /// The model `configuration` describes, after checking it. Its weights come from stream 0 of
+    /// the seed, its feedback from stream 1.
     public init(configuration: RecurrentConfiguration, backend: LinearAlgebraBackend = .shared) throws(ConfigurationError) {
         try configuration.validate()
         self.configuration = configuration
@@ -145,100 +86,91 @@ public struct RecurrentTrainer: Sendable {
         gradients = network.parameters.map { Matrix(rows: $0.rows, columns: $0.columns) }
         let settings = OptimizerSettings(kind: configuration.optimizer, momentum: configuration.momentum)
         optimizer = Optimizer(settings: settings, learningRate: configuration.learningRate, parameters: network.parameters)
+        epochData = SequenceBatch(streams: streams, steps: 0, inputWidth: inputs, outputWidth: outputs)
         var testRandom = RandomSource(seed: configuration.seed, stream: 0x7E57)
         test = configuration.task.generate(streams: streams, steps: max(5_000 / k, 1) * k, random: &testRandom)
         var probeRandom = RandomSource(seed: configuration.seed, stream: 0x9E0B)
         probe = configuration.task.generate(streams: streams, steps: 10 * k, random: &probeRandom)
     }
 
-    public var epochsCompleted: Int { history.count }
-
-    /// The trained state after the last finished epoch.
-    public var checkpoint: RecurrentCheckpoint {
-        RecurrentCheckpoint(rule: configuration.rule.description, optimizer: configuration.optimizer, optimizerStep: optimizer.step,
-                            tensors: network.parameters + feedback + optimizer.firstMoments + optimizer.secondMoments,
-                            ruleState: pathLearner?.state ?? [], history: history)
+    public var ruleName: String { configuration.rule.description }
+    public var batchesPerEpoch: Int { configuration.stepsPerEpoch / configuration.bpttSteps }
+    public var shape: String { "RNN \(network.inputSize)-\(network.hiddenSize)-\(network.outputSize) tanh" }
+    public var summary: String {
+        let c = configuration
+        return "\(shape), rule \(c.rule), BPTT window \(c.bpttSteps), \(c.streams) streams × "
+            + "\(c.stepsPerEpoch) steps per epoch, \(c.optimizer.rawValue) lr \(c.learningRate); delayed XOR, delay \(c.task.delay); "
+            + "GEMM: \(backend.name)"
     }
 
-    /// Replaces the trained state with a checkpoint's (for `--resume`), after checking that it was
-    /// written by a run of this rule, optimizer and size.
-    public mutating func restore(_ checkpoint: RecurrentCheckpoint, file: String = "checkpoint") throws(TrainingError) {
-        guard checkpoint.rule == configuration.rule.description, checkpoint.optimizer == configuration.optimizer else {
-            throw .checkpoint(file: file, reason: "was written by rule \(checkpoint.rule) with \(checkpoint.optimizer.rawValue), "
-                              + "the configuration uses \(configuration.rule) with \(configuration.optimizer.rawValue)")
-        }
-        guard checkpoint.tensors.map(TensorArchive.shape) == self.checkpoint.tensors.map(TensorArchive.shape) else {
-            throw .checkpoint(file: file, reason: "its tensors do not fit an RNN of \(configuration.hidden) hidden units with this optimizer")
-        }
-        let expectedState = pathLearner?.state ?? []
-        guard checkpoint.ruleState.map(\.name) == expectedState.map(\.name),
-              checkpoint.ruleState.map({ TensorArchive.shape($0.value) }) == expectedState.map({ TensorArchive.shape($0.value) }) else {
-            throw .checkpoint(file: file, reason: "its rule state \(checkpoint.ruleState.map(\.name)) is not rule \(configuration.rule)'s")
-        }
-        let t = checkpoint.tensors
-        (network.inputWeights, network.recurrentWeights, network.biases, network.readoutWeights, network.readoutBiases) = (t[0], t[1], t[2], t[3], t[4])
-        feedback = [t[5], t[6]]
-        pathLearner?.state = checkpoint.ruleState
-        let moments = Array(t.dropFirst(7))
-        optimizer.firstMoments = Array(moments.prefix(optimizer.firstMoments.count))
-        optimizer.secondMoments = Array(moments.dropFirst(optimizer.firstMoments.count))
-        optimizer.restore(step: checkpoint.optimizerStep)
-        history = checkpoint.history
-    }
-
-    /// One pass over `stepsPerEpoch` fresh steps of every stream, then the test streams and the probe.
-    @discardableResult
-    public mutating func trainEpoch(onProgress: (Double) -> Void = { _ in }) throws(TrainingError) -> RecurrentEpochRecord {
-        let epoch = epochsCompleted + 1
-        let start = DispatchTime.now().uptimeNanoseconds
-        var dataRandom = RandomSource(seed: configuration.seed, stream: UInt64(2 * epoch))
-        var noiseRandom = RandomSource(seed: configuration.seed, stream: UInt64(2 * epoch + 1))
-        let k = configuration.bpttSteps
-        let windows = configuration.stepsPerEpoch / k
+    public mutating func beginEpoch(_ epoch: Int, random: inout RandomSource) {
         pathLearner?.epochWillBegin(epoch)
-        let data = configuration.task.generate(streams: configuration.streams, steps: windows * k, random: &dataRandom)
+        epochData = configuration.task.generate(streams: configuration.streams, steps: batchesPerEpoch * configuration.bpttSteps,
+                                                random: &random)
         window.states[0] = Matrix(rows: configuration.streams, columns: configuration.hidden)
-        var total = 0.0
-        for w in 0..<windows {
-            window.load(data, from: w * k)
-            network.forward(&window, backend: backend)
-            total += window.losses.reduce(0.0) { $0 + Double($1) }
-            assignCredit(&window)
-            if case .nodePerturbation(let settings) = transport { learnFeedback(data, from: w * k, settings: settings, random: &noiseRandom) }
-            if var learner = pathLearner {
-                pathLearner = nil  // the local copy is then the only one: learning mutates it in place
-                learner.learn(&feedback, model: network, backend: backend, random: &noiseRandom)
-                accumulateGradients(window)
-                applyGradients()
-                learner.follow(&feedback, model: &network)
-                pathLearner = learner
-            } else {
-                accumulateGradients(window)
-                applyGradients()
-            }
-            window.states[0].copyElements(from: window.states[k])
-            if w % 256 == 255 {
-                guard total.isFinite else { throw .diverged(epoch: epoch, batch: w + 1, loss: total, learningRate: configuration.learningRate) }
-                onProgress(Double(w + 1) / Double(windows))
+    }
+
+    public mutating func trainBatch(_ w: Int, random: inout RandomSource) -> BatchOutcome {
+        let k = configuration.bpttSteps
+        window.load(epochData, from: w * k)
+        network.forward(&window, backend: backend)
+        var outcome = Self.judge(window, of: epochData, from: w * k)
+        assignCredit(&window)
+        if case .nodePerturbation(let settings) = transport { learnFeedback(epochData, from: w * k, settings: settings, random: &random) }
+        if var learner = pathLearner {
+            pathLearner = nil  // the local copy is then the only one: learning mutates it in place
+            learner.learn(&feedback, model: network, backend: backend, random: &random)
+            accumulateGradients(window)
+            applyGradients()
+            learner.follow(&feedback, model: &network)
+            pathLearner = learner
+        } else {
+            accumulateGradients(window)
+            applyGradients()
+        }
+        window.states[0].copyElements(from: window.states[k])
+        outcome.examples = k * window.streams
+        return outcome
+    }
+
+    /// The window's summed loss, and how many of its XOR answers have the wrong sign.
+    private static func judge(_ window: RecurrentWindow, of batch: SequenceBatch, from start: Int) -> BatchOutcome {
+        var outcome = BatchOutcome(loss: window.losses.reduce(0.0) { $0 + Double($1) })
+        for t in 1...window.steps {
+            for s in 0..<window.streams where batch.isTarget[(start + t - 1) * window.streams + s] {
+                outcome.judged += 1
+                if (window.outputs[t][s, 0] > 0) != (window.targets[t][s, 0] > 0) { outcome.wrong += 1 }
             }
         }
-        guard total.isFinite else { throw .diverged(epoch: epoch, batch: windows, loss: total, learningRate: configuration.learningRate) }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let (testLoss, accuracy) = evaluate(test)
-        let d = diagnose()
-        let learned = transport != .exact
-        let readoutError: Double = learned ? Alignment.relativeError(readoutFeedback, from: network.readoutWeights) : .nan
-        let recurrentError: Double = learned ? Alignment.relativeError(recurrentFeedback, from: network.recurrentWeights) : .nan
-        let readoutSigns: Double = learned ? Alignment.signCongruence(readoutFeedback, network.readoutWeights) : .nan
-        let recurrentSigns: Double = learned ? Alignment.signCongruence(recurrentFeedback, network.recurrentWeights) : .nan
-        let steps = Double(windows * k * configuration.streams)
-        let record = RecurrentEpochRecord(
-            epoch: epoch, trainLoss: total / steps, testLoss: testLoss, testAccuracy: accuracy,
-            creditAngle: d.creditAngle, recurrentWeightAngle: d.recurrentAngle, inputWeightAngle: d.inputAngle,
-            readoutRelativeError: readoutError, recurrentRelativeError: recurrentError,
-            readoutSignCongruence: readoutSigns, recurrentSignCongruence: recurrentSigns, seconds: seconds)
-        history.append(record)
-        return record
+        return outcome
+    }
+
+    /// The share of XOR answers with the wrong sign.
+    public func trainError(of epoch: BatchOutcome) -> Double {
+        epoch.judged == 0 ? .nan : Double(epoch.wrong) / Double(epoch.judged)
+    }
+
+    public mutating func evaluateTest() -> (loss: Double, error: Double) { evaluate(test) }
+
+    public mutating func takeWarnings() -> [String] { [] }
+
+    /// `W_in`, `W_rec`, `b`, `W_out`, `b_out`.
+    public var parameters: [NamedTensor] {
+        zip(["W_in", "W_rec", "b", "W_out", "b_out"], network.parameters).map { NamedTensor($0, $1) }
+    }
+
+    public mutating func restoreParameters(_ parameters: [NamedTensor]) {
+        let t = parameters.map(\.value)
+        (network.inputWeights, network.recurrentWeights, network.biases, network.readoutWeights, network.readoutBiases) = (t[0], t[1], t[2], t[3], t[4])
+    }
+
+    /// `B_out` and `B_rec`, then what a path rule keeps besides them (Kolen–Pollack's last weights).
+    public var ruleState: [NamedTensor] {
+        get { [NamedTensor("B_out", feedback[0]), NamedTensor("B_rec", feedback[1])] + (pathLearner?.state ?? []) }
+        set {
+            feedback = [newValue[0].value, newValue[1].value]
+            pathLearner?.state = Array(newValue.dropFirst(2))
+        }
     }
 
     /// `δhₜ = B_out eₜ + B_rec δaₜ₊₁`, `δaₜ = δhₜ ⊙ (1 − hₜ²)`, from the window's last step to
@@ -344,32 +276,26 @@ public struct RecurrentTrainer: Sendable {
         return sum
     }
 
-    /// Mean loss per stream and step, and the share of XOR answers whose sign is right.
-    public func evaluate(_ batch: SequenceBatch) -> (loss: Double, accuracy: Double) {
+    /// Mean loss per stream and step, and the share of XOR answers whose sign is wrong.
+    public func evaluate(_ batch: SequenceBatch) -> (loss: Double, error: Double) {
         var window = RecurrentWindow(streams: batch.streams, steps: configuration.bpttSteps, inputs: network.inputSize,
                                      hidden: network.hiddenSize, outputs: network.outputSize)
-        var total = 0.0, correct = 0, answers = 0
+        var total = BatchOutcome()
         let k = configuration.bpttSteps
         for w in 0..<(batch.steps / k) {
             window.load(batch, from: w * k)
             network.forward(&window, backend: backend)
-            total += window.losses.reduce(0.0) { $0 + Double($1) }
-            for t in 1...k {
-                for s in 0..<batch.streams where batch.isTarget[(w * k + t - 1) * batch.streams + s] {
-                    answers += 1
-                    if (window.outputs[t][s, 0] > 0) == (window.targets[t][s, 0] > 0) { correct += 1 }
-                }
-            }
+            total += Self.judge(window, of: batch, from: w * k)
             window.states[0].copyElements(from: window.states[k])
         }
         let steps = Double((batch.steps / k) * k * batch.streams)
-        let accuracy: Double = answers == 0 ? .nan : Double(correct) / Double(answers)
-        return (total / steps, accuracy)
+        return (total.loss / steps, trainError(of: total))
     }
 
     /// The rule against BPTT on the probe streams' last window (its state warmed up by the ones
-    /// before): the angle of δaₜ averaged over steps, and the angles of ΔW_rec and ΔW_in.
-    func diagnose() -> (creditAngle: Double, recurrentAngle: Double, inputAngle: Double) {
+    /// before): the angles of ΔW_in and ΔW_rec, the angle of δaₜ averaged over the window's steps
+    /// (as hidden layer 1's credit angle), and `B_out`, `B_rec` against `W_out`, `W_rec`.
+    public func diagnose() -> GradientDiagnostics {
         let k = configuration.bpttSteps
         var rule = RecurrentWindow(streams: probe.streams, steps: k, inputs: network.inputSize, hidden: network.hiddenSize,
                                    outputs: network.outputSize)
@@ -391,8 +317,22 @@ public struct RecurrentTrainer: Sendable {
         let ruleGradients = copy.gradients
         copy.accumulateGradients(reference)
         let meanAngle: Double = angles.isEmpty ? .nan : angles.reduce(0, +) / Double(angles.count)
-        let recurrentAngle = Alignment.angle(ruleGradients[1], copy.gradients[1])
-        let inputAngle = Alignment.angle(ruleGradients[0], copy.gradients[0])
-        return (meanAngle, recurrentAngle, inputAngle)
+        let learned = transport != .exact
+        return GradientDiagnostics(
+            weightNames: ["_in", "_rec"],
+            weightAngles: [Alignment.angle(ruleGradients[0], copy.gradients[0]), Alignment.angle(ruleGradients[1], copy.gradients[1])],
+            creditAngles: [meanAngle], creditSignAgreement: [], coherence: [],
+            feedback: learned ? [.init(layer: 0, kind: "readout", feedback: readoutFeedback, weights: network.readoutWeights),
+                                 .init(layer: 0, kind: "recurrent", feedback: recurrentFeedback, weights: network.recurrentWeights)] : [])
     }
+}
+
+extension Trainer where Model == RecurrentModel {
+    /// A trainer for the recurrent run `configuration`, after checking it.
+    public init(configuration: RecurrentConfiguration, backend: LinearAlgebraBackend = .shared) throws(ConfigurationError) {
+        self.init(model: try RecurrentModel(configuration: configuration, backend: backend))
+    }
+
+    /// The network being trained.
+    public var network: RecurrentNetwork { model.network }
 }

@@ -1,0 +1,66 @@
+/// Everything that defines a recurrent run (`credit train-rnn`); saved as the run's `config.json`.
+public struct RecurrentConfiguration: RunConfiguration {
+    /// Hidden units.
+    public var hidden: Int = 50
+    /// `k`: the window of truncated BPTT (and of every rule through time).
+    public var bpttSteps: Int = 7
+    /// Parallel streams, the batch.
+    public var streams: Int = 20
+    /// Steps of every stream per epoch.
+    public var stepsPerEpoch: Int = 50_000
+    /// Passes of `stepsPerEpoch` fresh steps.
+    public var epochs: Int = 10
+    /// The first epoch's step size.
+    public var learningRate: Float = 0.01
+    /// The learning rate is multiplied by this after every epoch (1 = constant).
+    public var learningRateDecay: Float = 1
+    /// The shared optimizer (plain SGD is the paper's choice for the RNN).
+    public var optimizer: OptimizerKind = .sgd
+    /// μ for `optimizer == .momentum`.
+    public var momentum: Float = 0.9
+    /// The rule with its own settings: bp (truncated BPTT), fa, np, matching, kp or wm.
+    public var rule: RuleSpec = .backprop
+    /// The task every stream runs.
+    public var task = DelayedXOR()
+    /// The seed of every random draw: weights, feedback, streams, noise.
+    public var seed: UInt64 = 1
+    /// Diagnostics on the probe streams every this many windows; 0 = at the end of each epoch only.
+    public var probeEvery: Int = 0
+
+    /// The defaults: a 50-unit RNN on delayed XOR (delay 3) by truncated BPTT over 7 steps.
+    public init() {}
+
+    public var learningRateSchedule: LearningRateSchedule {
+        LearningRateSchedule(initial: learningRate, decayPerEpoch: learningRateDecay)
+    }
+
+    /// Checks every value. Errors name the flag.
+    public func validate() throws(ConfigurationError) {
+        guard bpttSteps > 0 else { throw .invalid(flag: "--bptt-steps", value: "\(bpttSteps)", expected: "a positive number of steps") }
+        guard hidden > 0 else { throw .invalid(flag: "--hidden", value: "\(hidden)", expected: "a positive number of hidden units") }
+        guard streams > 0 else { throw .invalid(flag: "--streams", value: "\(streams)", expected: "a positive number of streams") }
+        guard epochs > 0 else { throw .invalid(flag: "--epochs", value: "\(epochs)", expected: "a positive number of epochs") }
+        guard stepsPerEpoch >= bpttSteps else {
+            throw .invalid(flag: "--steps-per-epoch", value: "\(stepsPerEpoch)", expected: "at least one window of \(bpttSteps) steps")
+        }
+        guard learningRate > 0, learningRate.isFinite else {
+            throw .invalid(flag: "--lr", value: "\(learningRate)", expected: "a positive, finite learning rate")
+        }
+        guard learningRateDecay > 0, learningRateDecay <= 1 else {
+            throw .invalid(flag: "--lr-decay", value: "\(learningRateDecay)", expected: "a per-epoch factor in (0, 1]")
+        }
+        guard momentum >= 0, momentum < 1 else {
+            throw .invalid(flag: "--momentum", value: "\(momentum)", expected: "a momentum in [0, 1)")
+        }
+        guard probeEvery >= 0 else {
+            throw .invalid(flag: "--probe-every", value: String(probeEvery), expected: "a number of windows ≥ 0 (0: once per epoch)")
+        }
+        var random = RandomSource(seed: 0)
+        let probe = RecurrentNetwork(inputs: 1, hidden: 1, outputs: 1, random: &random)
+        if case .nodePerturbation(let settings) = try RecurrentTransport.make(rule: rule, network: probe, random: &random).0 {
+            try settings.validate()
+        }
+        try rule.settings.validate(RuleContext(hiddenLayers: [hidden], hiddenActivations: [.tanh], loss: .squaredError))
+        try task.validate()
+    }
+}
