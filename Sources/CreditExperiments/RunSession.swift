@@ -10,51 +10,60 @@ import Foundation
 /// had (the divergence in `failure`) instead of throwing, so that an experiment can show a rule
 /// or a seed failing. It leaves `diverged.txt`; a rerun reports it again without retraining.
 public enum RunSession {
-    /// A feed-forward run on `data`. A rule that prepares itself (Kickback's factor search) does
-    /// so before the first epoch; a resumed run keeps the choices its `config.json` records.
+    /// A feed-forward run on `data`: the configuration is validated here, once. A rule that
+    /// prepares itself (Kickback's factor search) does so before the first epoch; a resumed run
+    /// keeps the choices its `config.json` records.
     @discardableResult
-    public static func run(_ requested: TrainingConfiguration, data: DataSplit, in directory: RunDirectory, label: String? = nil,
+    public static func run(_ configuration: TrainingConfiguration, data: DataSplit, in directory: RunDirectory, label: String? = nil,
                            stopOnDivergence: Bool = false, events: (RunEvent) -> Void = { _ in }) throws
         -> (trainer: Trainer<FeedForwardModel>, failure: String?) {
-        var configuration = requested
-        if configuration.rule.settings.needsPreparation {
+        try run(configuration.validated(for: data), in: directory, label: label, stopOnDivergence: stopOnDivergence, events: events)
+    }
+
+    /// A feed-forward run of a configuration checked against its data.
+    @discardableResult
+    public static func run(_ validated: Validated<TrainingConfiguration>, in directory: RunDirectory, label: String? = nil,
+                           stopOnDivergence: Bool = false, events: (RunEvent) -> Void = { _ in }) throws
+        -> (trainer: Trainer<FeedForwardModel>, failure: String?) {
+        var validated = validated
+        if validated.configuration.rule.settings.needsPreparation {
             let fileManager = FileManager.default
             if fileManager.fileExists(atPath: directory.checkpointPath) || fileManager.fileExists(atPath: directory.divergencePath) {
                 // The choices made when the run started (e.g. Kickback's factors) are in its config.json.
-                configuration.rule = try directory.readConfiguration().rule
+                var recorded = validated.configuration
+                recorded.rule = try directory.readConfiguration().rule
+                validated = try recorded.validated(for: validated.data!)
             } else {
-                try configuration.validate(against: data)
-                configuration.rule = try configuration.rule.prepared(for: configuration, data: data) {
-                    events(.status("\(label.map { $0 + ": " } ?? "")\($0)"))
-                }
+                validated = try validated.preparingRule { events(.status("\(label.map { $0 + ": " } ?? "")\($0)")) }
             }
         }
-        return try run(configuration, in: directory, label: label, stopOnDivergence: stopOnDivergence, events: events) { configuration in
-            try Trainer(configuration: configuration, data: data)
+        return try run(validated.configuration, in: directory, label: label, stopOnDivergence: stopOnDivergence, events: events) {
+            try Trainer(validated)
         }
     }
 
-    /// A recurrent run.
+    /// A recurrent run: the configuration is validated here, once.
     @discardableResult
     public static func run(_ configuration: RecurrentConfiguration, in directory: RunDirectory, label: String? = nil,
                            stopOnDivergence: Bool = false, events: (RunEvent) -> Void = { _ in }) throws
         -> (trainer: Trainer<RecurrentModel>, failure: String?) {
-        try run(configuration, in: directory, label: label, stopOnDivergence: stopOnDivergence, events: events) { configuration in
-            try Trainer(configuration: configuration)
+        let validated = try configuration.validated()
+        return try run(configuration, in: directory, label: label, stopOnDivergence: stopOnDivergence, events: events) {
+            try Trainer(validated)
         }
     }
 
-    /// The session of any model: `make` builds the trainer at epoch 0.
+    /// The session of any model: `make` builds the trainer of `configuration` at epoch 0.
     static func run<Model: TrainingModel>(_ configuration: Model.Configuration, in directory: RunDirectory, label: String?,
                                           stopOnDivergence: Bool, events: (RunEvent) -> Void,
-                                          make: (Model.Configuration) throws -> Trainer<Model>) throws
+                                          make: () throws -> Trainer<Model>) throws
         -> (trainer: Trainer<Model>, failure: String?) {
         let fileManager = FileManager.default
         let resuming = fileManager.fileExists(atPath: directory.checkpointPath)
         let divergedBefore = stopOnDivergence ? try? String(contentsOfFile: directory.divergencePath, encoding: .utf8) : nil
         /// A trainer at the last finished epoch on disk (epoch 0 without a checkpoint).
         func lastRecorded() throws -> Trainer<Model> {
-            var trainer = try make(configuration)
+            var trainer = try make()
             if fileManager.fileExists(atPath: directory.checkpointPath) {
                 try trainer.restore(Checkpoint.read(from: directory.checkpointPath), file: directory.checkpointPath)
             }

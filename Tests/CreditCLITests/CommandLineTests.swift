@@ -87,6 +87,16 @@ struct CommandLineTests {
         (["train-rnn", "--rule", "np", "--ridge", "1"], "--ridge"),
         (["compare", "--rules", "bp", "--noise", "1"], "--noise"),
         (["compare", "--rule", "fa"], "--rule"),
+        // The library names fields (`rule.feedbackLearningRate`, `task.delay`); the command line shows their flags.
+        (["train", "--rule", "np", "--feedback-lr", "-1"], "--feedback-lr"),
+        (["train-rnn", "--lr", "-1"], "--lr"),
+        (["train-rnn", "--bptt-steps", "0"], "--bptt-steps"),
+        (["train-rnn", "--delay", "0"], "--delay"),
+        // Flags that would change nothing for this model or optimizer.
+        (["train", "--optimizer", "sgd", "--momentum", "0.5"], "--momentum"),
+        (["train-rnn", "--momentum", "0.5"], "--momentum"),
+        (["train", "--positive-fraction", "0.3"], "--positive-fraction"),
+        (["train", "--loss", "rectilinear", "--output-activation", "identity", "--dataset", "sarcos"], "--output-activation"),
     ])
     func aMisplacedFlagIsRefused(_ arguments: [String], _ named: String) throws {
         let result = try Self.credit(arguments)

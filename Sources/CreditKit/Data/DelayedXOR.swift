@@ -19,9 +19,9 @@ public struct DelayedXOR: Sendable, Codable, Equatable {
     }
 
     public func validate() throws(ConfigurationError) {
-        guard delay >= 1 else { throw .invalid(flag: "--delay", value: "\(delay)", expected: "a delay of at least 1 step") }
+        guard delay >= 1 else { throw .invalid(field: "task.delay", value: "\(delay)", expected: "a delay of at least 1 step") }
         guard gaps.lowerBound > delay else {
-            throw .invalid(flag: "--delay", value: "\(delay)", expected: "gaps between cues longer than the delay")
+            throw .invalid(field: "task.delay", value: "\(delay)", expected: "gaps between cues longer than the delay")
         }
     }
 

@@ -34,26 +34,26 @@ public struct RecurrentConfiguration: RunConfiguration {
         LearningRateSchedule(initial: learningRate, decayPerEpoch: learningRateDecay)
     }
 
-    /// Checks every value. Errors name the flag.
+    /// Checks every value. Errors name the field.
     public func validate() throws(ConfigurationError) {
-        guard bpttSteps > 0 else { throw .invalid(flag: "--bptt-steps", value: "\(bpttSteps)", expected: "a positive number of steps") }
-        guard hidden > 0 else { throw .invalid(flag: "--hidden", value: "\(hidden)", expected: "a positive number of hidden units") }
-        guard streams > 0 else { throw .invalid(flag: "--streams", value: "\(streams)", expected: "a positive number of streams") }
-        guard epochs > 0 else { throw .invalid(flag: "--epochs", value: "\(epochs)", expected: "a positive number of epochs") }
+        guard bpttSteps > 0 else { throw .invalid(field: "bpttSteps", value: "\(bpttSteps)", expected: "a positive number of steps") }
+        guard hidden > 0 else { throw .invalid(field: "hidden", value: "\(hidden)", expected: "a positive number of hidden units") }
+        guard streams > 0 else { throw .invalid(field: "streams", value: "\(streams)", expected: "a positive number of streams") }
+        guard epochs > 0 else { throw .invalid(field: "epochs", value: "\(epochs)", expected: "a positive number of epochs") }
         guard stepsPerEpoch >= bpttSteps else {
-            throw .invalid(flag: "--steps-per-epoch", value: "\(stepsPerEpoch)", expected: "at least one window of \(bpttSteps) steps")
+            throw .invalid(field: "stepsPerEpoch", value: "\(stepsPerEpoch)", expected: "at least one window of \(bpttSteps) steps")
         }
         guard learningRate > 0, learningRate.isFinite else {
-            throw .invalid(flag: "--lr", value: "\(learningRate)", expected: "a positive, finite learning rate")
+            throw .invalid(field: "learningRate", value: "\(learningRate)", expected: "a positive, finite learning rate")
         }
         guard learningRateDecay > 0, learningRateDecay <= 1 else {
-            throw .invalid(flag: "--lr-decay", value: "\(learningRateDecay)", expected: "a per-epoch factor in (0, 1]")
+            throw .invalid(field: "learningRateDecay", value: "\(learningRateDecay)", expected: "a per-epoch factor in (0, 1]")
         }
         guard momentum >= 0, momentum < 1 else {
-            throw .invalid(flag: "--momentum", value: "\(momentum)", expected: "a momentum in [0, 1)")
+            throw .invalid(field: "momentum", value: "\(momentum)", expected: "a momentum in [0, 1)")
         }
         guard probeEvery >= 0 else {
-            throw .invalid(flag: "--probe-every", value: String(probeEvery), expected: "a number of windows ≥ 0 (0: once per epoch)")
+            throw .invalid(field: "probeEvery", value: String(probeEvery), expected: "a number of windows ≥ 0 (0: once per epoch)")
         }
         var random = RandomSource(seed: 0)
         let probe = RecurrentNetwork(inputs: 1, hidden: 1, outputs: 1, random: &random)

@@ -18,14 +18,14 @@ enum RecurrentTransport: Equatable {
         }
         if let settings = rule.settings(as: NodePerturbationSettings.self) {
             guard settings.solver == .sgd, settings.warmupEpochs == 0 else {
-                throw .invalid(flag: "--rule", value: "np", expected: "node perturbation by sgd without warm-up for an RNN")
+                throw .invalid(field: "rule", value: "np", expected: "node perturbation by sgd without warm-up for an RNN")
             }
             return (.nodePerturbation(settings), settings.feedback.pathFeedback(for: network, random: &random), nil)
         }
         if let (feedback, learner) = rule.settings.makePathLearning(for: network, random: &random) {
             return (.paths, feedback, learner)
         }
-        throw .invalid(flag: "--rule", value: rule.description,
+        throw .invalid(field: "rule", value: rule.description,
                        expected: "a rule that works through time: bp, fa, np, matching, kp or wm")
     }
 }
@@ -68,10 +68,10 @@ public struct RecurrentModel: TrainingModel {
     private let test: SequenceBatch
     private let probe: SequenceBatch
 
-    /// The model `configuration` describes, after checking it. Its weights come from stream 0 of
-    /// the seed, its feedback from stream 1.
-    public init(configuration: RecurrentConfiguration, backend: LinearAlgebraBackend = .shared) throws(ConfigurationError) {
-        try configuration.validate()
+    /// The model `validated` describes. Its weights come from stream 0 of the seed, its feedback
+    /// from stream 1.
+    public init(_ validated: Validated<RecurrentConfiguration>, backend: LinearAlgebraBackend = .shared) throws(ConfigurationError) {
+        let configuration = validated.configuration
         self.configuration = configuration
         self.backend = backend
         let (inputs, outputs, hidden) = (DelayedXOR.inputWidth, 1, configuration.hidden)
@@ -330,7 +330,12 @@ public struct RecurrentModel: TrainingModel {
 extension Trainer where Model == RecurrentModel {
     /// A trainer for the recurrent run `configuration`, after checking it.
     public init(configuration: RecurrentConfiguration, backend: LinearAlgebraBackend = .shared) throws(ConfigurationError) {
-        self.init(model: try RecurrentModel(configuration: configuration, backend: backend))
+        try self.init(configuration.validated(), backend: backend)
+    }
+
+    /// A trainer for a checked recurrent configuration.
+    public init(_ validated: Validated<RecurrentConfiguration>, backend: LinearAlgebraBackend = .shared) throws(ConfigurationError) {
+        self.init(model: try RecurrentModel(validated, backend: backend))
     }
 
     /// The network being trained.

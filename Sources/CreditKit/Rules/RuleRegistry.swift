@@ -40,3 +40,14 @@ public enum RuleRegistry {
     /// Every `--rule` value, for help texts.
     public static var argumentHelp: String { rules.map { $0.argumentHelp }.joined(separator: ", ") }
 }
+
+extension RuleRegistry {
+    /// The option that sets the rule field `field` (`feedbackLearningRate` → `--feedback-lr`), in
+    /// any registered rule.
+    public static func optionFlag(forField field: String) -> String? {
+        for rule in rules {
+            if let option = rule.optionHelp.first(where: { $0.field == field }) { return option.flag }
+        }
+        return nil
+    }
+}

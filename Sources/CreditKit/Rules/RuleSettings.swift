@@ -16,7 +16,7 @@ public protocol RuleSettings: Sendable, Codable, Equatable, CustomStringConverti
     /// The default settings of the rule `--rule argument` names, or `nil` when it names another rule.
     init?(argument: String)
 
-    /// Checks the settings against the model and, when given, the data. Errors name the flag.
+    /// Checks the settings against the model and, when given, the data. Errors name the field (`rule.noise`).
     func validate(_ context: RuleContext) throws(ConfigurationError)
 
     /// A new rule for `network`; fixed or initial feedback weights are drawn from `random`.
@@ -47,6 +47,8 @@ public protocol RuleSettings: Sendable, Codable, Equatable, CustomStringConverti
 /// How a rule's option reads in help: `--noise <c>  The noise level …`.
 public struct RuleOptionHelp: Sendable {
     public var flag: String
+    /// The settings' property it sets.
+    public var field: String
     /// `nil` for a flag without a value.
     public var valueName: String?
     /// One line for `--help`.
@@ -59,7 +61,7 @@ extension RuleSettings {
 
     /// The options' flags, value names and help, for any rule type.
     public static var optionHelp: [RuleOptionHelp] {
-        options.map { RuleOptionHelp(flag: $0.flag, valueName: $0.valueName, help: $0.help) }
+        options.map { RuleOptionHelp(flag: $0.flag, field: $0.field, valueName: $0.valueName, help: $0.help) }
     }
 
     /// The forward weights learn in every epoch.
@@ -106,6 +108,9 @@ public struct RuleContext: Sendable {
 public struct RuleOption<Settings: RuleSettings>: Sendable {
     /// The long name without dashes (`noise`).
     public var name: String
+    /// The settings' property it sets, as validation errors name it after `rule.`
+    /// (`feedbackLearningRate` for `feedback-lr`).
+    public var field: String
     /// What the value looks like in help (`c`), `nil` for a flag.
     public var valueName: String?
     /// One line for `--help`.
@@ -124,19 +129,21 @@ public struct RuleOption<Settings: RuleSettings>: Sendable {
 
     /// An option whose value is parsed by `parse` (nil: not a valid value, described by `expected`)
     /// and stored at `keyPath`.
+    /// `field` is the property's name when it is not the option's.
     public static func value<Value: Sendable>(
-        _ name: String, _ keyPath: WritableKeyPath<Settings, Value> & Sendable, valueName: String, help: String, expected: String,
-        parse: @escaping @Sendable (String) -> Value?
+        _ name: String, _ keyPath: WritableKeyPath<Settings, Value> & Sendable, field: String? = nil, valueName: String, help: String,
+        expected: String, parse: @escaping @Sendable (String) -> Value?
     ) -> RuleOption {
-        RuleOption(name: name, valueName: valueName, help: help) { (settings: inout Settings, text: String) throws(ConfigurationError) in
-            guard let value = parse(text) else { throw .invalid(flag: "--" + name, value: text, expected: expected) }
+        RuleOption(name: name, field: field ?? name, valueName: valueName, help: help) { (settings: inout Settings, text: String) throws(ConfigurationError) in
+            guard let value = parse(text) else { throw .invalid(field: "--" + name, value: text, expected: expected) }
             settings[keyPath: keyPath] = value
         }
     }
 
     /// A flag that sets `keyPath` to true.
-    public static func flag(_ name: String, _ keyPath: WritableKeyPath<Settings, Bool> & Sendable, help: String) -> RuleOption {
-        RuleOption(name: name, valueName: nil, help: help) { (settings: inout Settings, _: String) throws(ConfigurationError) in
+    public static func flag(_ name: String, _ keyPath: WritableKeyPath<Settings, Bool> & Sendable, field: String? = nil,
+                            help: String) -> RuleOption {
+        RuleOption(name: name, field: field ?? name, valueName: nil, help: help) { (settings: inout Settings, _: String) throws(ConfigurationError) in
             settings[keyPath: keyPath] = true
         }
     }

@@ -106,20 +106,20 @@ extension RuleSettings {
                 let known = Self.options.map(\.flag)
                 let own = known.isEmpty ? "rule \(settings) takes no options of its own"
                     : "rule \(settings) takes " + known.joined(separator: ", ")
-                guard flag.hasPrefix("-") else { throw .invalid(flag: "--rule", value: argument, expected: "no further arguments (\(own))") }
+                guard flag.hasPrefix("-") else { throw .invalid(field: "rule", value: argument, expected: "no further arguments (\(own))") }
                 let owners = RuleRegistry.rules(withOption: flag)
-                throw .invalid(flag: flag, value: argument,
+                throw .invalid(field: flag, value: argument,
                                expected: owners.isEmpty ? "a flag of this command (see --help); \(own)"
                                    : "a rule that has it (\(owners.joined(separator: ", "))); \(own)")
             }
             if option.isFlag {
-                guard inlineValue == nil else { throw .invalid(flag: flag, value: argument, expected: "no value (it is a flag)") }
+                guard inlineValue == nil else { throw .invalid(field: flag, value: argument, expected: "no value (it is a flag)") }
                 try option.apply("", to: &settings)
             } else if let inlineValue {
                 try option.apply(inlineValue, to: &settings)
             } else {
                 index += 1
-                guard index < arguments.endIndex else { throw .invalid(flag: flag, value: "", expected: "a value (\(option.valueName!))") }
+                guard index < arguments.endIndex else { throw .invalid(field: flag, value: "", expected: "a value (\(option.valueName!))") }
                 try option.apply(arguments[index], to: &settings)
             }
             given.insert(option.name)

@@ -31,14 +31,14 @@ public struct FeedForwardModel: TrainingModel {
     /// Examples per batch when evaluating.
     public static let evaluationBatchSize = 500
 
-    /// The model `configuration` describes on `data` (or `network` and `rule` of one's own,
-    /// which replace the configuration's), after checking the configuration against the data.
-    init(configuration: TrainingConfiguration, data: DataSplit, network ownNetwork: Network?, rule ownRule: (any LearningRule)?,
+    /// The model `validated` describes on its data (or `network` and `rule` of one's own, which
+    /// replace the configuration's).
+    init(_ validated: Validated<TrainingConfiguration>, network ownNetwork: Network?, rule ownRule: (any LearningRule)?,
          backend: LinearAlgebraBackend) throws(ConfigurationError) {
-        try configuration.validate()
-        try configuration.validate(against: data)
+        let configuration = validated.configuration
+        let given = validated.data!  // a feed-forward configuration is only validated for data
         self.configuration = configuration
-        var data = data.scalingInputs(configuration.inputScaling).preparingTargets(column: configuration.joint.map { $0 - 1 })
+        var data = given.scalingInputs(configuration.inputScaling).preparingTargets(column: configuration.joint.map { $0 - 1 })
         if configuration.autoencoder {
             data = DataSplit(train: data.train.asAutoencoder(), test: data.test.asAutoencoder(), source: data.source)
         }
@@ -49,7 +49,7 @@ public struct FeedForwardModel: TrainingModel {
             architecture = ownNetwork.architecture
             let outputs = configuration.loss.outputWidth(forTargetWidth: data.train.outputSize)
             guard architecture.sizes.first == data.train.featureCount, architecture.sizes.last == outputs else {
-                throw .invalid(flag: "network", value: architecture.sizes.map(String.init).joined(separator: "-"),
+                throw .invalid(field: "network", value: architecture.sizes.map(String.init).joined(separator: "-"),
                                expected: "\(data.train.featureCount) inputs and \(outputs) outputs for the data and the loss")
             }
             network = ownNetwork

@@ -131,7 +131,12 @@ public struct Trainer<Model: TrainingModel>: Sendable {
 extension Trainer where Model == FeedForwardModel {
     /// A trainer for `configuration` on `data`, after checking the configuration against the data.
     public init(configuration: TrainingConfiguration, data: DataSplit, backend: LinearAlgebraBackend = .shared) throws(ConfigurationError) {
-        self.init(model: try FeedForwardModel(configuration: configuration, data: data, network: nil, rule: nil, backend: backend))
+        try self.init(configuration.validated(for: data), backend: backend)
+    }
+
+    /// A trainer for a configuration checked against its data.
+    public init(_ validated: Validated<TrainingConfiguration>, backend: LinearAlgebraBackend = .shared) throws(ConfigurationError) {
+        self.init(model: try FeedForwardModel(validated, network: nil, rule: nil, backend: backend))
     }
 
     /// Trains a network and a rule of your own: `network` replaces the one the configuration would
@@ -145,7 +150,7 @@ extension Trainer where Model == FeedForwardModel {
         configuration.hiddenLayers = Array(network.architecture.sizes.dropFirst().dropLast())
         configuration.hiddenActivations = nil
         configuration.rule = .backprop
-        self.init(model: try FeedForwardModel(configuration: configuration, data: data, network: network, rule: rule, backend: backend))
+        self.init(model: try FeedForwardModel(configuration.validated(for: data), network: network, rule: rule, backend: backend))
     }
 
     /// The network being trained.

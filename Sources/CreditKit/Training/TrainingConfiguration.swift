@@ -105,84 +105,99 @@ public struct TrainingConfiguration: RunConfiguration {
                     loss: loss, targetWidth: targetWidth, isClassification: isClassification)
     }
 
-    /// Checks every value that does not depend on the data. Errors name the flag.
+    /// Checks every value that does not depend on the data. Errors name the field.
     public func validate() throws(ConfigurationError) {
         if hiddenLayers.isEmpty && !type(of: rule.settings).allowsNoHiddenLayers {
-            throw .invalid(flag: "--layers", value: "", expected: "at least one hidden layer for rule \(rule)")
+            throw .invalid(field: "hiddenLayers", value: "", expected: "at least one hidden layer for rule \(rule)")
         }
         if let list = hiddenActivations, list.count != hiddenLayers.count {
-            throw .invalid(flag: "--activation", value: list.map(\.rawValue).joined(separator: ","),
+            throw .invalid(field: "hiddenActivations", value: list.map(\.rawValue).joined(separator: ","),
                            expected: "one transfer function, or one per hidden layer (\(hiddenLayers.count))")
         }
         try rule.settings.validate(ruleContext())
         if let weightBall, !(weightBall > 0 && weightBall.isFinite) {
-            throw .invalid(flag: "--weight-ball", value: "\(weightBall)", expected: "a positive radius")
+            throw .invalid(field: "weightBall", value: "\(weightBall)", expected: "a positive radius")
         }
         guard positiveFraction > 0, positiveFraction < 1 else {
-            throw .invalid(flag: "--positive-fraction", value: "\(positiveFraction)", expected: "a share of positive units in (0, 1)")
+            throw .invalid(field: "positiveFraction", value: "\(positiveFraction)", expected: "a share of positive units in (0, 1)")
         }
         if autoencoder && loss == .crossEntropy {
-            throw .invalid(flag: "--loss", value: loss.rawValue, expected: "squared-error for an autoencoder (--autoencoder)")
+            throw .invalid(field: "loss", value: loss.rawValue, expected: "squared-error for an autoencoder (--autoencoder)")
         }
         guard probeEvery >= 0 else {
-            throw .invalid(flag: "--probe-every", value: String(probeEvery), expected: "a number of batches ≥ 0 (0: once per epoch)")
+            throw .invalid(field: "probeEvery", value: String(probeEvery), expected: "a number of batches ≥ 0 (0: once per epoch)")
         }
         if let bad = hiddenLayers.first(where: { $0 <= 0 }) {
-            throw .invalid(flag: "--layers", value: String(bad), expected: "positive layer widths, e.g. 800,800")
+            throw .invalid(field: "hiddenLayers", value: String(bad), expected: "positive layer widths, e.g. 800,800")
         }
-        guard epochs > 0 else { throw .invalid(flag: "--epochs", value: String(epochs), expected: "a positive number of epochs") }
-        guard batchSize > 0 else { throw .invalid(flag: "--batch-size", value: String(batchSize), expected: "a positive batch size") }
+        guard epochs > 0 else { throw .invalid(field: "epochs", value: String(epochs), expected: "a positive number of epochs") }
+        guard batchSize > 0 else { throw .invalid(field: "batchSize", value: String(batchSize), expected: "a positive batch size") }
         guard learningRate > 0, learningRate.isFinite else {
-            throw .invalid(flag: "--lr", value: "\(learningRate)", expected: "a positive, finite learning rate")
+            throw .invalid(field: "learningRate", value: "\(learningRate)", expected: "a positive, finite learning rate")
         }
         guard momentum >= 0, momentum < 1 else {
-            throw .invalid(flag: "--momentum", value: "\(momentum)", expected: "a momentum in [0, 1)")
+            throw .invalid(field: "momentum", value: "\(momentum)", expected: "a momentum in [0, 1)")
         }
         guard learningRateDecay > 0, learningRateDecay <= 1 else {
-            throw .invalid(flag: "--lr-decay", value: "\(learningRateDecay)", expected: "a per-epoch factor in (0, 1]")
+            throw .invalid(field: "learningRateDecay", value: "\(learningRateDecay)", expected: "a per-epoch factor in (0, 1]")
         }
         guard Initializer(argument: initializer) != nil else {
-            throw .invalid(flag: "--init", value: initializer, expected: "xavier, uniform:A or signed:A with A > 0")
+            throw .invalid(field: "initializer", value: initializer, expected: "xavier, uniform:A or signed:A with A > 0")
         }
         if loss == .crossEntropy, let output = outputActivation, output != .identity {
-            throw .invalid(flag: "--output-activation", value: output.rawValue,
+            throw .invalid(field: "outputActivation", value: output.rawValue,
                            expected: "identity with --loss cross-entropy (the softmax is part of the loss)")
         }
     }
 
+    /// The width of the targets trained on: 1 for a chosen joint, else the data's.
+    func targetWidth(of data: DataSplit) -> Int { joint != nil ? 1 : data.train.outputSize }
+
     /// Checks the values that depend on the data.
     public func validate(against data: DataSplit) throws(ConfigurationError) {
         guard batchSize <= data.train.count else {
-            throw .invalid(flag: "--batch-size", value: String(batchSize),
+            throw .invalid(field: "batchSize", value: String(batchSize),
                            expected: "at most the \(data.train.count) training examples of \(dataset.rawValue)")
         }
         if let joint {
             guard case .values(_, let width) = data.train.targets else {
-                throw .invalid(flag: "--joint", value: String(joint), expected: "no --joint for the classification set \(dataset.rawValue)")
+                throw .invalid(field: "joint", value: String(joint), expected: "no --joint for the classification set \(dataset.rawValue)")
             }
             guard (1...width).contains(joint) else {
-                throw .invalid(flag: "--joint", value: String(joint), expected: "a joint in 1…\(width) for \(dataset.rawValue)")
+                throw .invalid(field: "joint", value: String(joint), expected: "a joint in 1…\(width) for \(dataset.rawValue)")
             }
         }
-        let targetWidth = joint != nil ? 1 : data.train.outputSize
+        let targetWidth = targetWidth(of: data)
         try rule.settings.validate(ruleContext(targetWidth: targetWidth, isClassification: data.train.isClassification))
         if loss == .rectilinear && targetWidth != 1 {
-            throw .invalid(flag: "--loss", value: "rectilinear", expected: "a scalar regression target (choose one with --joint)")
+            throw .invalid(field: "loss", value: "rectilinear", expected: "a scalar regression target (choose one with --joint)")
         }
         if loss == .crossEntropy && !data.train.isClassification {
-            throw .invalid(flag: "--loss", value: loss.rawValue, expected: "squared-error for the regression set \(dataset.rawValue)")
+            throw .invalid(field: "loss", value: loss.rawValue, expected: "squared-error for the regression set \(dataset.rawValue)")
         }
     }
 }
 
-/// A configuration value that cannot work, found before any training starts.
+/// A configuration value that cannot work, found before any training starts. It names the field
+/// as the configuration's JSON does (`learningRate`, `hiddenLayers`, `rule.noise`, `task.delay`);
+/// a rule option that cannot be parsed is named as written (`--noise`). The command line shows
+/// each under its flag.
 public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
-    case invalid(flag: String, value: String, expected: String)
+    case invalid(field: String, value: String, expected: String)
 
-    public var description: String {
+    /// The field, as the configuration names it.
+    public var field: String {
         switch self {
-        case let .invalid(flag, value, expected):
-            "\(flag): expected \(expected), found '\(value)'"
+        case .invalid(let field, _, _): field
+        }
+    }
+
+    public var description: String { description(naming: field) }
+
+    /// The message with the field shown as `name` (a command line's flag).
+    public func description(naming name: String) -> String {
+        switch self {
+        case let .invalid(_, value, expected): "\(name): expected \(expected), found '\(value)'"
         }
     }
 }

@@ -50,8 +50,7 @@ struct Compare: ParsableCommand {
             do {
                 let given = try configuration.rule.applyOptions(model.ruleChoice.arguments(claimedBy: spec))
                 unclaimed.subtract(given.map { "--" + $0 })
-                try configuration.validate()
-            } catch { throw ValidationError("\(error)") }
+            } catch { throw ValidationError(FlagNames.message(error)) }
             return configuration
         }
         if let flag = unclaimed.sorted().first {
@@ -67,10 +66,12 @@ struct Compare: ParsableCommand {
             let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
             let root = out ?? "runs/compare-\(base.dataset.rawValue)-\(stamp)"
             let data = try DatasetCatalog.load(base.dataset, locator: model.locator)
+            // Every rule's run is checked before the first one trains.
+            let validated = try configurations.map { try $0.validated(for: data) }
             var results: [ComparisonRow] = []
-            for configuration in configurations {
-                let rule = configuration.rule
-                let (trainer, _) = try RunSession.run(configuration, data: data, in: RunDirectory(path: root + "/" + rule.fileName),
+            for run in validated {
+                let rule = run.configuration.rule
+                let (trainer, _) = try RunSession.run(run, in: RunDirectory(path: root + "/" + rule.fileName),
                                                       label: rule.description, events: Console.render)
                 results.append(ComparisonRow(rule: rule.description, history: trainer.history))
             }

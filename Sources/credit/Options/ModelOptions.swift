@@ -30,7 +30,7 @@ struct ModelOptions: ParsableArguments {
     var joint: Int?
 
     @Option(help: "The share of positive units in mixed-rectifier layers (Kickback).")
-    var positiveFraction: Float = 0.5
+    var positiveFraction: Float?
 
     @Option(name: .customLong("weight-ball"), help: ArgumentHelp("Project every unit's incoming weights into the l2 ball of this radius after each step.", valueName: "R"))
     var weightBall: Float?
@@ -85,14 +85,11 @@ struct ModelOptions: ParsableArguments {
             loss: loss, rule: rule, epochs: epochs, batchSize: batchSize, learningRate: training.learningRate ?? 0.05,
             optimizer: training.optimizer ?? .momentum, momentum: training.momentum, learningRateDecay: training.learningRateDecay,
             initializer: initializer, seed: training.seed,
-            inputScaling: inputScaling, probeEvery: training.probeEvery, autoencoder: autoencoder, positiveFraction: positiveFraction, joint: joint,
+            inputScaling: inputScaling, probeEvery: training.probeEvery, autoencoder: autoencoder, positiveFraction: positiveFraction ?? 0.5, joint: joint,
             weightBall: weightBall, freezeForwardWeights: freezeForward)
         configuration.hiddenActivations = hiddenActivations
-        do {
-            try configuration.validate()
-        } catch {
-            throw ValidationError(error.description)
-        }
+        // Not validated here: the library validates a configuration once, against its data
+        // (`TrainingConfiguration.validated(for:)`), and its errors come back under these flags.
         return configuration
     }
 
@@ -101,7 +98,16 @@ struct ModelOptions: ParsableArguments {
             throw ValidationError("--dataset: \(dataset.rawValue) is a sequence task; train it with `credit train-rnn`")
         }
         // The model alone; the command checks the rule with its options (`train` one, `compare` several).
-        _ = try configuration(epochs: 1, rule: .backprop)
+        let configuration = try configuration(epochs: 1, rule: .backprop)
+        // A flag that would change nothing is a mistake to point out, not to ignore.
+        let hidden = configuration.hiddenActivations ?? [configuration.activation]
+        if positiveFraction != nil, !hidden.contains(.mixedRectifier), loss != .rectilinear {
+            throw ValidationError("--positive-fraction: only with mixed rectifier units (--activation mixed-rectifier or --loss rectilinear)")
+        }
+        if let outputActivation, loss == .rectilinear {
+            throw ValidationError("--output-activation: --loss rectilinear fixes the output to mixed rectifiers, found '\(outputActivation.rawValue)'")
+        }
+        try training.checkMomentum(optimizer: configuration.optimizer)
     }
 
     var locator: DataLocator { DataLocator(explicitRoot: dataRoot) }

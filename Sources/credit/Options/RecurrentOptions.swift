@@ -51,6 +51,7 @@ struct RecurrentOptions: ParsableArguments {
         configuration.epochs = epochs
         configuration.learningRate = training.learningRate ?? 0.01
         configuration.optimizer = training.optimizer ?? .sgd
+        try training.checkMomentum(optimizer: configuration.optimizer)
         configuration.momentum = training.momentum
         configuration.learningRateDecay = training.learningRateDecay
         configuration.probeEvery = training.probeEvery
@@ -69,11 +70,7 @@ struct RecurrentOptions: ParsableArguments {
         configuration.rule = rule
         configuration.task = DelayedXOR(delay: delay)
         configuration.seed = training.seed
-        do {
-            try configuration.validate()
-        } catch {
-            throw ValidationError(error.description)
-        }
+        // Validated once, by the library, when the run starts (`RecurrentConfiguration.validated()`).
         return configuration
     }
 }

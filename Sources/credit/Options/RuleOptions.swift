@@ -19,7 +19,7 @@ struct RuleOptions: ParsableArguments {
             let given = try rule.applyOptions(ruleOptions)
             return (rule, given)
         } catch {
-            throw ValidationError(error.description)
+            throw ValidationError(FlagNames.message(error))
         }
     }
 
@@ -64,8 +64,8 @@ struct OptimizerOptions: ParsableArguments {
     @Option(help: "The optimizer (default: train momentum, train-rnn sgd).")
     var optimizer: OptimizerKind?
 
-    @Option(help: "Momentum coefficient μ (with --optimizer momentum).")
-    var momentum: Float = 0.9
+    @Option(name: .customLong("momentum"), help: "Momentum coefficient μ (with --optimizer momentum; default 0.9).")
+    var momentumOption: Float?
 
     @Option(name: .customLong("lr-decay"), help: "Multiply the learning rate by this after every epoch.")
     var learningRateDecay: Float = 1
@@ -76,6 +76,16 @@ struct OptimizerOptions: ParsableArguments {
 
     @Option(help: "Random seed: weights, feedback, data, noise.")
     var seed: UInt64 = 1
+
+    /// μ, 0.9 unless given.
+    var momentum: Float { momentumOption ?? 0.9 }
+
+    /// `--momentum` is a setting of the momentum optimizer only.
+    func checkMomentum(optimizer: OptimizerKind) throws {
+        if momentumOption != nil, optimizer != .momentum {
+            throw ValidationError("--momentum: only with --optimizer momentum (the optimizer is \(optimizer.rawValue))")
+        }
+    }
 }
 
 /// Where a run goes, and how long: shared by `train` and `train-rnn`.

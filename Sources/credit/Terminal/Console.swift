@@ -41,7 +41,7 @@ enum Console {
     /// Reports a user-facing failure in one line and exits non-zero.
     static func fail(_ error: any Error) -> ExitCode {
         ProgressLine.clear()
-        status("error: \(error)")
+        status("error: " + FlagNames.message(error))
         return error is ConfigurationError ? ExitCode.validationFailure : ExitCode.failure
     }
 }

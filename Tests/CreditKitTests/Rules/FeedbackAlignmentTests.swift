@@ -197,7 +197,7 @@ struct FeedbackAlignmentTests {
         }
         #expect(error("terms:bd/d")?.contains("no 'b' (below) term in hidden layer 1") == true)
         #expect(error("terms:d/d/d")?.contains("one term set per hidden layer") == true)
-        #expect(error("fa", aux: true)?.contains("--aux-errors") == true)
+        #expect(error("fa", aux: true)?.hasPrefix("rule.auxiliaryErrors:") == true)
         #expect(error("s3", aux: true) == nil)
         #expect(error("terms:da/bd") == nil)
     }

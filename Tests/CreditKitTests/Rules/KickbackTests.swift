@@ -171,7 +171,7 @@ struct KickbackTests {
         configuration.joint = 2
         #expect(error(configuration, data: split) == nil)
         configuration.rule = .kickback(scales: .fixed([1, 2, 3]))
-        #expect(error(configuration)?.contains("--kickback-scales") == true)
+        #expect(error(configuration)?.hasPrefix("rule.scales:") == true)
     }
 
     /// The factor search keeps the candidate nearest the centre among those within one standard

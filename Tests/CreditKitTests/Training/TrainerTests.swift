@@ -148,26 +148,26 @@ struct TrainerTests {
         }
     }
 
-    @Test func nonsenseSettingsAreRejectedNamingTheFlag() {
-        func rejects(_ change: (inout TrainingConfiguration) -> Void, flag: String) {
+    @Test func nonsenseSettingsAreRejectedNamingTheField() {
+        func rejects(_ change: (inout TrainingConfiguration) -> Void, field: String) {
             var settings = configuration()
             change(&settings)
             #expect {
                 _ = try Trainer(configuration: settings, data: Self.digits)
             } throws: { error in
-                guard case .invalid(flag: flag, _, _)? = error as? ConfigurationError else { return false }
+                guard case .invalid(field: field, _, _)? = error as? ConfigurationError else { return false }
                 return true
             }
         }
-        rejects({ $0.learningRate = -0.1 }, flag: "--lr")
-        rejects({ $0.learningRate = .nan }, flag: "--lr")
-        rejects({ $0.batchSize = 5000 }, flag: "--batch-size")
-        rejects({ $0.batchSize = 0 }, flag: "--batch-size")
-        rejects({ $0.hiddenLayers = [32, 0] }, flag: "--layers")
-        rejects({ $0.epochs = 0 }, flag: "--epochs")
-        rejects({ $0.momentum = 1 }, flag: "--momentum")
-        rejects({ $0.initializer = "gaussian" }, flag: "--init")
-        rejects({ $0.outputActivation = .sigmoid }, flag: "--output-activation")
+        rejects({ $0.learningRate = -0.1 }, field: "learningRate")
+        rejects({ $0.learningRate = .nan }, field: "learningRate")
+        rejects({ $0.batchSize = 5000 }, field: "batchSize")
+        rejects({ $0.batchSize = 0 }, field: "batchSize")
+        rejects({ $0.hiddenLayers = [32, 0] }, field: "hiddenLayers")
+        rejects({ $0.epochs = 0 }, field: "epochs")
+        rejects({ $0.momentum = 1 }, field: "momentum")
+        rejects({ $0.initializer = "gaussian" }, field: "initializer")
+        rejects({ $0.outputActivation = .sigmoid }, field: "outputActivation")
     }
 
     @Test func backpropLearnsTheDigits() throws {

@@ -104,17 +104,17 @@ public struct GeneralFeedback: LearningRule {
     public static func validate(_ terms: [FeedbackTerms], hiddenLayers: Int, auxiliaryErrors: Bool,
                                 rule: String) throws(ConfigurationError) {
         guard terms.count == hiddenLayers else {
-            throw .invalid(flag: "--rule", value: rule,
+            throw .invalid(field: "rule", value: rule,
                            expected: "one term set per hidden layer (\(hiddenLayers) for --layers with \(hiddenLayers) widths), got \(terms.count)")
         }
         if let first = terms.first, first.contains(.below) {
-            throw .invalid(flag: "--rule", value: rule, expected: "no 'b' (below) term in hidden layer 1: there is no hidden layer below it")
+            throw .invalid(field: "rule", value: rule, expected: "no 'b' (below) term in hidden layer 1: there is no hidden layer below it")
         }
         if let empty = terms.firstIndex(of: []) {
-            throw .invalid(flag: "--rule", value: rule, expected: "at least one of b, d, a for hidden layer \(empty + 1)")
+            throw .invalid(field: "rule", value: rule, expected: "at least one of b, d, a for hidden layer \(empty + 1)")
         }
         if auxiliaryErrors && !terms.contains(where: { $0.contains(.direct) }) {
-            throw .invalid(flag: "--aux-errors", value: rule, expected: "a rule with direct (d) terms: dfa, s1, s2, s3 or terms:… with d")
+            throw .invalid(field: "rule.auxiliaryErrors", value: rule, expected: "a rule with direct (d) terms: dfa, s1, s2, s3 or terms:… with d")
         }
     }
 

@@ -94,7 +94,7 @@ public struct GeneralFeedbackSettings: RuleSettings {
     public static var options: [RuleOption<Self>] {
         [
             .feedbackFamily(\.feedback, help: "How the fixed feedback matrices are drawn: \(FeedbackFamily.helpText) (default uniform:0.5)."),
-            .flag("aux-errors", \.auxiliaryErrors, help: "LAFS: the direct terms carry per-layer auxiliary errors (dfa, s1–s3, terms:…d…)."),
+            .flag("aux-errors", \.auxiliaryErrors, field: "auxiliaryErrors", help: "LAFS: the direct terms carry per-layer auxiliary errors (dfa, s1–s3, terms:…d…)."),
         ]
     }
 
@@ -113,7 +113,7 @@ public struct GeneralFeedbackSettings: RuleSettings {
 
     public func makeRule(for network: Network, loss: Loss, random: inout RandomSource) throws(ConfigurationError) -> any LearningRule {
         guard network.depth >= 2 else {
-            throw .invalid(flag: "--layers", value: "", expected: "at least one hidden layer for rule \(description)")
+            throw .invalid(field: "hiddenLayers", value: "", expected: "at least one hidden layer for rule \(description)")
         }
         return try GeneralFeedback(name: description, terms: preset.terms(hiddenLayers: network.depth - 1), network: network, loss: loss,
                                    family: feedback, auxiliaryErrors: auxiliaryErrors, random: &random)

@@ -47,7 +47,7 @@ public struct KickbackSettings: RuleSettings {
 
     public static var options: [RuleOption<Self>] {
         [
-            .value("kickback-scales", \.scales, valueName: "factors",
+            .value("kickback-scales", \.scales, field: "scales", valueName: "factors",
                    help: "Kickback's feedback rescaling: one factor, one per hidden layer below the top (comma-separated), or 'auto' "
                        + "(k-fold cross-validation on the training set). Default 1.",
                    expected: "positive factors such as 1 or 2,1, or 'auto'", parse: KickbackScales.init(argument:)),
@@ -58,22 +58,22 @@ public struct KickbackSettings: RuleSettings {
 
     public func validate(_ context: RuleContext) throws(ConfigurationError) {
         guard context.hiddenActivations.allSatisfy(\.isRectifier) else {
-            throw .invalid(flag: "--activation", value: context.hiddenActivations.first?.rawValue ?? "",
+            throw .invalid(field: "hiddenActivations", value: context.hiddenActivations.first?.rawValue ?? "",
                            expected: "rectifier hidden units for Kickback (mixed-rectifier: half positive, half negative)")
         }
         if case .fixed(let factors) = scales {
             let below = max(context.hiddenLayers.count - 1, 0)
             if factors.count != 1, factors.count != below {
-                throw .invalid(flag: "--kickback-scales", value: scales.description,
+                throw .invalid(field: "rule.scales", value: scales.description,
                                expected: "one factor, or one per hidden layer below the top (\(below))")
             }
             if let bad = factors.first(where: { !($0 > 0 && $0.isFinite) }) {
-                throw .invalid(flag: "--kickback-scales", value: "\(bad)", expected: "positive rescaling factors")
+                throw .invalid(field: "rule.scales", value: "\(bad)", expected: "positive rescaling factors")
             }
         }
         if let width = context.targetWidth, let isClassification = context.isClassification,
            width != 1 && context.loss == .squaredError && !isClassification {
-            throw .invalid(flag: "--rule", value: "kickback",
+            throw .invalid(field: "rule", value: "kickback",
                            expected: "a scalar regression target (e.g. --dataset sarcos --joint 3), or a classification set "
                                + "(the multi-class extension)")
         }

@@ -130,7 +130,7 @@ public struct KolenPollackSettings: PathRuleSettings {
             .value("decay", \.decay, valueName: "lambda",
                    help: "The share of W and B removed after every step; B − Wᵀ shrinks by (1 − λ) per step (default 0.0002).",
                    expected: "a decay λ in [0, 1)", parse: Float.init),
-            .value("decay-epochs", \.decayEpochs, valueName: "N",
+            .value("decay-epochs", \.decayEpochs, field: "decayEpochs", valueName: "N",
                    help: "Decay only in the first N epochs; B then follows W's exact changes (default: every epoch).",
                    expected: "a positive number of epochs", parse: { Int($0).map(Optional.some) }),
             .feedbackFamily(\.feedback, help: "How the initial feedback is drawn: \(FeedbackFamily.helpText) (default xavier)."),
@@ -138,9 +138,9 @@ public struct KolenPollackSettings: PathRuleSettings {
     }
 
     public func validate(_ context: RuleContext) throws(ConfigurationError) {
-        guard decay >= 0, decay < 1 else { throw .invalid(flag: "--decay", value: "\(decay)", expected: "a decay λ in [0, 1)") }
+        guard decay >= 0, decay < 1 else { throw .invalid(field: "rule.decay", value: "\(decay)", expected: "a decay λ in [0, 1)") }
         if let decayEpochs, decayEpochs <= 0 {
-            throw .invalid(flag: "--decay-epochs", value: "\(decayEpochs)", expected: "a positive number of epochs")
+            throw .invalid(field: "rule.decayEpochs", value: "\(decayEpochs)", expected: "a positive number of epochs")
         }
     }
 

@@ -48,16 +48,16 @@ public struct NodePerturbationSettings: RuleSettings {
         [
             .value("noise", \.noise, valueName: "c", help: "The noise level c_h added to every hidden activity (default 0.01).",
                    expected: "a positive noise level c_h (e.g. 0.01)", parse: Float.init),
-            .value("feedback-lr", \.feedbackLearningRate, valueName: "eta", help: "The SGD step size of the feedback weights (default 0.01).",
+            .value("feedback-lr", \.feedbackLearningRate, field: "feedbackLearningRate", valueName: "eta", help: "The SGD step size of the feedback weights (default 0.01).",
                    expected: "a feedback learning rate ≥ 0", parse: Float.init),
-            .value("feedback-solver", \.solver, valueName: "sgd|exact",
+            .value("feedback-solver", \.solver, field: "solver", valueName: "sgd|exact",
                    help: "Learn B by sgd, or by the exact ridge solution over the run (default sgd).", expected: "sgd or exact",
                    parse: Solver.init(rawValue:)),
             .value("ridge", \.ridge, valueName: "gamma", help: "Exact solver: the ridge γ the sums start from (default 0.1).",
                    expected: "a ridge γ ≥ 0 (e.g. 0.1)", parse: Float.init),
-            .value("feedback-warmup", \.warmupEpochs, valueName: "epochs",
+            .value("feedback-warmup", \.warmupEpochs, field: "warmupEpochs", valueName: "epochs",
                    help: "Epochs at the start that learn only the feedback (default 0).", expected: "a number of epochs ≥ 0", parse: Int.init),
-            .value("noise-probability", \.noiseProbability, valueName: "p",
+            .value("noise-probability", \.noiseProbability, field: "noiseProbability", valueName: "p",
                    help: "The chance each unit is perturbed on a pass (default 1).", expected: "a probability in (0, 1]", parse: Float.init),
             .feedbackFamily(\.feedback, help: "How the SGD solver's initial feedback is drawn: \(FeedbackFamily.helpText) (default uniform:0.5)."),
         ]
@@ -84,19 +84,19 @@ public struct NodePerturbationSettings: RuleSettings {
 
     public func validate() throws(ConfigurationError) {
         guard noise > 0, noise.isFinite else {
-            throw .invalid(flag: "--noise", value: "\(noise)", expected: "a positive noise level c_h (e.g. 0.01)")
+            throw .invalid(field: "rule.noise", value: "\(noise)", expected: "a positive noise level c_h (e.g. 0.01)")
         }
         guard feedbackLearningRate >= 0, feedbackLearningRate.isFinite else {
-            throw .invalid(flag: "--feedback-lr", value: "\(feedbackLearningRate)", expected: "a feedback learning rate ≥ 0")
+            throw .invalid(field: "rule.feedbackLearningRate", value: "\(feedbackLearningRate)", expected: "a feedback learning rate ≥ 0")
         }
         guard ridge >= 0, ridge.isFinite else {
-            throw .invalid(flag: "--ridge", value: "\(ridge)", expected: "a ridge γ ≥ 0 (e.g. 0.1)")
+            throw .invalid(field: "rule.ridge", value: "\(ridge)", expected: "a ridge γ ≥ 0 (e.g. 0.1)")
         }
         guard warmupEpochs >= 0 else {
-            throw .invalid(flag: "--feedback-warmup", value: "\(warmupEpochs)", expected: "a number of epochs ≥ 0")
+            throw .invalid(field: "rule.warmupEpochs", value: "\(warmupEpochs)", expected: "a number of epochs ≥ 0")
         }
         guard noiseProbability > 0, noiseProbability <= 1 else {
-            throw .invalid(flag: "--noise-probability", value: "\(noiseProbability)", expected: "a probability in (0, 1]")
+            throw .invalid(field: "rule.noiseProbability", value: "\(noiseProbability)", expected: "a probability in (0, 1]")
         }
     }
 }

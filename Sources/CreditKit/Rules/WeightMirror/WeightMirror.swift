@@ -70,10 +70,10 @@ public struct WeightMirrorSettings: PathRuleSettings {
 
     public static var options: [RuleOption<Self>] {
         [
-            .value("mirror-lr", \.mirrorLearningRate, valueName: "eta",
+            .value("mirror-lr", \.mirrorLearningRate, field: "mirrorLearningRate", valueName: "eta",
                    help: "The mirror phase's step η_B: B ← (1 − η_B)B + η_B x yᵀ per training step (default 0.002).",
                    expected: "a mirror step in (0, 1]", parse: Float.init),
-            .value("mirror-samples", \.samples, valueName: "N", help: "Noise vectors per mirror phase (default 128).",
+            .value("mirror-samples", \.samples, field: "samples", valueName: "N", help: "Noise vectors per mirror phase (default 128).",
                    expected: "a positive number of samples", parse: Int.init),
             .feedbackFamily(\.feedback, help: "How the initial feedback is drawn: \(FeedbackFamily.helpText) (default xavier)."),
         ]
@@ -81,9 +81,9 @@ public struct WeightMirrorSettings: PathRuleSettings {
 
     public func validate(_ context: RuleContext) throws(ConfigurationError) {
         guard mirrorLearningRate > 0, mirrorLearningRate <= 1 else {
-            throw .invalid(flag: "--mirror-lr", value: "\(mirrorLearningRate)", expected: "a mirror step in (0, 1]")
+            throw .invalid(field: "rule.mirrorLearningRate", value: "\(mirrorLearningRate)", expected: "a mirror step in (0, 1]")
         }
-        guard samples > 0 else { throw .invalid(flag: "--mirror-samples", value: "\(samples)", expected: "a positive number of samples") }
+        guard samples > 0 else { throw .invalid(field: "rule.samples", value: "\(samples)", expected: "a positive number of samples") }
     }
 
     public func makeLearner<Model: FeedbackPathModel>(for model: Model) -> WeightMirrorLearner { WeightMirrorLearner(settings: self) }
