@@ -38,7 +38,7 @@ public struct ExperimentRun: Sendable {
     /// The column (e.g. `s1`, `dfa-B3`).
     public let variant: String
     /// The run as we train it.
-    public let configuration: ExperimentConfiguration
+    public let configuration: RunSpecification
     /// The paper's test error in percent, when it states one.
     public let paperTestError: Double?
     /// What the paper says when it gives no single number.
@@ -52,7 +52,7 @@ public struct ExperimentRun: Sendable {
     }
 
     /// A run of either model.
-    public init(model: String, variant: String, configuration: ExperimentConfiguration, paperTestError: Double? = nil,
+    public init(model: String, variant: String, configuration: RunSpecification, paperTestError: Double? = nil,
                 paperNote: String? = nil) {
         self.model = model
         self.variant = variant
@@ -67,56 +67,3 @@ public struct ExperimentRun: Sendable {
     public var directoryName: String { "\(model)-\(variant)" }
 }
 
-/// The configuration of an experiment's run: a feed-forward or a recurrent network's.
-public enum ExperimentConfiguration: Sendable, Equatable {
-    case feedForward(TrainingConfiguration)
-    case recurrent(RecurrentConfiguration)
-
-    /// The feed-forward configuration, if it is one.
-    public var feedForward: TrainingConfiguration? {
-        if case .feedForward(let configuration) = self { configuration } else { nil }
-    }
-
-    /// The recurrent configuration, if it is one.
-    public var recurrent: RecurrentConfiguration? {
-        if case .recurrent(let configuration) = self { configuration } else { nil }
-    }
-
-    /// The rule with its settings.
-    public var rule: RuleSpec {
-        switch self {
-        case .feedForward(let configuration): configuration.rule
-        case .recurrent(let configuration): configuration.rule
-        }
-    }
-
-    /// Checks every value that does not depend on the data.
-    public func validate() throws(ConfigurationError) {
-        switch self {
-        case .feedForward(let configuration): try configuration.validate()
-        case .recurrent(let configuration): try configuration.validate()
-        }
-    }
-
-    /// The same run for `epochs` epochs on the seed `offset` after its own.
-    func seeded(epochs: Int, offset: Int) -> ExperimentConfiguration {
-        switch self {
-        case .feedForward(var configuration):
-            configuration.epochs = epochs
-            configuration.seed += UInt64(offset)
-            return .feedForward(configuration)
-        case .recurrent(var configuration):
-            configuration.epochs = epochs
-            configuration.seed += UInt64(offset)
-            return .recurrent(configuration)
-        }
-    }
-
-    /// The seed of every random draw.
-    public var seed: UInt64 {
-        switch self {
-        case .feedForward(let configuration): configuration.seed
-        case .recurrent(let configuration): configuration.seed
-        }
-    }
-}

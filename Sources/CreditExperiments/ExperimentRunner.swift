@@ -66,7 +66,7 @@ public struct ExperimentRunner: Sendable {
         for run in runs {
             var trainers: [ExperimentOutcome.Seed] = []
             for s in 0..<seeds {
-                let configuration = run.configuration.seeded(epochs: epochs ?? experiment.defaultEpochs, offset: s)
+                let configuration = run.configuration.withEpochs(epochs ?? experiment.defaultEpochs, seedOffset: s)
                 let seed = configuration.seed
                 let directory = RunDirectory(path: root + "/" + (seeds == 1 ? run.directoryName : "\(run.directoryName)-seed\(seed)"))
                 let label = seeds == 1 ? run.label : "\(run.label) seed \(seed)"

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import CreditExperiments
 import CreditKit
@@ -13,6 +14,20 @@ struct ExperimentRegistryTests {
                 try run.configuration.validate()
             }
         }
+    }
+
+    /// Every declared run is one Codable value that reads back equal (what a sweep ships to a node).
+    @Test func everyRunSurvivesJSON() throws {
+        for experiment in ExperimentRegistry.all {
+            for run in experiment.runs {
+                let json = try JSONEncoder().encode(run.configuration)
+                #expect(try JSONDecoder().decode(RunSpecification.self, from: json) == run.configuration, "\(experiment.name) \(run.label)")
+            }
+        }
+        let fig4 = try #require(ExperimentRegistry.named("lansdell-fig4"))
+        let text = String(decoding: try JSONEncoder().encode(fig4.runs[0].configuration), as: UTF8.self)
+        #expect(text.contains("\"model\":\"recurrent\""), "\(text)")
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(RunSpecification.self, from: Data(#"{"model":"lstm"}"#.utf8)) }
     }
 
     @Test func theRecurrentExperimentIsOneOfThemAndNamesAreDistinct() throws {
