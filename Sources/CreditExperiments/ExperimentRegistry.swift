@@ -2,11 +2,13 @@ import CreditKit
 
 /// Every experiment `credit reproduce` knows.
 public enum ExperimentRegistry {
+    /// Every experiment `credit reproduce` runs, feed-forward and recurrent.
     public static var all: [Experiment] {
         [flamShepherd(table: 2), flamShepherd(table: 3), flamShepherdTable4, flamShepherdAutoencoder, noklandMNIST, kickbackFigure2,
          lansdellFigure2, lansdellFigure5, lansdellFigure3, lansdellFigure4]
     }
 
+    /// The experiment called `name`, if there is one.
     public static func named(_ name: String) -> Experiment? { all.first { $0.name == name } }
 
     /// Every experiment's name.

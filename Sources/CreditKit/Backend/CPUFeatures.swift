@@ -15,10 +15,14 @@ public struct CPUFeatures: Sendable, Equatable {
         }
     }
 
+    /// The CPU's vendor string (`GenuineIntel`, `AuthenticAMD`).
     public var vendor: String
+    /// The model name the kernel reports.
     public var modelName: String
+    /// The instruction-set flags of `/proc/cpuinfo` (`avx2`, `avx512f`, …).
     public var flags: Set<String>
 
+    /// The widest vector instructions the CPU has.
     public var vectorClass: VectorClass {
         if ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains) { return .avx512 }
         if flags.contains("avx2") && flags.contains("fma") { return .avx2 }

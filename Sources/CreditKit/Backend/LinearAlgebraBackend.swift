@@ -19,11 +19,13 @@ import Foundation
 ///
 /// Nothing is linked at build time, so the package builds on a machine with no BLAS installed.
 public struct LinearAlgebraBackend: Sendable {
+    /// Which implementation runs the products.
     public enum Kind: String, Sendable {
         case openBLAS = "OpenBLAS", mkl = "MKL", blis = "BLIS", systemBLAS = "system BLAS"
         case accelerate = "Accelerate", custom = "custom BLAS", portable = "portable Swift kernel"
     }
 
+    /// The implementation.
     public let kind: Kind
     /// The file that was loaded, if any.
     public let libraryPath: String?
@@ -42,6 +44,7 @@ public struct LinearAlgebraBackend: Sendable {
     private var recorder: GEMMRecorder?
 
     public var name: String { kind.rawValue }
+    /// Whether the products run on the portable Swift kernel (no BLAS loaded).
     public var isPortable: Bool { sgemm == nil }
 
     /// The backend every network uses unless told otherwise, chosen on first use.
@@ -115,8 +118,11 @@ extension LinearAlgebraBackend {
 
 /// The shape of one matrix product.
 public struct GEMMShape: Sendable, Equatable {
+    /// Whether each operand is transposed.
     public var transA: Transpose, transB: Transpose
+    /// The product's dimensions: `C (m×n) = A (m×k) · B (k×n)`.
     public var m: Int, n: Int, k: Int
+    /// `β`: 0 overwrites `C`, 1 accumulates into it.
     public var beta: Float
     /// Floating-point operations: one multiply and one add per term.
     public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
@@ -127,6 +133,7 @@ public final class GEMMRecorder: @unchecked Sendable {
     private let lock = NSLock()
     private var recorded: [GEMMShape] = []
 
+    /// An empty log.
     public init() {}
 
     func record(_ shape: GEMMShape) {
@@ -135,6 +142,7 @@ public final class GEMMRecorder: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Every product recorded so far, in order.
     public var shapes: [GEMMShape] {
         lock.lock()
         defer { lock.unlock() }

@@ -10,15 +10,20 @@ import Darwin
 /// line that does not parse as numbers is taken as a header. Every row must have as many fields
 /// as the first; empty lines are skipped. Errors name the line and field.
 public enum CSVReader {
+    /// A parsed CSV file: its header, if the first line is one, and its numbers.
     public struct Table: Sendable {
+        /// The column names, when the first line is not numeric.
         public var header: [String]?
+        /// One row per line, one column per field.
         public var matrix: Matrix
     }
 
+    /// Reads and parses the file at `path`.
     public static func read(_ path: String) throws(DataError) -> Table {
         try parse(FileBytes.read(path), file: path)
     }
 
+    /// Parses `bytes`; errors name `file`, the line and the field.
     public static func parse(_ bytes: [UInt8], file: String) throws(DataError) -> Table {
         var text = bytes
         text.append(0)  // strtof needs a terminator

@@ -5,8 +5,11 @@ import FoundationNetworking
 
 /// A file of a dataset as its canonical source publishes it.
 public struct RemoteFile: Sendable {
+    /// The file's name in its dataset folder.
     public var name: String
+    /// The SHA-256 a download must have.
     public var sha256: String
+    /// Where it is downloaded from.
     public var url: String
 }
 
@@ -14,6 +17,7 @@ public struct RemoteFile: Sendable {
 public struct DatasetFiles: Sendable {
     /// The dataset's folder name under a data root (`mnist`, `fashion-mnist`, …).
     public var folder: String
+    /// Every file the dataset needs.
     public var files: [RemoteFile]
 }
 
@@ -28,10 +32,14 @@ public struct DatasetFiles: Sendable {
 /// 5. a download from the canonical URL into that cache, each file checked against its SHA-256
 ///    and written atomically.
 public struct DataLocator: Sendable {
+    /// A data root given explicitly (`--data`), searched first.
     public var explicitRoot: String?
+    /// The environment, for `$CREDITKIT_DATA` and `$HOME`.
     public var environment: [String: String]
+    /// Whether a missing file may be downloaded (and verified) into the cache.
     public var allowDownload: Bool
 
+    /// A locator searching `explicitRoot`, `$CREDITKIT_DATA`, `../shared/data` and the user cache, in that order.
     public init(explicitRoot: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
                 allowDownload: Bool = true) {
         self.explicitRoot = explicitRoot
@@ -52,6 +60,7 @@ public struct DataLocator: Sendable {
         return roots.filter { seen.insert(URL(fileURLWithPath: $0).standardizedFileURL.path).inserted }
     }
 
+    /// The user cache, `~/.cache/creditkit` (or `$XDG_CACHE_HOME/creditkit`).
     public var cacheRoot: String {
         if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/creditkit" }
         let home = environment["HOME"] ?? NSHomeDirectory()

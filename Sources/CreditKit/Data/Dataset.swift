@@ -21,6 +21,7 @@ public struct Dataset: Sendable {
         case reconstruction(labels: [UInt8]?)
     }
 
+    /// The dataset's name, for messages and run records.
     public var name: String
     /// The number of examples.
     public var count: Int

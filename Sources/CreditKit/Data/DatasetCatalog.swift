@@ -21,8 +21,10 @@ public enum DatasetName: String, CaseIterable, Sendable, Codable {
 
 /// Loads named datasets from the search path (``DataLocator``) or the bundled resource.
 public enum DatasetCatalog {
+    /// Examples of the bundled digits used for training; the rest are the test set.
     public static let digitsTrainCount = 1347
 
+    /// The files of a downloadable dataset and their checksums; `nil` for bundled or generated data.
     public static func files(of name: DatasetName) -> DatasetFiles? {
         switch name {
         case .delayedXOR:

@@ -8,16 +8,21 @@
 /// than the delay, so trials never overlap. **[reconstructed]**: the paper's delay and input
 /// coding are lost from the text; the authors' code used ±1 bits and a ±1 XOR target.
 public struct DelayedXOR: Sendable, Codable, Equatable {
+    /// Steps from a go cue to the step that must answer its XOR.
     public var delay: Int
+    /// The range the gaps between cues are drawn from.
     public var gaps: ClosedRange<Int>
 
+    /// Input channels: the cue and the two bits.
     public static let inputWidth = 3
 
+    /// The task with `delay`; the gaps default to `delay + 2 … delay + 8`.
     public init(delay: Int = 3, gaps: ClosedRange<Int>? = nil) {
         self.delay = delay
         self.gaps = gaps ?? (delay + 2)...(delay + 8)
     }
 
+    /// Checks the delay and the gaps. Errors name the field (`task.delay`).
     public func validate() throws(ConfigurationError) {
         guard delay >= 1 else { throw .invalid(field: "task.delay", value: "\(delay)", expected: "a delay of at least 1 step") }
         guard gaps.lowerBound > delay else {
@@ -52,13 +57,18 @@ public struct DelayedXOR: Sendable, Codable, Equatable {
 
 /// Parallel input and target streams, step-major (the rows of step `t` are one contiguous block).
 public struct SequenceBatch: Sendable {
+    /// Parallel streams.
     public let streams: Int
+    /// Steps of every stream.
     public let steps: Int
+    /// The inputs, row `t·streams + s` for stream `s` at step `t`.
     public var inputs: Matrix
+    /// The targets, in the inputs' order.
     public var targets: Matrix
     /// Steps where the target carries the task (XOR answers); the rest ask for silence.
     public var isTarget: [Bool]
 
+    /// An all-zero batch of the given size.
     public init(streams: Int, steps: Int, inputWidth: Int, outputWidth: Int) {
         self.streams = streams
         self.steps = steps

@@ -4,15 +4,20 @@
 /// use), the number of dimensions `d`, then `d` big-endian `UInt32` sizes, then the payload,
 /// row-major. The file must hold exactly the payload its header announces.
 public enum IDXReader {
+    /// An IDX array: its dimensions and its bytes, row-major.
     public struct Array: Sendable {
+        /// The size of each dimension.
         public var dimensions: [Int]
+        /// The elements (unsigned bytes), row-major.
         public var bytes: [UInt8]
     }
 
+    /// Reads the (gzip-compressed or plain) IDX file at `path`.
     public static func read(_ path: String) throws(DataError) -> Array {
         try parse(FileBytes.read(path), file: path)
     }
 
+    /// Parses `bytes`; errors name `file`.
     public static func parse(_ bytes: [UInt8], file: String) throws(DataError) -> Array {
         guard bytes.count >= 4 else {
             throw .malformedIDX(file: file, reason: "expected a 4-byte magic number, found \(bytes.count) bytes")

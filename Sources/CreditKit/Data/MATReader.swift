@@ -11,7 +11,9 @@ import Foundation
 public enum MATReader {
     /// A 2-D numeric array, converted to row-major `Float`.
     public struct Array2D: Sendable, Equatable {
+        /// Rows of the matrix.
         public var rows: Int
+        /// Columns of the matrix.
         public var columns: Int
         /// Row-major values.
         public var values: [Float]
@@ -29,6 +31,7 @@ public enum MATReader {
                miUINT32: UInt32 = 6, miSINGLE: UInt32 = 7, miDOUBLE: UInt32 = 9, miINT64: UInt32 = 12, miUINT64: UInt32 = 13,
                miMATRIX: UInt32 = 14, miCOMPRESSED: UInt32 = 15
 
+    /// Every double matrix in the MAT v5 `bytes`, by variable name; errors name `file`.
     public static func parse(_ bytes: [UInt8], file: String) throws(DataError) -> [String: Array2D] {
         guard bytes.count >= 128 else {
             throw .inconsistent(file: file, reason: "not a MAT v5 file: \(bytes.count) bytes, shorter than the 128-byte header")

@@ -16,6 +16,7 @@ public struct SHA256 {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
+    /// A hash of nothing yet.
     public init() {}
 
     /// The hex digest of `bytes`.
@@ -25,6 +26,7 @@ public struct SHA256 {
         return hasher.finalizeHex()
     }
 
+    /// Adds `bytes` to the message.
     public mutating func update(_ bytes: [UInt8]) {
         length &+= UInt64(bytes.count)
         var offset = 0
@@ -47,6 +49,7 @@ public struct SHA256 {
         if offset < bytes.count { pending += bytes[offset...] }
     }
 
+    /// Finishes the message and returns its digest as lowercase hex.
     public mutating func finalizeHex() -> String {
         let bitLength = length &* 8
         var tail = pending

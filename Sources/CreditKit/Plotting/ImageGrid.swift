@@ -3,13 +3,18 @@ import Foundation
 
 /// A grid of grayscale images (e.g. digits and their reconstructions) written as an 8-bit PNG.
 public struct ImageGrid: Sendable {
+    /// Pixels per image across.
     public let imageWidth: Int
+    /// Pixels per image down.
     public let imageHeight: Int
     /// Each row of the grid is a list of images, each `imageWidth · imageHeight` values in [0, 1].
     public var rows: [[[Float]]]
+    /// Output pixels per image pixel.
     public var scale = 3
+    /// Output pixels between images.
     public var gap = 2
 
+    /// A grid of grey-scale images, one row of the grid per element of `rows` (values in [0, 1]).
     public init(imageWidth: Int, imageHeight: Int, rows: [[[Float]]]) {
         self.imageWidth = imageWidth
         self.imageHeight = imageHeight

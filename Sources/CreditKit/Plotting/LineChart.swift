@@ -2,11 +2,16 @@ import Foundation
 
 /// A line chart rendered as standalone SVG: axes with ticks, a legend, one polyline per series.
 public struct LineChart: Sendable {
+    /// One curve.
     public struct Series: Sendable {
+        /// The legend's name for it.
         public var name: String
+        /// Its points, in order of x.
         public var points: [(x: Double, y: Double)]
+        /// Drawn dashed (e.g. a training curve beside the test curve).
         public var dashed: Bool
 
+        /// A curve through `points`.
         public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false) {
             self.name = name
             self.points = points
@@ -14,13 +19,18 @@ public struct LineChart: Sendable {
         }
     }
 
+    /// The chart's title.
     public var title: String
+    /// The x axis's label.
     public var xLabel: String
+    /// The y axis's label.
     public var yLabel: String
+    /// The curves.
     public var series: [Series]
     /// Plot y on a log₁₀ axis (for losses and errors spanning decades).
     public var logarithmicY: Bool
 
+    /// A chart of `series`; a logarithmic y axis ignores values ≤ 0.
     public init(title: String, xLabel: String, yLabel: String, series: [Series], logarithmicY: Bool = false) {
         self.title = title
         self.xLabel = xLabel

@@ -3,11 +3,16 @@ import Foundation
 /// A 2-D scatter plot rendered as standalone SVG, points coloured by class (e.g. an
 /// autoencoder's bottleneck activity coloured by digit).
 public struct ScatterChart: Sendable {
+    /// The chart's title.
     public var title: String
+    /// The x axis's label.
     public var xLabel: String
+    /// The y axis's label.
     public var yLabel: String
+    /// The points, each with its category (its colour; the digit).
     public var points: [(x: Double, y: Double, category: Int)]
 
+    /// A scatter plot of `points`.
     public init(title: String, xLabel: String = "unit 1", yLabel: String = "unit 2", points: [(x: Double, y: Double, category: Int)]) {
         self.title = title
         self.xLabel = xLabel
@@ -15,6 +20,7 @@ public struct ScatterChart: Sendable {
         self.points = points
     }
 
+    /// The chart as an SVG group in the given box (for panels of several charts).
     public func svgGroup(originX: Double, originY: Double, width: Double, height: Double) -> String {
         let left = 64.0, right = 56.0, top = 28.0, bottom = 44.0
         let plotWidth = width - left - right, plotHeight = height - top - bottom

@@ -5,6 +5,7 @@
 public struct RandomSource: RandomNumberGenerator, Sendable, Equatable, Codable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
+    /// The generator seeded with `seed` (``init(seed:stream:)`` derives independent streams from one seed).
     public init(seed: UInt64) {
         var splitMix: UInt64 = seed
         func next() -> UInt64 {
@@ -23,6 +24,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable, Codable 
         self.init(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03) &+ stream)
     }
 
+    /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         let result = rotateLeft(s1 &* 5, 7) &* 9
         let t = s1 << 17

@@ -5,14 +5,22 @@
 /// with the squared error `½‖ŷₜ − yₜ‖²` summed over steps. Weights are stored like the
 /// feed-forward layers' (`(outputs, inputs)`), so the transports are the same products.
 public struct RecurrentNetwork: Sendable, Equatable {
-    public var inputWeights: Matrix      // (H, I)
-    public var recurrentWeights: Matrix  // (H, H)
-    public var biases: Matrix            // (1, H)
-    public var readoutWeights: Matrix    // (O, H)
-    public var readoutBiases: Matrix     // (1, O)
+    /// `W_in`, `(H, I)`.
+    public var inputWeights: Matrix
+    /// `W_rec`, `(H, H)`.
+    public var recurrentWeights: Matrix
+    /// `b`, `(1, H)`.
+    public var biases: Matrix
+    /// `W_out`, `(O, H)`.
+    public var readoutWeights: Matrix
+    /// `b_out`, `(1, O)`.
+    public var readoutBiases: Matrix
 
+    /// `H`, the hidden units.
     public var hiddenSize: Int { recurrentWeights.rows }
+    /// `I`, the input channels.
     public var inputSize: Int { inputWeights.columns }
+    /// `O`, the outputs.
     public var outputSize: Int { readoutWeights.rows }
 
     /// Xavier-uniform input and readout weights; recurrent weights `N(0, 1/H)` (spectral radius
@@ -74,20 +82,30 @@ public struct RecurrentNetwork: Sendable, Equatable {
 /// Every buffer of one truncated-BPTT window of `steps` steps over `streams` parallel streams.
 /// Arrays are indexed by step `t = 1 … k`; `states[0]` is the state carried in.
 public struct RecurrentWindow: Sendable {
+    /// Parallel streams (the batch).
     public let streams: Int
+    /// `k`, the steps of the window.
     public let steps: Int
+    /// `xₜ` for `t = 1 … k`.
     public var inputs: [Matrix]
+    /// `yₜ`.
     public var targets: [Matrix]
+    /// `aₜ = W_in xₜ + W_rec hₜ₋₁ + b`.
     public var preActivations: [Matrix]
+    /// `hₜ = tanh(aₜ)`; `states[0]` is the state carried in.
     public var states: [Matrix]
+    /// `ŷₜ = W_out hₜ + b_out`.
     public var outputs: [Matrix]
+    /// `eₜ = ŷₜ − yₜ`, the output error.
     public var errors: [Matrix]
     /// δaₜ, the credit of the pre-activations (written by the rule); index 0 unused.
     public var credits: [Matrix]
     /// δhₜ before the derivative: what the feedback transports (and NP regresses).
     public var transported: [Matrix]
+    /// Each stream's loss summed over the window.
     public var losses: [Float]
 
+    /// The buffers of a window, all zero.
     public init(streams: Int, steps: Int, inputs: Int, hidden: Int, outputs: Int) {
         self.streams = streams
         self.steps = steps

@@ -46,6 +46,7 @@ public protocol RuleSettings: Sendable, Codable, Equatable, CustomStringConverti
 
 /// How a rule's option reads in help: `--noise <c>  The noise level …`.
 public struct RuleOptionHelp: Sendable {
+    /// The option as typed (`--noise`).
     public var flag: String
     /// The settings' property it sets.
     public var field: String

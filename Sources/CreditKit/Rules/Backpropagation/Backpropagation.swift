@@ -3,6 +3,7 @@
 /// Concretely: `δaᴸ = e`, `δaⁱ = ((Wⁱ⁺¹)ᵀ δaⁱ⁺¹) ⊙ fᵢ'(aⁱ)` (Rumelhart et al. 1986). In the
 /// row-major batch layout this is `Δ_i = (Δ_{i+1} · Wⁱ⁺¹) ⊙ f'(A_i)`, one GEMM per hidden layer.
 public struct Backpropagation: LearningRule {
+    /// Backprop.
     public init() {}
 
     public var name: String { "bp" }
@@ -23,6 +24,7 @@ public struct Backpropagation: LearningRule {
 /// Backprop's settings (`--rule bp`): none. With rectilinear outputs, backprop carries the
 /// prediction's error through the same path as Kickback (``backpropagation(for:loss:)``).
 public struct BackpropagationSettings: RuleSettings {
+    /// Backprop's settings (it has none).
     public init() {}
 
     public init?(argument: String) {

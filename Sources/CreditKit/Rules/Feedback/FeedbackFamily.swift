@@ -33,6 +33,7 @@ public enum FeedbackFamily: Sendable, Equatable, Hashable, CodableAsArgument {
     /// B₇: N(0, 0.01²) alone.
     case noise
 
+    /// The share of non-zero entries in `sparse` feedback.
     public static let sparseDensity: Float = 0.1
     static let noiseDeviation: Float = 0.01
 
@@ -74,6 +75,7 @@ public enum FeedbackFamily: Sendable, Equatable, Hashable, CodableAsArgument {
         }
     }
 
+    /// Every family as `--feedback` takes it, for help and errors.
     public static var helpText: String {
         "uniform[:A] (Unif(-A,A), default A=0.5), gaussian[:S] (N(0,(S/sqrt(n_src))^2)), xavier (as the forward weights), "
             + "or the Experiment-4 families " + experiment4.enumerated().map { "b\($0.offset + 1)=\($0.element)" }.joined(separator: ", ")

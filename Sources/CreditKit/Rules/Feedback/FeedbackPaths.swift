@@ -56,6 +56,7 @@ extension FeedbackPathLearner {
 
 /// Feedback that never learns (feedback alignment's fixed random matrices).
 public struct FixedFeedbackLearner: FeedbackPathLearner {
+    /// The learner of fixed feedback.
     public init() {}
 }
 
@@ -83,9 +84,11 @@ extension RecurrentNetwork: FeedbackPathModel {
 /// travels layer-wise through the matrices (``LayerwiseFeedback``), and the learner learns them.
 /// Matching, Kolen–Pollack and weight mirrors are this, each with its own learner.
 public struct PathFeedbackRule<Learner: FeedbackPathLearner>: LearningRule {
+    /// The rule's name (`fa`, `matching`, `kp`, `wm`).
     public let name: String
     /// `(Bˡ⁺²)ᵀ`, shaped like `layers[ℓ + 1].weights`.
     public internal(set) var feedback: [Matrix]
+    /// How the feedback learns.
     public internal(set) var learner: Learner
 
     /// A rule named `name` transporting through `feedback` (one matrix per path of the network).

@@ -2,7 +2,9 @@
 /// the credit of the layer below, the (output or auxiliary) error directly, the credit of the
 /// layer above — each through its own fixed random matrix.
 public struct FeedbackTerms: OptionSet, Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The terms as bits: below 1, direct 2, above 4.
     public let rawValue: UInt8
+    /// The terms of `rawValue`.
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
     /// `uⁱ⁻¹ = B̄ⁱ δaⁱ⁻¹`, from the layer below.
@@ -17,6 +19,7 @@ public struct FeedbackTerms: OptionSet, Sendable, Hashable, Codable, CustomStrin
         (contains(.below) ? "b" : "") + (contains(.direct) ? "d" : "") + (contains(.above) ? "a" : "")
     }
 
+    /// The terms named by letters `b`, `d`, `a` (any order, each once); `nil` otherwise.
     public init?(letters: Substring) {
         self = []
         guard !letters.isEmpty else { return nil }
@@ -47,8 +50,11 @@ public struct FeedbackTerms: OptionSet, Sendable, Hashable, Codable, CustomStrin
 /// ALGORITHMS.md reads the paper's `hⁱ⁻¹` as `hⁱ` **[reconstructed]**: with `hⁱ` the update is the
 /// exact gradient of the auxiliary loss through the fixed readout.
 public struct GeneralFeedback: LearningRule {
+    /// The strategy's name (`fa`, `dfa`, `s1`…`s3`, `terms:…`).
     public let name: String
+    /// Each hidden layer's terms, input side first.
     public let terms: [FeedbackTerms]
+    /// LAFS: the direct terms carry per-layer auxiliary errors.
     public let auxiliaryErrors: Bool
     let loss: Loss
     /// `(B_direct)ᵀ`, `(n_out, nᵢ)`, for layers whose direct signal is used.

@@ -14,6 +14,7 @@
 ///   up, from `b` (below), `d` (direct), `a` (above): `terms:da/d` is s1 on two layers,
 ///   `terms:d/bd` is s2, `terms:da/bd` is s3.
 public struct GeneralFeedbackSettings: RuleSettings {
+    /// A named strategy of the general-feedback paper, or any terms per layer.
     public enum Preset: Sendable, Hashable, CodableAsArgument {
         case feedbackAlignment
         case directFeedbackAlignment
@@ -69,12 +70,14 @@ public struct GeneralFeedbackSettings: RuleSettings {
         }
     }
 
+    /// Which terms feed each hidden layer.
     public var preset: Preset
     /// How the fixed feedback matrices are drawn.
     public var feedback: FeedbackFamily
     /// LAFS: direct terms carry per-layer auxiliary errors instead of the output error.
     public var auxiliaryErrors: Bool
 
+    /// The strategy `preset` with feedback drawn from `feedback`.
     public init(_ preset: Preset, feedback: FeedbackFamily = .uniform(0.5), auxiliaryErrors: Bool = false) {
         self.preset = preset
         self.feedback = feedback

@@ -22,6 +22,7 @@
 /// layers receive `β` from the summed prediction and transport it exactly, so the two rules differ
 /// only in the feedback (the output nodes learn by rectilinear regression under both).
 public struct Kickback: LearningRule {
+    /// Truncated (Kickback) or through every layer (backprop along Kickback's path).
     public let truncated: Bool
     /// `ρᵢ` for hidden layers 1 … L−2 (input side first).
     public var scales: [Float]
@@ -33,6 +34,7 @@ public struct Kickback: LearningRule {
     private var nextClassInfluence: [Matrix] = []
     private var masked: Matrix = Matrix(rows: 0, columns: 0)
 
+    /// The rule for `network`, with one rescaling factor per hidden layer.
     public init(truncated: Bool, scales: [Float], network: Network, loss: Loss) {
         self.truncated = truncated
         let below = max(network.depth - 2, 0)

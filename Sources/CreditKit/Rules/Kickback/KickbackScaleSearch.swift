@@ -27,8 +27,11 @@ import Foundation
 /// ended at 1.31× backprop, where the centre reaches 1.05×: hence the one-standard-error rule,
 /// with which all 14 joints land within 0.76–1.16× backprop (Barrett 5: 1.00×).
 public struct KickbackScaleSearch: Sendable, Equatable {
+    /// Folds of cross-validation per candidate.
     public var folds = 3
+    /// Epochs each trial trains.
     public var epochs = 10
+    /// The factors tried around the centre, per layer.
     public var multipliers: [Float] = [0.25, 0.5, 1, 2, 4]
     /// With signed initialization, factors whose trial ends with a hidden layer less coherent than
     /// this are rejected: Kickback's sign guarantee (Theorem 4) needs coherence, and the factors
@@ -36,17 +39,21 @@ public struct KickbackScaleSearch: Sendable, Equatable {
     /// long run. The margin above 0.9 is for that decay.
     public var minimumCoherence = 0.97
 
+    /// A search with `folds` folds of `epochs` epochs each.
     public init(folds: Int = 3, epochs: Int = 10) {
         self.folds = folds
         self.epochs = epochs
     }
 
+    /// What the search chose and how it got there.
     public struct Result: Sendable {
+        /// The chosen factor per hidden layer.
         public var scales: [Float]
         /// Mean validation normalized MSE of the chosen factors.
         public var validationError: Double
         /// Its standard error over the folds.
         public var standardError: Double
+        /// Trainings run.
         public var trials: Int
     }
 
@@ -156,6 +163,7 @@ public struct KickbackScaleSearch: Sendable, Equatable {
         return last
     }
 
+    /// `[0.5, 1, 2]`, three significant digits each.
     public static func format(_ scales: [Float]) -> String {
         "[" + scales.map { String(format: "%.3g", $0) }.joined(separator: ", ") + "]"
     }

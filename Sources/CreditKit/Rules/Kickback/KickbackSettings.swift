@@ -28,10 +28,12 @@ public enum KickbackScales: Sendable, Hashable, CodableAsArgument {
 /// Kickback's settings (`--rule kickback`): the rescaling factors `ρᵢ` of the hidden layers below
 /// the top.
 public struct KickbackSettings: RuleSettings {
+    /// The rescaling factors: fixed, or chosen by cross-validation before training.
     public var scales: KickbackScales
     /// How `auto` searches.
     public var search = KickbackScaleSearch()
 
+    /// Kickback with `scales`.
     public init(scales: KickbackScales = .fixed([1])) {
         self.scales = scales
     }

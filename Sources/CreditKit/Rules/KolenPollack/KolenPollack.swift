@@ -17,6 +17,7 @@
 /// that many epochs (beyond the paper, whose decay never ends), so that the decay strong enough
 /// to align `B` in a few epochs does not go on regularizing `W` for the rest of the run.
 public struct KolenPollackLearner: FeedbackPathLearner {
+    /// `λ`, the shrinkage of `W` and `B` per step.
     public let decay: Float
     /// The last epoch that decays; `nil`: every epoch.
     public let decayEpochs: Int?
@@ -106,6 +107,7 @@ public struct KolenPollackSettings: PathRuleSettings {
     public var decay: Float
     /// The last epoch that decays; `nil`: every epoch (the paper's rule).
     public var decayEpochs: Int?
+    /// How the initial `B` are drawn.
     public var feedback: FeedbackFamily
 
     /// The defaults: λ = 2·10⁻⁴, which at batch 32 on MNIST (1,875 steps an epoch) brings the

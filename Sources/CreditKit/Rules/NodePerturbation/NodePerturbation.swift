@@ -14,6 +14,7 @@
 /// The forward weights then learn from the synthetic credits like FA's, so W and B co-adapt.
 /// To first order in `c_h` the estimate is unbiased: `E[(L̃ − L) ξ / c] = ∂L/∂h` (Lemma 3).
 public struct NodePerturbation: LearningRule {
+    /// The settings it was made with.
     public let settings: NodePerturbationSettings
     /// `(Bˡ⁺²)ᵀ`, shaped like `layers[ℓ + 1].weights` (`n_{ℓ+1} × n_ℓ` in 0-based hidden indices).
     var feedback: [Matrix]

@@ -2,6 +2,7 @@
 /// `--feedback-lr`, `--feedback-solver`, `--ridge`, `--feedback-warmup`, `--noise-probability`,
 /// `--feedback`).
 public struct NodePerturbationSettings: RuleSettings {
+    /// How `B` is fitted to the perturbation estimates.
     public enum Solver: String, Sendable, Codable, CaseIterable {
         /// SGD on the least-squares objective, one step per batch.
         case sgd
@@ -13,6 +14,7 @@ public struct NodePerturbationSettings: RuleSettings {
     public var noise: Float
     /// The step size of the SGD solver (the gradient is averaged over the batch).
     public var feedbackLearningRate: Float
+    /// SGD on every batch, or the exact ridge solution.
     public var solver: Solver
     /// γ, the ridge the exact solver's sums start from.
     public var ridge: Float
@@ -24,6 +26,7 @@ public struct NodePerturbationSettings: RuleSettings {
     /// How the SGD solver's initial feedback is drawn (the exact solver starts from `B = 0`).
     public var feedback: FeedbackFamily
 
+    /// The rule's settings; every value has a working default.
     public init(noise: Float = 0.01, feedbackLearningRate: Float = 0.01, solver: Solver = .sgd, ridge: Float = 0.1,
                 warmupEpochs: Int = 0, noiseProbability: Float = 1, feedback: FeedbackFamily = .uniform(0.5)) {
         self.feedback = feedback
@@ -82,6 +85,7 @@ public struct NodePerturbationSettings: RuleSettings {
         }
     }
 
+    /// Checks the values that need no model. Errors name the field (`rule.noise`).
     public func validate() throws(ConfigurationError) {
         guard noise > 0, noise.isFinite else {
             throw .invalid(field: "rule.noise", value: "\(noise)", expected: "a positive noise level c_h (e.g. 0.01)")

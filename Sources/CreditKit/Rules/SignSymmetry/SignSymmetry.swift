@@ -11,16 +11,19 @@
 /// a positive per-layer factor changes only the effective step size, never a direction: angles
 /// and sign congruence are those of the unscaled rule.
 public struct SignSymmetry: LearningRule {
+    /// How the magnitudes of `B` are chosen; its signs are always those of `Wᵀ`.
     public enum Mode: String, Sendable, CaseIterable, Codable {
         case uniform = "usf", batchRandom = "brsf", fixedRandom = "frsf"
     }
 
+    /// The variant.
     public let mode: Mode
     /// Fixed magnitudes (frSF), shaped like `Wⁱ⁺¹`.
     var magnitudes: [Matrix]
     /// The feedback of the current batch, `Bᵀ`, shaped like `Wⁱ⁺¹`.
     private var feedback: [Matrix]
 
+    /// The rule for `network`; `random` draws any magnitudes it keeps.
     public init(mode: Mode, network: Network, random: inout RandomSource) {
         self.mode = mode
         let shapes = network.layers.dropFirst().map { $0.weights.shape }
@@ -82,8 +85,10 @@ public struct SignSymmetry: LearningRule {
 
 /// Sign symmetry's settings (`--rule usf|brsf|frsf`): the mode.
 public struct SignSymmetrySettings: RuleSettings {
+    /// The variant.
     public var mode: SignSymmetry.Mode
 
+    /// The settings of `mode`.
     public init(_ mode: SignSymmetry.Mode) { self.mode = mode }
 
     public init?(argument: String) {

@@ -10,6 +10,7 @@
 /// `B → Wᵀ` exactly; a noise scale σ would cancel in `x yᵀ / σ²` and is left out). One mirror
 /// step per training step uses `samples` noise vectors at once: `Bᵀ ← (1 − η_B)Bᵀ + η_B Yᵀ X / n`.
 public struct WeightMirrorLearner: FeedbackPathLearner {
+    /// The settings it was made with.
     public let settings: WeightMirrorSettings
     // Mirror-phase scratch, allocated once per path: the noise X `(n, inputs)` and the response Y `(n, outputs)`.
     private var noise: [Matrix] = []
