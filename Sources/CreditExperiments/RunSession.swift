@@ -47,8 +47,15 @@ public enum RunSession {
     public static func run(_ configuration: RecurrentConfiguration, in directory: RunDirectory, label: String? = nil,
                            stopOnDivergence: Bool = false, events: (RunEvent) -> Void = { _ in }) throws
         -> (trainer: Trainer<RecurrentModel>, failure: String?) {
-        let validated = try configuration.validated()
-        return try run(configuration, in: directory, label: label, stopOnDivergence: stopOnDivergence, events: events) {
+        try run(configuration.validated(), in: directory, label: label, stopOnDivergence: stopOnDivergence, events: events)
+    }
+
+    /// A recurrent run of a checked configuration.
+    @discardableResult
+    public static func run(_ validated: Validated<RecurrentConfiguration>, in directory: RunDirectory, label: String? = nil,
+                           stopOnDivergence: Bool = false, events: (RunEvent) -> Void = { _ in }) throws
+        -> (trainer: Trainer<RecurrentModel>, failure: String?) {
+        try run(validated.configuration, in: directory, label: label, stopOnDivergence: stopOnDivergence, events: events) {
             try Trainer(validated)
         }
     }

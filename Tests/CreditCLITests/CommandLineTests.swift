@@ -46,7 +46,7 @@ struct CommandLineTests {
                       error: String(decoding: err, as: UTF8.self))
     }
 
-    @Test(arguments: ["train", "train-rnn", "compare", "reproduce", "bench", "info"])
+    @Test(arguments: ["train", "train-rnn", "compare", "compare-rnn", "reproduce", "bench", "info"])
     func everyCommandExplainsItself(_ command: String) throws {
         let result = try Self.credit(command, "--help")
         #expect(result.status == 0)
@@ -87,6 +87,9 @@ struct CommandLineTests {
         (["train-rnn", "--rule", "np", "--ridge", "1"], "--ridge"),
         (["compare", "--rules", "bp", "--noise", "1"], "--noise"),
         (["compare", "--rule", "fa"], "--rule"),
+        (["compare-rnn", "--rules", "bp,dfa"], "--rule"),
+        (["compare-rnn", "--rules", "bp,kp", "--noise", "1"], "--noise"),
+        (["compare-rnn", "--layers", "8"], "--layers"),
         // The library names fields (`rule.feedbackLearningRate`, `task.delay`); the command line shows their flags.
         (["train", "--rule", "np", "--feedback-lr", "-1"], "--feedback-lr"),
         (["train-rnn", "--lr", "-1"], "--lr"),
@@ -103,6 +106,20 @@ struct CommandLineTests {
         #expect(result.status == 64, "\(arguments): \(result.error)")
         #expect(result.error.contains(named), "\(arguments): \(result.error)")
         #expect(!result.error.contains("Fatal error"))
+    }
+
+    /// The RNN has `compare` too: every rule through time into its own run directory, one report.
+    @Test func rulesThroughTimeAreCompared() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("credit-compare-rnn-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try Self.credit("compare-rnn", "--rules", "bp,kp", "--decay", "0.01", "--hidden", "8", "--streams", "4",
+                                     "--steps-per-epoch", "140", "--epochs", "1", "--out", directory)
+        #expect(result.status == 0, "\(result.error)")
+        for file in ["comparison.csv", "test-error.svg", "angles.svg", "bp/metrics.csv", "kp/checkpoint.bin"] {
+            #expect(FileManager.default.fileExists(atPath: directory + "/" + file), "\(file)")
+        }
+        let kp = try String(contentsOfFile: directory + "/kp/config.json", encoding: .utf8)
+        #expect(kp.contains("\"decay\" : 0.01"), "\(kp)")
     }
 
     @Test func missingDataIsAFailureThatSaysWhereItLooked() throws {

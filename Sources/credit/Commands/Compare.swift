@@ -34,29 +34,12 @@ struct Compare: ParsableCommand {
     /// The configuration of every rule in `--rules`: the model's flags, and each rule's own
     /// options applied to the rules that have them (an option no listed rule has is refused).
     func configurations() throws -> [TrainingConfiguration] {
-        let names = rules.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard !names.isEmpty else { throw ValidationError("--rules: expected comma-separated rules, found an empty list") }
-        let specs = try names.map { name in
-            guard let spec = RuleSpec(argument: name) else {
-                throw ValidationError("--rules: unknown rule '\(name)'; expected \(RuleRegistry.argumentHelp)")
-            }
-            return spec
-        }
-        var unclaimed = Set(model.ruleChoice.optionFlags)
         let base = try model.configuration(epochs: epochs, rule: .backprop)
-        let configurations = try specs.map { spec in
+        return try model.ruleChoice.rules(rules).map { rule, _ in
             var configuration = base
-            configuration.rule = spec
-            do {
-                let given = try configuration.rule.applyOptions(model.ruleChoice.arguments(claimedBy: spec))
-                unclaimed.subtract(given.map { "--" + $0 })
-            } catch { throw ValidationError(FlagNames.message(error)) }
+            configuration.rule = rule
             return configuration
         }
-        if let flag = unclaimed.sorted().first {
-            throw ValidationError("\(flag): not an option of any rule in --rules (\(rules))")
-        }
-        return configurations
     }
 
     func run() throws {
@@ -66,20 +49,9 @@ struct Compare: ParsableCommand {
             let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
             let root = out ?? "runs/compare-\(base.dataset.rawValue)-\(stamp)"
             let data = try DatasetCatalog.load(base.dataset, locator: model.locator)
-            // Every rule's run is checked before the first one trains.
-            let validated = try configurations.map { try $0.validated(for: data) }
-            var results: [ComparisonRow] = []
-            for run in validated {
-                let rule = run.configuration.rule
-                let (trainer, _) = try RunSession.run(run, in: RunDirectory(path: root + "/" + rule.fileName),
-                                                      label: rule.description, events: Console.render)
-                results.append(ComparisonRow(rule: rule.description, history: trainer.history))
-            }
-            let report = ComparisonReport(rows: results, title: "\(base.dataset.rawValue) \(base.hiddenLayers.map(String.init).joined(separator: "-")) "
-                                              + base.activation.rawValue)
-            for line in report.table { Console.out(line) }
-            try report.write(to: root)
-            Console.status("wrote \(root)/comparison.csv, test-error.svg, angles.svg")
+            try RuleComparison.run(configurations.map(RunSpecification.feedForward), data: data, root: root,
+                                   title: "\(base.dataset.rawValue) \(base.hiddenLayers.map(String.init).joined(separator: "-")) \(base.activation.rawValue)",
+                                   events: Console.render)
         } catch let error as ExitCode {
             throw error
         } catch {

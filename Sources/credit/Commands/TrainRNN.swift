@@ -19,6 +19,10 @@ struct TrainRNN: ParsableCommand {
 
     @OptionGroup var runOptions: RunOptions
 
+    func validate() throws {
+        if runOptions.resume == nil { _ = try model.configuration(epochs: 1) }
+    }
+
     func run() throws {
         do {
             let configuration: RecurrentConfiguration

@@ -32,12 +32,19 @@ struct RecurrentOptions: ParsableArguments {
     }
 
     func validate() throws {
-        _ = try configuration(epochs: 1)
+        // The model alone; the command checks the rule with its options (`train-rnn` one, `compare-rnn` several).
+        _ = try configuration(epochs: 1, rule: .backprop, given: [])
     }
 
     /// The recurrent run these flags describe.
     func configuration(epochs: Int) throws -> RecurrentConfiguration {
-        var (rule, given) = try ruleChoice.configured()
+        let (rule, given) = try ruleChoice.configured()
+        return try configuration(epochs: epochs, rule: rule, given: given)
+    }
+
+    /// The recurrent run these flags describe, trained by `rule` whose options `given` were set.
+    func configuration(epochs: Int, rule: RuleSpec, given: Set<String>) throws -> RecurrentConfiguration {
+        var rule = rule
         // Node perturbation through time learns B by SGD from the start: its other options would be ignored.
         if rule.settings(as: NodePerturbationSettings.self) != nil,
            let unused = given.intersection(["ridge", "feedback-solver", "feedback-warmup"]).sorted().first {

@@ -23,6 +23,29 @@ struct RuleOptions: ParsableArguments {
         }
     }
 
+    /// Every rule of a comma-separated `--rules` list with the options given that it has (a rule
+    /// option applies to every listed rule that has it; one that no listed rule has is refused),
+    /// and the names of the options each took.
+    func rules(_ list: String) throws -> [(rule: RuleSpec, given: Set<String>)] {
+        let names = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !names.isEmpty else { throw ValidationError("--rules: expected comma-separated rules, found an empty list") }
+        var unclaimed = Set(optionFlags)
+        let rules = try names.map { name in
+            guard var spec = RuleSpec(argument: name) else {
+                throw ValidationError("--rules: unknown rule '\(name)'; expected \(RuleRegistry.argumentHelp)")
+            }
+            do {
+                let given = try spec.applyOptions(arguments(claimedBy: spec))
+                unclaimed.subtract(given.map { "--" + $0 })
+                return (spec, given)
+            } catch { throw ValidationError(FlagNames.message(error)) }
+        }
+        if let flag = unclaimed.sorted().first {
+            throw ValidationError("\(flag): not an option of any rule in --rules (\(list))")
+        }
+        return rules
+    }
+
     /// The rule options given, split into options with their values: `--name value`,
     /// `--name=value`, or `--name` alone where every rule that has the option makes it a flag.
     var optionGroups: [[String]] {
