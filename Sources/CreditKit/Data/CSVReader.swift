@@ -49,9 +49,12 @@ public enum CSVReader {
                 if isBlank(base, position, contentEnd) { continue }
                 if rows == 0 && header == nil && columns == 0 {
                     separator = contains(base, position, contentEnd, UInt8(ascii: ",")) ? UInt8(ascii: ",") : UInt8(ascii: " ")
-                    if !startsNumeric(base, position, contentEnd) {
-                        header = fields(base, position, contentEnd, separator)
-                        columns = header!.count
+                    // A header names every column: a first line with any number in it is data, and
+                    // a field of it that is not a number is an error, not a column name.
+                    let names = fields(base, position, contentEnd, separator)
+                    if names.allSatisfy({ Float($0.trimmingCharacters(in: .whitespaces)) == nil }) {
+                        header = names
+                        columns = names.count
                         continue
                     }
                 }
@@ -74,9 +77,8 @@ public enum CSVReader {
                     while trailing < fieldEnd && (base[trailing] == UInt8(ascii: " ") || base[trailing] == UInt8(ascii: "\t")) { trailing += 1 }
                     base[fieldEnd] = saved
                     if consumed == 0 || trailing != fieldEnd {
-                        let found = String(decoding: UnsafeBufferPointer(start: base + cursor, count: fieldEnd - cursor), as: UTF8.self)
-                        failure = .malformedCSV(file: file, line: line, field: field,
-                                                reason: "expected a number, found '\(found.prefix(40))'")
+                        let found = printable(UnsafeBufferPointer(start: base + cursor, count: fieldEnd - cursor), limit: 40)
+                        failure = .malformedCSV(file: file, line: line, field: field, reason: "expected a number, found '\(found)'")
                         return
                     }
                     values.append(value)
@@ -109,14 +111,6 @@ public enum CSVReader {
 
     private static func contains(_ p: UnsafeMutablePointer<UInt8>, _ from: Int, _ to: Int, _ byte: UInt8) -> Bool {
         (from..<to).contains { p[$0] == byte }
-    }
-
-    private static func startsNumeric(_ p: UnsafeMutablePointer<UInt8>, _ from: Int, _ to: Int) -> Bool {
-        var i = from
-        while i < to && (p[i] == UInt8(ascii: " ") || p[i] == UInt8(ascii: "\t")) { i += 1 }
-        guard i < to else { return false }
-        let c = p[i]
-        return (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".")
     }
 
     private static func fields(_ p: UnsafeMutablePointer<UInt8>, _ from: Int, _ to: Int, _ separator: UInt8) -> [String] {

@@ -102,11 +102,9 @@ public enum DatasetCatalog {
             return Dataset(name: "\(name)-\(x.hasSuffix("train") ? "train" : "test")", count: inputs.rows, featureCount: inputs.columns,
                            features: .floats(inputs.values), targets: .values(targets.values, width: targets.columns))
         }
-        let train = try part("X_train", "Y_train"), test = try part("X_test", "Y_test")
-        guard train.featureCount == test.featureCount, train.outputSize == test.outputSize else {
-            throw .inconsistent(file: file, reason: "train and test have different widths")
-        }
-        return DataSplit(train: train, test: test, source: file)
+        let split = DataSplit(train: try part("X_train", "Y_train"), test: try part("X_test", "Y_test"), source: file)
+        try split.check(file: file, trainPart: "X_train/Y_train", testPart: "X_test/Y_test")
+        return split
     }
 
     /// MNIST-layout IDX files in `folder`: 28×28 byte images, pixels scaled to [0, 1].
@@ -130,9 +128,12 @@ public enum DatasetCatalog {
             return Dataset(name: "\(name)-\(part)", count: x.dimensions[0], featureCount: x.dimensions[1] * x.dimensions[2],
                            features: .bytes(x.bytes, scale: 1 / 255), targets: .classes(y.bytes, classCount: 10))
         }
-        return DataSplit(train: try read("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", part: "train"),
-                         test: try read("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", part: "test"),
-                         source: folder)
+        let split = DataSplit(train: try read("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", part: "train"),
+                              test: try read("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", part: "test"),
+                              source: folder)
+        try split.check(file: folder + "/t10k-images-idx3-ubyte.gz", trainPart: "train-images-idx3-ubyte.gz",
+                        testPart: "t10k-images-idx3-ubyte.gz")
+        return split
     }
 
     /// The scikit-learn `digits.csv.gz` layout: 64 pixel counts 0…16, then the label.
@@ -160,9 +161,14 @@ public enum DatasetCatalog {
         }
         let all = Dataset(name: "digits", count: m.rows, featureCount: 64,
                           features: .bytes(pixels, scale: 1 / 16), targets: .classes(labels, classCount: 10))
+        guard m.rows >= 2 else {
+            throw .inconsistent(file: path, reason: "holds \(m.rows) examples; expected at least 2 (one to train on, one to test)")
+        }
         let cut = min(digitsTrainCount, m.rows - 1)
-        return DataSplit(train: all.slice(0..<cut, name: "digits-train"), test: all.slice(cut..<m.rows, name: "digits-test"),
-                         source: source)
+        let split = DataSplit(train: all.slice(0..<cut, name: "digits-train"), test: all.slice(cut..<m.rows, name: "digits-test"),
+                              source: source)
+        try split.check(file: path)
+        return split
     }
 
     /// The bundled copy of the digits, found without `Bundle.module` (whose accessor traps when

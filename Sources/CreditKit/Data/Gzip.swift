@@ -16,10 +16,12 @@ public enum Gzip {
         guard compressed.count >= 18 else {
             throw .corruptGzip(file: file, reason: "file is \(compressed.count) bytes, shorter than any gzip stream")
         }
-        // The trailer's ISIZE (length mod 2³²) of the last member is a good first capacity.
+        // The trailer's ISIZE (length mod 2³²) is only a hint: a truncated download ends in arbitrary
+        // bytes, which would otherwise reserve up to 4 GiB before the stream is found short. It is
+        // believed up to deflate's largest ratio (1032:1) and 64 MiB; past that the buffer grows.
         let n = compressed.count
         let isize = Int(compressed[n - 4]) | Int(compressed[n - 3]) << 8 | Int(compressed[n - 2]) << 16 | Int(compressed[n - 1]) << 24
-        return try inflateStream(compressed, capacity: isize, file: file)
+        return try inflateStream(compressed, capacity: min(isize, 1032 * n), file: file)
     }
 
     /// Compresses `bytes` into a zlib (RFC 1950) stream (for PNG images and tests).
@@ -32,10 +34,12 @@ public enum Gzip {
     }
 
     /// Inflates a zlib (RFC 1950) or gzip stream, told apart by its header (zlib's automatic
-    /// detection); MAT files store their compressed elements as zlib streams.
+    /// detection); MAT files store their compressed elements as zlib streams. The output buffer
+    /// starts at `capacity` (at most 64 MiB) and grows by half as the stream proves longer, so a
+    /// corrupt stream never costs more memory than the data it really holds.
     static func inflateStream(_ compressed: [UInt8], capacity: Int, file: String) throws(DataError) -> [UInt8] {
         guard !compressed.isEmpty else { throw .corruptGzip(file: file, reason: "empty compressed stream") }
-        var output = [UInt8](repeating: 0, count: max(capacity, 4096))
+        var output = [UInt8](repeating: 0, count: min(max(capacity, 4096), 64 << 20))
         var produced = 0
 
         var stream = z_stream()
@@ -50,7 +54,7 @@ public enum Gzip {
             stream.avail_in = UInt32(input.count)
             while true {
                 if produced == output.count {
-                    output.append(contentsOf: repeatElement(0, count: output.count))
+                    output.append(contentsOf: repeatElement(0, count: output.count / 2))
                 }
                 let status: Int32 = output.withUnsafeMutableBufferPointer { out in
                     stream.next_out = out.baseAddress! + produced

@@ -41,8 +41,17 @@ public enum IDXReader {
             let o = 4 + 4 * d
             dimensions.append(Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3]))
         }
-        let payload = dimensions.reduce(1, *)
         let found = bytes.count - headerSize
+        // The product of four 32-bit sizes can overflow: such a header announces more than any file holds.
+        var payload = 1
+        for dimension in dimensions {
+            let (product, overflow) = payload.multipliedReportingOverflow(by: dimension)
+            guard !overflow else {
+                throw .malformedIDX(file: file, reason: "truncated: header \(dimensions.map(String.init).joined(separator: "×")) announces "
+                                    + "more bytes of data than the \(found) present")
+            }
+            payload = product
+        }
         guard found == payload else {
             let what = found < payload ? "truncated" : "trailing data"
             throw .malformedIDX(file: file, reason: "\(what): header \(dimensions.map(String.init).joined(separator: "×")) announces \(payload) bytes of data, found \(found)")

@@ -85,7 +85,11 @@ public enum MATReader {
             let first = u32(offset)
             if first >> 16 != 0 {
                 // Small data element: type and size in one word, up to 4 bytes of data after it.
-                let element = Element(type: first & 0xFFFF, range: (offset + 4)..<(offset + 4 + Int(first >> 16)))
+                let size = Int(first >> 16)
+                guard size <= 4 else {
+                    throw .inconsistent(file: file, reason: "a small data element at byte \(offset) declares \(size) bytes; expected at most 4")
+                }
+                let element = Element(type: first & 0xFFFF, range: (offset + 4)..<(offset + 4 + size))
                 offset += 8
                 return element
             }
@@ -111,14 +115,17 @@ public enum MATReader {
         let arrayClass = flagWord & 0xFF
         let isComplex = flagWord & 0x0800 != 0
         let dimensions = try sub.next()
+        guard dimensions.range.count % 4 == 0 else {
+            throw .inconsistent(file: file, reason: "a matrix's dimensions take \(dimensions.range.count) bytes; expected a multiple of 4")
+        }
         let dims = stride(from: dimensions.range.lowerBound, to: dimensions.range.upperBound, by: 4).map { Int(Int32(bitPattern: sub.u32($0))) }
         let nameElement = try sub.next()
-        let name = String(decoding: sub.bytes[nameElement.range], as: UTF8.self)
+        let name = printable(sub.bytes[nameElement.range], limit: 64)
         // Numeric classes are 6 (double) … 15 (uint64); cells, structs, objects, chars and sparse are not.
         guard (6...15).contains(arrayClass) else { return nil }
         guard !isComplex else { throw .inconsistent(file: file, reason: "variable '\(name)' is complex; expected a real matrix") }
         guard dims.count == 2, dims.allSatisfy({ $0 >= 0 }) else {
-            throw .inconsistent(file: file, reason: "variable '\(name)' has dimensions \(dims); expected a 2-D matrix")
+            throw .inconsistent(file: file, reason: "variable '\(name)' has dimensions \(dims.prefix(8))\(dims.count > 8 ? "…" : ""); expected a 2-D matrix")
         }
         let (rows, columns) = (dims[0], dims[1])
         let real = try sub.next()
