@@ -55,6 +55,8 @@ public struct RecurrentConfiguration: RunConfiguration {
         guard probeEvery >= 0 else {
             throw .invalid(field: "probeEvery", value: String(probeEvery), expected: "a number of windows ≥ 0 (0: once per epoch)")
         }
+        try MemoryBudget.check(floats: memoryFloats, field: "hidden", value: "\(hidden)",
+                               what: "an RNN of \(hidden) units, \(streams) streams × \(stepsPerEpoch) steps per epoch")
         var random = RandomSource(seed: 0)
         let probe = RecurrentNetwork(inputs: 1, hidden: 1, outputs: 1, random: &random)
         if case .nodePerturbation(let settings) = try RecurrentTransport.make(rule: rule, network: probe, random: &random).0 {

@@ -168,6 +168,10 @@ public struct TrainingConfiguration: RunConfiguration {
             }
         }
         let targetWidth = targetWidth(of: data)
+        let sizes = [data.train.featureCount] + hiddenLayers + [loss.outputWidth(forTargetWidth: targetWidth)]
+        try MemoryBudget.check(floats: memoryFloats(inputs: sizes[0], outputs: sizes.last!), field: "hiddenLayers",
+                               value: hiddenLayers.map(String.init).joined(separator: ","),
+                               what: "\(sizes.map(String.init).joined(separator: "-")) at batch \(batchSize)")
         try rule.settings.validate(ruleContext(targetWidth: targetWidth, isClassification: data.train.isClassification))
         if loss == .rectilinear && targetWidth != 1 {
             throw .invalid(field: "loss", value: "rectilinear", expected: "a scalar regression target (choose one with --joint)")

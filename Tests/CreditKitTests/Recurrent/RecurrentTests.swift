@@ -196,4 +196,14 @@ struct RecurrentTests {
         #expect(try trained(.momentum, momentum: 0) == sgd)
         #expect(try trained(.adam).recurrentWeights != sgd.recurrentWeights)
     }
+
+    @Test func anRNNTooLargeForMemoryIsRefusedBeforeAllocating() {
+        var configuration = RecurrentConfiguration()
+        configuration.hidden = 3_000_000
+        #expect {
+            try configuration.validate()
+        } throws: { error in
+            (error as? ConfigurationError)?.field == "hidden" && "\(error)".contains("needs") && "\(error)".contains("this machine has")
+        }
+    }
 }

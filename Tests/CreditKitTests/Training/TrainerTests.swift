@@ -168,6 +168,9 @@ struct TrainerTests {
         rejects({ $0.momentum = 1 }, field: "momentum")
         rejects({ $0.initializer = "gaussian" }, field: "initializer")
         rejects({ $0.outputActivation = .sigmoid }, field: "outputActivation")
+        // Checked before anything is allocated, with the memory it would take in the message.
+        rejects({ $0.hiddenLayers = [4_000_000_000] }, field: "hiddenLayers")
+        rejects({ $0.hiddenLayers = [1 << 40, 1 << 40] }, field: "hiddenLayers")
     }
 
     @Test func backpropLearnsTheDigits() throws {
