@@ -116,17 +116,19 @@ public enum RunSession {
                 // The weights are NaN now; what the run has to show is its last finished epoch.
                 return (try lastRecorded(), "\(error)")
             }
-            events(.output(epochLine(record, of: configuration.epochs, prefix: prefix)))
+            events(.output(epochLine(record, of: configuration.epochs, prefix: prefix, error: trainer.model.errorName)))
             try directory.recordEpoch(of: trainer)
         }
         return (trainer, nil)
     }
 
-    /// `epoch e/n  train loss …  train err …  test loss …  test err …  s  samples/s  ∠ΔW …`.
-    static func epochLine(_ record: EpochRecord, of epochs: Int, prefix: String) -> String {
+    /// `epoch e/n  train loss …  train err …  test loss …  test err …  s  samples/s  ∠ΔW …`; a
+    /// regression's error is its `nMSE`, shown as a number rather than a percentage.
+    static func epochLine(_ record: EpochRecord, of epochs: Int, prefix: String, error: String) -> String {
         let angles = record.probes.last.map { "  ∠ΔW " + $0.diagnostics.weightAngles.map { String(format: "%.1f°", $0) }.joined(separator: " ") } ?? ""
-        return String(format: "%@epoch %3d/%d  train loss %.4f  train err %@  test loss %.4f  test err %@  %.1f s  %@ samples/s",
-                      prefix, record.epoch, epochs, record.trainLoss, percent(record.trainError), record.testLoss,
-                      percent(record.testError), record.seconds, grouped(record.samplesPerSecond)) + angles
+        func show(_ value: Double) -> String { error == "nMSE" ? String(format: "%.4f", value) : percent(value) }
+        return String(format: "%@epoch %3d/%d  train loss %.4f  train %@ %@  test loss %.4f  test %@ %@  %.1f s  %@ samples/s",
+                      prefix, record.epoch, epochs, record.trainLoss, error, show(record.trainError), record.testLoss,
+                      error, show(record.testError), record.seconds, grouped(record.samplesPerSecond)) + angles
     }
 }

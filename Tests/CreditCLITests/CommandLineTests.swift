@@ -72,7 +72,9 @@ struct CommandLineTests {
     /// A flag that is wrong, or does not fit the chosen command or rule, is refused with exit 64
     /// and one line that names it.
     @Test(arguments: [
-        (["train", "--lr", "-1"], "--lr"),
+        (["train", "--lr", "-1"], "--lr: expected a positive, finite learning rate, found '-1.0'"),
+        (["train", "--epochs", "-3"], "--epochs"),
+        (["train-rnn", "--hidden", "-2"], "--hidden"),
         (["train", "--epochs", "0"], "--epochs"),
         (["train", "--layers", ""], "--layers"),
         (["train", "--rule", "nope"], "--rule"),
@@ -106,6 +108,8 @@ struct CommandLineTests {
         #expect(result.status == 64, "\(arguments): \(result.error)")
         #expect(result.error.contains(named), "\(arguments): \(result.error)")
         #expect(!result.error.contains("Fatal error"))
+        // A negative number is a value to judge, not a missing one.
+        #expect(!result.error.contains("Missing value"), "\(arguments): \(result.error)")
     }
 
     /// The RNN has `compare` too: every rule through time into its own run directory, one report.

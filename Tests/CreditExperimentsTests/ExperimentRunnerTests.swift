@@ -78,4 +78,13 @@ struct ExperimentRunnerTests {
             #expect(FileManager.default.fileExists(atPath: root + "/" + file), "\(file)")
         }
     }
+
+    /// A regression's error is its normalized MSE: printed as such, never as a percentage.
+    @Test func aRegressionEpochSaysNMSE() {
+        let record = EpochRecord(epoch: 1, trainLoss: 0.5, trainError: 0.25, testLoss: 0.6, testError: 0.0116, learningRate: 0.1,
+                                 seconds: 1, samplesPerSecond: 10)
+        let line = RunSession.epochLine(record, of: 2, prefix: "", error: "nMSE")
+        #expect(line.contains("test nMSE 0.0116") && !line.contains("%"), "\(line)")
+        #expect(RunSession.epochLine(record, of: 2, prefix: "", error: "err").contains("test err 1.16%"))
+    }
 }

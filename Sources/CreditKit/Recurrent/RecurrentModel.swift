@@ -95,6 +95,7 @@ public struct RecurrentModel: TrainingModel {
 
     public var ruleName: String { configuration.rule.description }
     public var batchesPerEpoch: Int { configuration.stepsPerEpoch / configuration.bpttSteps }
+    public var errorName: String { "err" }
     public var shape: String { "RNN \(network.inputSize)-\(network.hiddenSize)-\(network.outputSize) tanh" }
     public var summary: String {
         let c = configuration

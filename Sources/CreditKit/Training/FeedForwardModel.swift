@@ -80,6 +80,7 @@ public struct FeedForwardModel: TrainingModel {
     public var architecture: Architecture { network.architecture }
     public var ruleName: String { rule.name }
     public var shape: String { architecture.description }
+    public var errorName: String { data.train.isClassification ? "err" : "nMSE" }
     public var batchesPerEpoch: Int { (data.train.count + configuration.batchSize - 1) / configuration.batchSize }
     public var summary: String {
         "\(architecture), rule \(rule.name), \(configuration.optimizer.rawValue) lr \(configuration.learningRate), "

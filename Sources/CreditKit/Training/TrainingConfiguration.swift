@@ -155,6 +155,10 @@ public struct TrainingConfiguration: RunConfiguration {
 
     /// Checks the values that depend on the data.
     public func validate(against data: DataSplit) throws(ConfigurationError) {
+        guard data.train.count > 0, data.test.count > 0 else {
+            throw .invalid(field: "data", value: "\(data.train.count) training, \(data.test.count) test examples",
+                           expected: "at least one training and one test example (\(data.source))")
+        }
         guard batchSize <= data.train.count else {
             throw .invalid(field: "batchSize", value: String(batchSize),
                            expected: "at most the \(data.train.count) training examples of \(dataset.rawValue)")

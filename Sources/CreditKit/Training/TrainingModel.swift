@@ -38,6 +38,9 @@ public protocol TrainingModel: Sendable {
     var backend: LinearAlgebraBackend { get }
     /// Batches in one epoch.
     var batchesPerEpoch: Int { get }
+    /// What the records' error is, for printing: `err` (a share of wrong answers) or `nMSE`
+    /// (a regression's normalized mean squared error).
+    var errorName: String { get }
 
     /// Prepares epoch `epoch` (1-based): its data order or its fresh data, from `random`, and
     /// whatever the rule schedules per epoch.

@@ -16,10 +16,10 @@ struct Bench: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
 
-    @Option(help: "Training steps per timed repeat.")
+    @Option(parsing: .unconditional, help: "Training steps per timed repeat.")
     var steps: Int = 100
 
-    @Option(help: "Timed repeats (the median is reported).")
+    @Option(parsing: .unconditional, help: "Timed repeats (the median is reported).")
     var repeats: Int = 7
 
     func validate() throws {

@@ -19,7 +19,7 @@ struct Compare: ParsableCommand {
     @Option(help: ArgumentHelp("Comma-separated rules, e.g. bp,fa,dfa,s1.", valueName: "rules"))
     var rules: String = "bp,fa,dfa"
 
-    @Option(help: "Passes over the training set.")
+    @Option(parsing: .unconditional, help: "Passes over the training set.")
     var epochs: Int = 20
 
     @Option(help: ArgumentHelp("The comparison directory (default: runs/compare-<dataset>-<time>).", valueName: "dir"))

@@ -20,7 +20,7 @@ struct CompareRNN: ParsableCommand {
     @Option(help: ArgumentHelp("Comma-separated rules that work through time, e.g. bp,fa,np,kp,wm.", valueName: "rules"))
     var rules: String = "bp,fa,kp"
 
-    @Option(help: "Epochs of --steps-per-epoch steps.")
+    @Option(parsing: .unconditional, help: "Epochs of --steps-per-epoch steps.")
     var epochs: Int = 10
 
     @Option(help: ArgumentHelp("The comparison directory (default: runs/compare-delayed-xor-<time>).", valueName: "dir"))

@@ -25,10 +25,10 @@ struct Reproduce: ParsableCommand {
     @Option(help: ArgumentHelp("Comma-separated joints (1–7) to run, for the robot regressions.", valueName: "joints"))
     var joints: String?
 
-    @Option(help: "Passes over the training set (default: the experiment's).")
+    @Option(parsing: .unconditional, help: "Passes over the training set (default: the experiment's).")
     var epochs: Int?
 
-    @Option(help: ArgumentHelp("Run every rule with N seeds (the experiment's seed, +1, …) and report mean ± standard error over them.",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Run every rule with N seeds (the experiment's seed, +1, …) and report mean ± standard error over them.",
                                valueName: "N"))
     var seeds: Int = 1
 

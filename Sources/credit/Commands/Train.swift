@@ -64,8 +64,10 @@ struct Train: ParsableCommand {
         let (trainer, _) = try RunSession.run(configuration, data: data, in: directory, events: Console.render)
         let best = trainer.history.filter { !$0.testError.isNaN }.min { $0.testError < $1.testError }
         if let last = trainer.history.last {
-            Console.out("final test error \(percent(last.testError))" + (best.map { " (best \(percent($0.testError)) at epoch \($0.epoch))" } ?? "")
-                        + "; run written to \(directory.path)")
+            let regression = trainer.model.errorName == "nMSE"
+            func show(_ value: Double) -> String { regression ? String(format: "%.4f", value) : percent(value) }
+            Console.out("final test \(regression ? "nMSE" : "error") \(show(last.testError))"
+                        + (best.map { " (best \(show($0.testError)) at epoch \($0.epoch))" } ?? "") + "; run written to \(directory.path)")
         }
     }
 }

@@ -26,13 +26,13 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "Train an autoencoder: the inputs are the targets (use --loss squared-error --output-activation sigmoid).")
     var autoencoder = false
 
-    @Option(help: ArgumentHelp("The target column of a multi-target regression set (the robot joint, 1–7).", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The target column of a multi-target regression set (the robot joint, 1–7).", valueName: "N"))
     var joint: Int?
 
-    @Option(help: "The share of positive units in mixed-rectifier layers (Kickback).")
+    @Option(parsing: .unconditional, help: "The share of positive units in mixed-rectifier layers (Kickback).")
     var positiveFraction: Float?
 
-    @Option(name: .customLong("weight-ball"), help: ArgumentHelp("Project every unit's incoming weights into the l2 ball of this radius after each step.", valueName: "R"))
+    @Option(name: .customLong("weight-ball"), parsing: .unconditional, help: ArgumentHelp("Project every unit's incoming weights into the l2 ball of this radius after each step.", valueName: "R"))
     var weightBall: Float?
 
     @Flag(name: .customLong("freeze-forward"), help: "Learn only the rule's feedback weights; the forward weights stay at their initial values (node perturbation's validation).")
@@ -41,7 +41,7 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("init"), help: ArgumentHelp("Weight initialization: xavier, uniform:A or signed:A.", valueName: "scheme"))
     var initializer: String = "xavier"
 
-    @Option(help: "Examples per batch.")
+    @Option(parsing: .unconditional, help: "Examples per batch.")
     var batchSize: Int = 32
 
     @OptionGroup var training: OptimizerOptions

@@ -4,19 +4,19 @@ import CreditKit
 /// The flags of a recurrent run (`credit train-rnn`): a vanilla tanh RNN with a linear readout on
 /// delayed XOR, trained by truncated BPTT or any rule that works through time.
 struct RecurrentOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Hidden units of the RNN.", valueName: "units"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hidden units of the RNN.", valueName: "units"))
     var hidden: Int = 50
 
-    @Option(name: .customLong("bptt-steps"), help: ArgumentHelp("The window k of truncated BPTT (and of every rule through time).", valueName: "k"))
+    @Option(name: .customLong("bptt-steps"), parsing: .unconditional, help: ArgumentHelp("The window k of truncated BPTT (and of every rule through time).", valueName: "k"))
     var bpttSteps: Int = 7
 
-    @Option(help: ArgumentHelp("Delayed XOR: steps from a go cue to its XOR answer.", valueName: "steps"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Delayed XOR: steps from a go cue to its XOR answer.", valueName: "steps"))
     var delay: Int = 3
 
-    @Option(name: .customLong("steps-per-epoch"), help: ArgumentHelp("Time steps of every stream per epoch.", valueName: "N"))
+    @Option(name: .customLong("steps-per-epoch"), parsing: .unconditional, help: ArgumentHelp("Time steps of every stream per epoch.", valueName: "N"))
     var stepsPerEpoch: Int = 50_000
 
-    @Option(help: ArgumentHelp("Parallel streams (the batch).", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Parallel streams (the batch).", valueName: "N"))
     var streams: Int = 20
 
     @OptionGroup var ruleChoice: RuleOptions

@@ -81,23 +81,23 @@ struct RuleOptions: ParsableArguments {
 /// the probe measures the rule against exact gradients. Defaults differ by network
 /// (`train`: momentum 0.05; `train-rnn`: SGD 0.01, the learned-feedback paper's).
 struct OptimizerOptions: ParsableArguments {
-    @Option(name: .customLong("lr"), help: "Learning rate (default: train 0.05, train-rnn 0.01).")
+    @Option(name: .customLong("lr"), parsing: .unconditional, help: "Learning rate (default: train 0.05, train-rnn 0.01).")
     var learningRate: Float?
 
     @Option(help: "The optimizer (default: train momentum, train-rnn sgd).")
     var optimizer: OptimizerKind?
 
-    @Option(name: .customLong("momentum"), help: "Momentum coefficient μ (with --optimizer momentum; default 0.9).")
+    @Option(name: .customLong("momentum"), parsing: .unconditional, help: "Momentum coefficient μ (with --optimizer momentum; default 0.9).")
     var momentumOption: Float?
 
-    @Option(name: .customLong("lr-decay"), help: "Multiply the learning rate by this after every epoch.")
+    @Option(name: .customLong("lr-decay"), parsing: .unconditional, help: "Multiply the learning rate by this after every epoch.")
     var learningRateDecay: Float = 1
 
-    @Option(help: ArgumentHelp("Measure the gradient diagnostics every N batches (an RNN: windows) as well as at the end of each epoch.",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Measure the gradient diagnostics every N batches (an RNN: windows) as well as at the end of each epoch.",
                                valueName: "N"))
     var probeEvery: Int = 0
 
-    @Option(help: "Random seed: weights, feedback, data, noise.")
+    @Option(parsing: .unconditional, help: "Random seed: weights, feedback, data, noise.")
     var seed: UInt64 = 1
 
     /// μ, 0.9 unless given.
@@ -113,7 +113,7 @@ struct OptimizerOptions: ParsableArguments {
 
 /// Where a run goes, and how long: shared by `train` and `train-rnn`.
 struct RunOptions: ParsableArguments {
-    @Option(help: "Epochs to train (with --resume: the new total).")
+    @Option(parsing: .unconditional, help: "Epochs to train (with --resume: the new total).")
     var epochs: Int?
 
     @Option(help: ArgumentHelp("The run directory (default: runs/<data>-<rule>-<time>).", valueName: "dir"))

@@ -148,6 +148,18 @@ struct TrainerTests {
         }
     }
 
+    @Test func anEmptyPartOfTheDataIsRefusedNotBlamedOnTheBatchSize() {
+        let one = Dataset(name: "a", count: 1, featureCount: 2, features: .floats([1, 2]), targets: .classes([0], classCount: 2))
+        let none = Dataset(name: "b", count: 0, featureCount: 2, features: .floats([]), targets: .classes([], classCount: 2))
+        for split in [DataSplit(train: none, test: one, source: "mine"), DataSplit(train: one, test: none, source: "mine")] {
+            #expect {
+                _ = try Trainer(configuration: TrainingConfiguration(hiddenLayers: [4], batchSize: 1), data: split)
+            } throws: { error in
+                (error as? ConfigurationError)?.field == "data"
+            }
+        }
+    }
+
     @Test func nonsenseSettingsAreRejectedNamingTheField() {
         func rejects(_ change: (inout TrainingConfiguration) -> Void, field: String) {
             var settings = configuration()

@@ -79,7 +79,7 @@ public struct KickbackScaleSearch: Sendable, Equatable {
                 trials += 1
                 let coherent = !demandCoherence || !(score.coherence < minimumCoherence)
                 progress("  layer \(ℓ + 1) factor \(String(format: "%.3g", candidate[ℓ])): validation nMSE "
-                         + "\(String(format: "%.4f ± %.4f", score.mean, score.standardError))"
+                         + (score.mean.isFinite ? String(format: "%.4f ± %.4f", score.mean, score.standardError) : "— (diverged)")
                          + (score.coherence.isFinite ? ", least coherence \(String(format: "%.3f", score.coherence))" : "")
                          + (coherent ? "" : " (rejected: incoherent)"))
                 if coherent { admitted.append(Trial(multiplier: m, error: score.mean, standardError: score.standardError)) }

@@ -96,9 +96,15 @@ public struct KickbackSettings: RuleSettings {
         guard scales == .auto else { return self }
         progress("choosing Kickback's rescaling factors by \(search.folds)-fold cross-validation (\(search.epochs) epochs per trial)")
         let result = try search.search(configuration, data: data, progress: progress)
-        progress("kickback scales \(KickbackScaleSearch.format(result.scales)): validation nMSE "
-                 + String(format: "%.4f ± %.4f", result.validationError, result.standardError)
-                 + " (\(result.trials) trials; the factor nearest the centre within one standard error of the best)")
+        if result.validationError.isFinite {
+            progress("kickback scales \(KickbackScaleSearch.format(result.scales)): validation nMSE "
+                     + String(format: "%.4f ± %.4f", result.validationError, result.standardError)
+                     + " (\(result.trials) trials; the factor nearest the centre within one standard error of the best)")
+        } else {
+            // Every candidate diverged or was incoherent: the magnitude-matching start stands.
+            progress("kickback scales \(KickbackScaleSearch.format(result.scales)): no candidate of \(result.trials) trials was usable "
+                     + "(each diverged or was incoherent); keeping the magnitude-matching start")
+        }
         var settings = self
         settings.scales = .fixed(result.scales)
         return settings
