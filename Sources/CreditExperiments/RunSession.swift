@@ -65,6 +65,10 @@ public enum RunSession {
                                           stopOnDivergence: Bool, events: (RunEvent) -> Void,
                                           make: () throws -> Trainer<Model>) throws
         -> (trainer: Trainer<Model>, failure: String?) {
+        // The directory is a transaction of one writer: take its lock before reading anything.
+        try directory.create()
+        let lock = try directory.lock()
+        defer { withExtendedLifetime(lock) {} }
         let fileManager = FileManager.default
         let resuming = fileManager.fileExists(atPath: directory.checkpointPath)
         let divergedBefore = stopOnDivergence ? try? String(contentsOfFile: directory.divergencePath, encoding: .utf8) : nil
@@ -76,7 +80,9 @@ public enum RunSession {
             }
             return trainer
         }
-        if resuming || divergedBefore != nil {
+        // A run killed in its first epoch has a config.json and no checkpoint: it starts over, but
+        // only as the run it was.
+        if fileManager.fileExists(atPath: directory.configurationPath) {
             var comparable = try directory.readConfiguration(as: Model.Configuration.self)
             comparable.epochs = configuration.epochs
             guard comparable == configuration else {
@@ -85,17 +91,19 @@ public enum RunSession {
             }
         }
         var trainer = try lastRecorded()
+        guard configuration.epochs >= trainer.epochsCompleted else {
+            throw ConfigurationError.invalid(field: "epochs", value: "\(configuration.epochs)",
+                                             expected: "at least the \(trainer.epochsCompleted) epochs \(directory.path) has finished")
+        }
         let prefix = label.map { $0 + "  " } ?? ""
         if let divergedBefore {
             events(.status("\(directory.path) diverged before: \(divergedBefore)"))
             return (trainer, divergedBefore)
         }
-        if resuming {
-            if trainer.epochsCompleted > 0 {
-                events(.status("resuming \(directory.path) after epoch \(trainer.epochsCompleted) of \(configuration.epochs)"))
-            }
-        } else {
-            try directory.create()
+        if resuming, trainer.epochsCompleted > 0 {
+            events(.status("resuming \(directory.path) after epoch \(trainer.epochsCompleted) of \(configuration.epochs)"))
+            // A kill between the checkpoint and the reports leaves them an epoch behind: bring them level.
+            try directory.writeReports(of: trainer)
         }
         try directory.writeConfiguration(of: trainer)
         events(.status(prefix + trainer.model.summary))

@@ -42,8 +42,55 @@ public struct RunDirectory: Sendable {
         public var backendLibrary: String?
         /// OpenBLAS's kernel family.
         public var coreType: String?
+        /// The threads the BLAS uses for one product: results are bit-identical only for the same
+        /// backend, core type and thread count.
+        public var threads: Int?
         /// The version that wrote the run.
         public var creditKitVersion: String
+    }
+
+    /// `.lock`: held (`flock`) by the one process writing the run.
+    var lockPath: String { path + "/.lock" }
+
+    /// Takes the run's advisory lock for as long as the returned value lives (the system drops it
+    /// when the process ends, however it ends), then removes the temporary files a killed writer
+    /// left. A second process writing the same directory is refused.
+    public func lock() throws(TrainingError) -> RunLock {
+        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw .output(file: lockPath, reason: String(cString: strerror(errno))) }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let n = read(descriptor, &buffer, buffer.count)
+            close(descriptor)
+            let holder = n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
+            throw .output(file: path, reason: "another credit process (pid \(holder)) is writing this run; wait for it to finish, "
+                          + "or choose another --out")
+        }
+        ftruncate(descriptor, 0)
+        let pid = "\(ProcessInfo.processInfo.processIdentifier)\n"
+        _ = pid.withCString { Foundation.write(descriptor, $0, strlen($0)) }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        where name.hasPrefix(AtomicFile.temporaryPrefix) && name.hasSuffix(AtomicFile.temporarySuffix) {
+            try? FileManager.default.removeItem(atPath: path + "/" + name)
+        }
+        return RunLock(descriptor: descriptor)
+    }
+
+    /// A new directory at `base`, or `base-2`, `base-3`, … when that exists: created atomically,
+    /// so two runs started in the same second never share one.
+    public static func createUnique(base: String) throws(TrainingError) -> RunDirectory {
+        let parent = URL(fileURLWithPath: base).deletingLastPathComponent().path
+        do {
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        } catch {
+            throw .output(file: parent, reason: error.localizedDescription)
+        }
+        for n in 1...10_000 {
+            let candidate = n == 1 ? base : "\(base)-\(n)"
+            if mkdir(candidate, 0o755) == 0 { return RunDirectory(path: candidate) }
+            guard errno == EEXIST else { throw .output(file: candidate, reason: String(cString: strerror(errno))) }
+        }
+        throw .output(file: base, reason: "10,000 directories of this name exist already")
     }
 
     /// Creates the directory (and its parents).
@@ -61,7 +108,8 @@ public struct RunDirectory: Sendable {
         let recorded = RecordedConfiguration(
             configuration: trainer.configuration, model: trainer.model.summary,
             parameters: trainer.model.parameters.reduce(0) { $0 + $1.value.count },
-            backend: backend.name, backendLibrary: backend.libraryPath, coreType: backend.coreType, creditKitVersion: CreditKit.version)
+            backend: backend.name, backendLibrary: backend.libraryPath, coreType: backend.coreType, threads: backend.threads,
+            creditKitVersion: CreditKit.version)
         try write(json: recorded, to: configurationPath)
     }
 
@@ -84,9 +132,16 @@ public struct RunDirectory: Sendable {
         (try? readConfiguration(as: type)) != nil
     }
 
-    /// Writes everything that changes per epoch: checkpoint first, then metrics, summary, plot.
+    /// Writes everything that changes per epoch: the checkpoint first — it is the commit point —,
+    /// then the reports derived from it. A run killed between the two leaves reports one epoch
+    /// behind its checkpoint; ``writeReports(of:)`` on resume brings them level.
     public func recordEpoch<Model>(of trainer: Trainer<Model>) throws(TrainingError) {
         try trainer.checkpoint.write(to: checkpointPath)
+        try writeReports(of: trainer)
+    }
+
+    /// Writes metrics, diagnostics, summary and curves from the trainer's history.
+    public func writeReports<Model>(of trainer: Trainer<Model>) throws(TrainingError) {
         let rows = [EpochRecord.csvHeader(diagnostics: trainer.history.last?.probes.last?.diagnostics)] + trainer.history.map(\.csvRow)
         try write(text: rows.joined(separator: "\n") + "\n", to: metricsPath)
         let samples = trainer.history.flatMap(\.probes)
@@ -162,5 +217,18 @@ public struct RunDirectory: Sendable {
         } catch {
             throw .output(file: file, reason: error.localizedDescription)
         }
+    }
+}
+
+/// A run directory's advisory lock, released when this value is gone (or the process ends).
+public final class RunLock: Sendable {
+    let descriptor: Int32
+
+    init(descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        close(descriptor)
     }
 }

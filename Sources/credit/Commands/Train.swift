@@ -49,18 +49,22 @@ struct Train: ParsableCommand {
         let directory: RunDirectory
         var configuration: TrainingConfiguration
         if let resume = runOptions.resume {
+            // A run killed in its first epoch has only its config.json: it resumes from the start.
             directory = RunDirectory(path: resume)
             configuration = try directory.readConfiguration()
+            try ResumeCheck.refuseContradictions(given: model.configuration(epochs: 1),
+                                                 defaults: ModelOptions.parse([]).configuration(epochs: 1), recorded: configuration)
             if let epochs = runOptions.epochs { configuration.epochs = epochs }
         } else {
             configuration = try model.configuration(epochs: runOptions.epochs ?? Self.defaultEpochs)
-            let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
-            directory = RunDirectory(path: runOptions.out ?? "runs/\(configuration.dataset.rawValue)-\(configuration.rule.fileName)-\(stamp)")
+            if let out = runOptions.out {
+                directory = RunDirectory(path: out)
+            } else {
+                let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
+                directory = try RunDirectory.createUnique(base: "runs/\(configuration.dataset.rawValue)-\(configuration.rule.fileName)-\(stamp)")
+            }
         }
         let data = try DatasetCatalog.load(configuration.dataset, locator: model.locator)
-        if runOptions.resume != nil, !FileManager.default.fileExists(atPath: directory.checkpointPath) {
-            throw TrainingError.checkpoint(file: directory.checkpointPath, reason: "not found; is \(directory.path) a run directory written by `credit train --out`?")
-        }
         let (trainer, _) = try RunSession.run(configuration, data: data, in: directory, events: Console.render)
         let best = trainer.history.filter { !$0.testError.isNaN }.min { $0.testError < $1.testError }
         if let last = trainer.history.last {

@@ -32,16 +32,20 @@ struct TrainRNN: ParsableCommand {
                 if directory.holds(TrainingConfiguration.self) {
                     throw ValidationError("--resume: \(resume) holds a feed-forward run; continue it with `credit train --resume \(resume)`")
                 }
+                // A run killed in its first epoch has only its config.json: it resumes from the start.
                 var recorded = try directory.readConfiguration(as: RecurrentConfiguration.self)
+                try ResumeCheck.refuseContradictions(given: model.configuration(epochs: 1),
+                                                     defaults: RecurrentOptions.parse([]).configuration(epochs: 1), recorded: recorded)
                 if let epochs = runOptions.epochs { recorded.epochs = epochs }
-                guard FileManager.default.fileExists(atPath: directory.checkpointPath) else {
-                    throw TrainingError.checkpoint(file: directory.checkpointPath, reason: "not found; the run has no finished epoch to resume from")
-                }
                 (configuration, path) = (recorded, resume)
             } else {
                 configuration = try model.configuration(epochs: runOptions.epochs ?? 10)
-                let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
-                path = runOptions.out ?? "runs/delayed-xor-rnn-\(configuration.rule.fileName)-\(stamp)"
+                if let out = runOptions.out {
+                    path = out
+                } else {
+                    let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
+                    path = try RunDirectory.createUnique(base: "runs/delayed-xor-rnn-\(configuration.rule.fileName)-\(stamp)").path
+                }
             }
             let (trainer, _) = try RunSession.run(configuration, in: RunDirectory(path: path), events: Console.render)
             if let last = trainer.history.last {

@@ -42,7 +42,7 @@ enum Console {
     static func fail(_ error: any Error) -> ExitCode {
         ProgressLine.clear()
         status("error: " + FlagNames.message(error))
-        return error is ConfigurationError ? ExitCode.validationFailure : ExitCode.failure
+        return error is ConfigurationError || error is ValidationError ? ExitCode.validationFailure : ExitCode.failure
     }
 }
 
