@@ -25,7 +25,7 @@ struct RecurrentOptions: ParsableArguments {
 
     static var ruleOptionsHelp: String {
         "An RNN takes the rules that work through time: bp (truncated BPTT), fa, np (by sgd), matching, kp, wm; "
-            + "their feedback is drawn like the forward weights (xavier) unless --feedback says otherwise.\n\n"
+            + "their feedback is drawn like the forward weights (xavier, every rule's default) unless --feedback says otherwise.\n\n"
             + RuleRegistry.optionsHelp(for: [GeneralFeedbackSettings.self, NodePerturbationSettings.self, MatchingSettings.self,
                                               KolenPollackSettings.self, WeightMirrorSettings.self],
                                        excluding: ["--aux-errors", "--ridge", "--feedback-solver", "--feedback-warmup"])
@@ -44,7 +44,6 @@ struct RecurrentOptions: ParsableArguments {
 
     /// The recurrent run these flags describe, trained by `rule` whose options `given` were set.
     func configuration(epochs: Int, rule: RuleSpec, given: Set<String>) throws -> RecurrentConfiguration {
-        var rule = rule
         // Node perturbation through time learns B by SGD from the start: its other options would be ignored.
         if rule.settings(as: NodePerturbationSettings.self) != nil,
            let unused = given.intersection(["ridge", "feedback-solver", "feedback-warmup"]).sorted().first {
@@ -62,18 +61,6 @@ struct RecurrentOptions: ParsableArguments {
         configuration.momentum = training.momentum
         configuration.learningRateDecay = training.learningRateDecay
         configuration.probeEvery = training.probeEvery
-        // The RNN's feedback is drawn like its forward weights unless --feedback says otherwise.
-        if !given.contains("feedback") {
-            if var settings = rule.settings(as: GeneralFeedbackSettings.self) {
-                settings.feedback = .xavier
-                rule = RuleSpec(settings)
-            } else if var settings = rule.settings(as: NodePerturbationSettings.self) {
-                settings.feedback = .xavier
-                rule = RuleSpec(settings)
-            } else if rule.settings(as: MatchingSettings.self) != nil {
-                rule = RuleSpec(MatchingSettings(feedback: .xavier))
-            }
-        }
         configuration.rule = rule
         configuration.task = DelayedXOR(delay: delay)
         configuration.seed = training.seed

@@ -59,19 +59,25 @@ struct GoldenRunTests {
                               learningRate: optimizer == .adam ? 0.002 : 0.05, optimizer: optimizer, seed: 3)
     }
 
+    /// The feedback the runs were recorded with (the library's default then), stated so that a
+    /// change of default does not change a recorded run.
+    static let recordedFeedback = FeedbackFamily.uniform(0.5)
+
     static var feedForwardRuns: [(String, TrainingConfiguration)] {
-        let npExact = mlp(RuleSpec(NodePerturbationSettings(noise: 0.05, solver: .exact)))
-        let npSGD = mlp(RuleSpec(NodePerturbationSettings(noise: 0.05, warmupEpochs: 1)))
-        var decayed = mlp(.feedbackAlignment, optimizer: .sgd)
+        func fixed(_ preset: GeneralFeedbackSettings.Preset) -> RuleSpec { RuleSpec(GeneralFeedbackSettings(preset, feedback: recordedFeedback)) }
+        let npExact = mlp(RuleSpec(NodePerturbationSettings(noise: 0.05, solver: .exact, feedback: recordedFeedback)))
+        let npSGD = mlp(RuleSpec(NodePerturbationSettings(noise: 0.05, warmupEpochs: 1, feedback: recordedFeedback)))
+        var decayed = mlp(fixed(.feedbackAlignment), optimizer: .sgd)
         decayed.learningRateDecay = 0.5
         var kickback = mlp(.kickback)
         kickback.activation = .mixedRectifier
         kickback.initializer = "signed:0.1"
         kickback.learningRate = 0.01
         return [
-            ("bp", mlp(.backprop)), ("bp-adam", mlp(.backprop, optimizer: .adam)), ("fa", mlp(.feedbackAlignment)),
-            ("fa-sgd-decay", decayed), ("dfa", mlp(.directFeedbackAlignment)), ("s3", mlp(.strategy(3))),
-            ("usf", mlp(.signSymmetry(.uniform))), ("np-sgd", npSGD), ("np-exact", npExact), ("matching", mlp(.matching)),
+            ("bp", mlp(.backprop)), ("bp-adam", mlp(.backprop, optimizer: .adam)), ("fa", mlp(fixed(.feedbackAlignment))),
+            ("fa-sgd-decay", decayed), ("dfa", mlp(fixed(.directFeedbackAlignment))), ("s3", mlp(fixed(.strategy(3)))),
+            ("usf", mlp(.signSymmetry(.uniform))), ("np-sgd", npSGD), ("np-exact", npExact),
+            ("matching", mlp(RuleSpec(MatchingSettings(feedback: recordedFeedback)))),
             ("kickback-digits", kickback),
         ]
     }

@@ -78,7 +78,7 @@ public struct GeneralFeedbackSettings: RuleSettings {
     public var auxiliaryErrors: Bool
 
     /// The strategy `preset` with feedback drawn from `feedback`.
-    public init(_ preset: Preset, feedback: FeedbackFamily = .uniform(0.5), auxiliaryErrors: Bool = false) {
+    public init(_ preset: Preset, feedback: FeedbackFamily = .xavier, auxiliaryErrors: Bool = false) {
         self.preset = preset
         self.feedback = feedback
         self.auxiliaryErrors = auxiliaryErrors
@@ -96,7 +96,7 @@ public struct GeneralFeedbackSettings: RuleSettings {
 
     public static var options: [RuleOption<Self>] {
         [
-            .feedbackFamily(\.feedback, help: "How the fixed feedback matrices are drawn: \(FeedbackFamily.helpText) (default uniform:0.5)."),
+            .feedbackFamily(\.feedback, help: "How the fixed feedback matrices are drawn: \(FeedbackFamily.helpText) (default xavier: like the forward weight it stands for)."),
             .flag("aux-errors", \.auxiliaryErrors, field: "auxiliaryErrors", help: "LAFS: the direct terms carry per-layer auxiliary errors (dfa, s1–s3, terms:…d…)."),
         ]
     }
@@ -124,9 +124,9 @@ public struct GeneralFeedbackSettings: RuleSettings {
 }
 
 extension RuleSpec {
-    /// Feedback alignment with `Unif(−½, ½)` feedback.
+    /// Feedback alignment with feedback drawn like the forward weights (Xavier).
     public static let feedbackAlignment = RuleSpec(GeneralFeedbackSettings(.feedbackAlignment))
-    /// Direct feedback alignment with `Unif(−½, ½)` feedback.
+    /// Direct feedback alignment with feedback drawn like the forward weights (Xavier).
     public static let directFeedbackAlignment = RuleSpec(GeneralFeedbackSettings(.directFeedbackAlignment))
 
     /// The general-feedback strategy s`k` (1, 2 or 3).

@@ -46,7 +46,7 @@ public struct MatchingSettings: PathRuleSettings {
     public var feedback: FeedbackFamily
 
     /// Settings drawing the initial feedback from `feedback`.
-    public init(feedback: FeedbackFamily = .uniform(0.5)) { self.feedback = feedback }
+    public init(feedback: FeedbackFamily = .xavier) { self.feedback = feedback }
 
     public init?(argument: String) {
         guard argument.lowercased() == "matching" else { return nil }
@@ -58,13 +58,13 @@ public struct MatchingSettings: PathRuleSettings {
     public var description: String { "matching" }
 
     public static var options: [RuleOption<Self>] {
-        [.feedbackFamily(\.feedback, help: "How the initial feedback is drawn: \(FeedbackFamily.helpText) (default uniform:0.5).")]
+        [.feedbackFamily(\.feedback, help: "How the initial feedback is drawn: \(FeedbackFamily.helpText) (default xavier: like the forward weight it stands for).")]
     }
 
     public func makeLearner<Model: FeedbackPathModel>(for model: Model) -> MatchingLearner { MatchingLearner(model: model) }
 }
 
 extension RuleSpec {
-    /// The matching rule with `Unif(−½, ½)` initial feedback.
+    /// The matching rule with initial feedback drawn like the forward weights (Xavier).
     public static let matching = RuleSpec(MatchingSettings())
 }

@@ -28,7 +28,7 @@ public struct NodePerturbationSettings: RuleSettings {
 
     /// The rule's settings; every value has a working default.
     public init(noise: Float = 0.01, feedbackLearningRate: Float = 0.01, solver: Solver = .sgd, ridge: Float = 0.1,
-                warmupEpochs: Int = 0, noiseProbability: Float = 1, feedback: FeedbackFamily = .uniform(0.5)) {
+                warmupEpochs: Int = 0, noiseProbability: Float = 1, feedback: FeedbackFamily = .xavier) {
         self.feedback = feedback
         self.noise = noise
         self.feedbackLearningRate = feedbackLearningRate
@@ -62,7 +62,7 @@ public struct NodePerturbationSettings: RuleSettings {
                    help: "Epochs at the start that learn only the feedback (default 0).", expected: "a number of epochs ≥ 0", parse: Int.init),
             .value("noise-probability", \.noiseProbability, field: "noiseProbability", valueName: "p",
                    help: "The chance each unit is perturbed on a pass (default 1).", expected: "a probability in (0, 1]", parse: Float.init),
-            .feedbackFamily(\.feedback, help: "How the SGD solver's initial feedback is drawn: \(FeedbackFamily.helpText) (default uniform:0.5)."),
+            .feedbackFamily(\.feedback, help: "How the SGD solver's initial feedback is drawn: \(FeedbackFamily.helpText) (default xavier: like the forward weight it stands for)."),
         ]
     }
 
