@@ -73,6 +73,13 @@ public struct DataLocator: Sendable {
             .deletingLastPathComponent().deletingLastPathComponent()
     }
 
+    /// Where `file` is downloaded from: the canonical source, or `$CREDITKIT_DATA_MIRROR/<folder>/<name>`
+    /// when a mirror is set (a lab behind a firewall serving a copy laid out like ../shared/data).
+    public func sourceURL(of file: RemoteFile, in dataset: DatasetFiles) -> String {
+        guard let mirror = environment["CREDITKIT_DATA_MIRROR"], !mirror.isEmpty else { return file.url }
+        return (mirror.hasSuffix("/") ? String(mirror.dropLast()) : mirror) + "/" + dataset.folder + "/" + file.name
+    }
+
     /// The folder holding every file of `dataset`, downloading it if needed and allowed.
     public func locate(_ dataset: DatasetFiles) throws(DataError) -> String {
         var searched: [String] = []
@@ -93,15 +100,17 @@ public struct DataLocator: Sendable {
             throw .unreadable(file: folder, reason: "cannot create the cache folder: \(error.localizedDescription)")
         }
         for file in dataset.files where !FileManager.default.fileExists(atPath: folder + "/" + file.name) {
+            let url = sourceURL(of: file, in: dataset)
             let bytes: [UInt8]
             do {
-                bytes = try Downloader.fetch(file.url)
+                bytes = try Downloader.fetch(url)
             } catch {
-                throw .notFound(dataset: dataset.folder, searched: searched + ["\(file.url) (\(error))"])
+                throw .notFound(dataset: dataset.folder, searched: searched + ["\(url) (\(error))"])
             }
+            // Verified before anything is written: a cut or altered transfer leaves the cache as it was.
             let digest = SHA256.hexDigest(of: bytes)
             guard digest == file.sha256 else {
-                throw .checksumMismatch(file: file.url, expected: file.sha256, found: digest)
+                throw .checksumMismatch(file: url, expected: file.sha256, found: digest)
             }
             do {
                 try AtomicFile.write(Data(bytes), to: folder + "/" + file.name)
