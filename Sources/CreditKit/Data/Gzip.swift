@@ -16,12 +16,7 @@ public enum Gzip {
         guard compressed.count >= 18 else {
             throw .corruptGzip(file: file, reason: "file is \(compressed.count) bytes, shorter than any gzip stream")
         }
-        // The trailer's ISIZE (length mod 2³²) is only a hint: a truncated download ends in arbitrary
-        // bytes, which would otherwise reserve up to 4 GiB before the stream is found short. It is
-        // believed up to deflate's largest ratio (1032:1) and 64 MiB; past that the buffer grows.
-        let n = compressed.count
-        let isize = Int(compressed[n - 4]) | Int(compressed[n - 3]) << 8 | Int(compressed[n - 2]) << 16 | Int(compressed[n - 1]) << 24
-        return try inflateStream(compressed, capacity: min(isize, 1032 * n), file: file)
+        return try inflateStream(compressed, file: file)
     }
 
     /// Compresses `bytes` into a zlib (RFC 1950) stream (for PNG images and tests).
@@ -34,36 +29,54 @@ public enum Gzip {
     }
 
     /// Inflates a zlib (RFC 1950) or gzip stream, told apart by its header (zlib's automatic
-    /// detection); MAT files store their compressed elements as zlib streams. The output buffer
-    /// starts at `capacity` (at most 64 MiB) and grows by half as the stream proves longer, so a
-    /// corrupt stream never costs more memory than the data it really holds.
-    static func inflateStream(_ compressed: [UInt8], capacity: Int, file: String) throws(DataError) -> [UInt8] {
+    /// detection); MAT files store their compressed elements as zlib streams.
+    ///
+    /// Two passes: the first inflates into a 1 MiB scratch buffer only to verify the whole stream
+    /// (zlib checks the gzip CRC and length) and count its bytes; the second fills an array of
+    /// exactly that size. A corrupt or truncated stream — a cut download, whose trailer's ISIZE is
+    /// whatever bytes it ends in — is refused having allocated 1 MiB, and a good one is held once.
+    static func inflateStream(_ compressed: [UInt8], file: String) throws(DataError) -> [UInt8] {
         guard !compressed.isEmpty else { throw .corruptGzip(file: file, reason: "empty compressed stream") }
-        var output = [UInt8](repeating: 0, count: min(max(capacity, 4096), 64 << 20))
-        var produced = 0
+        var scratch = [UInt8](repeating: 0, count: 1 << 20)
+        let size = try scratch.withUnsafeMutableBufferPointer { buffer throws(DataError) in
+            try inflate(compressed, file: file, into: buffer, wrapping: true)
+        }
+        var output = [UInt8](repeating: 0, count: size)
+        _ = try output.withUnsafeMutableBufferPointer { buffer throws(DataError) in
+            try inflate(compressed, file: file, into: buffer, wrapping: false)
+        }
+        return output
+    }
 
+    /// Inflates every member of `compressed` into `output` and returns the bytes produced. With
+    /// `wrapping`, `output` is scratch space reused from its start whenever it fills.
+    private static func inflate(_ compressed: [UInt8], file: String, into output: UnsafeMutableBufferPointer<UInt8>,
+                                wrapping: Bool) throws(DataError) -> Int {
         var stream = z_stream()
         guard inflateInit2_(&stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw .corruptGzip(file: file, reason: "zlib could not start")
         }
         defer { inflateEnd(&stream) }
-
+        var produced = 0, position = 0
         var failure: DataError?
         compressed.withUnsafeBufferPointer { input in
             stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress!)
             stream.avail_in = UInt32(input.count)
             while true {
-                if produced == output.count {
-                    output.append(contentsOf: repeatElement(0, count: output.count / 2))
+                if position == output.count {
+                    guard wrapping else {
+                        failure = .corruptGzip(file: file, reason: "the stream grew while it was read")
+                        return
+                    }
+                    position = 0
                 }
-                let status: Int32 = output.withUnsafeMutableBufferPointer { out in
-                    stream.next_out = out.baseAddress! + produced
-                    stream.avail_out = UInt32(min(out.count - produced, Int(UInt32.max)))
-                    let before = stream.avail_out
-                    let status = inflate(&stream, Z_NO_FLUSH)
-                    produced += Int(before - stream.avail_out)
-                    return status
-                }
+                stream.next_out = output.baseAddress! + position
+                stream.avail_out = UInt32(min(output.count - position, Int(UInt32.max)))
+                let before = stream.avail_out
+                let status = CZlib.inflate(&stream, Z_NO_FLUSH)
+                let n = Int(before - stream.avail_out)
+                produced += n
+                position += n
                 switch status {
                 case Z_OK:
                     continue
@@ -87,8 +100,7 @@ public enum Gzip {
             }
         }
         if let failure { throw failure }
-        output.removeSubrange(produced...)
-        return output
+        return produced
     }
 }
 

@@ -48,7 +48,7 @@ public enum MATReader {
         while reader.offset < bytes.count {
             let element = try reader.next()
             if element.type == miCOMPRESSED {
-                let inflated = try Gzip.inflateStream(Array(bytes[element.range]), capacity: element.range.count * 4, file: file)
+                let inflated = try Gzip.inflateStream(Array(bytes[element.range]), file: file)
                 var inner = ElementReader(bytes: inflated, offset: 0, swapped: swapped, file: file)
                 while inner.offset < inflated.count {
                     let matrix = try inner.next()
