@@ -97,6 +97,8 @@ struct CommandLineTests {
         (["train-rnn", "--lr", "-1"], "--lr"),
         (["train-rnn", "--bptt-steps", "0"], "--bptt-steps"),
         (["train-rnn", "--delay", "0"], "--delay"),
+        (["train", "--rule", "fa", "--feedback-lr", "0.1"], "--feedback-lr: expected a rule that has it (np)"),
+        (["train", "--kickback-scales", "2"], "--kickback-scales: expected a rule that has it (kickback)"),
         // Flags that would change nothing for this model or optimizer.
         (["train", "--optimizer", "sgd", "--momentum", "0.5"], "--momentum"),
         (["train-rnn", "--momentum", "0.5"], "--momentum"),
@@ -124,6 +126,21 @@ struct CommandLineTests {
         }
         let kp = try String(contentsOfFile: directory + "/kp/config.json", encoding: .utf8)
         #expect(kp.contains("\"decay\" : 0.01"), "\(kp)")
+    }
+
+    /// `--resume` continues the recorded run: a flag that would change it is refused, and so are
+    /// fewer epochs than it has finished; more epochs extend it.
+    @Test func resumeRefusesWhatWouldChangeTheRun() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("credit-resume-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(try Self.credit("train", "--layers", "16", "--epochs", "2", "--out", directory).status == 0)
+        let layers = try Self.credit("train", "--resume", directory, "--layers", "64")
+        #expect(layers.status == 64 && layers.error.contains("--layers: not used with --resume"), "\(layers.error)")
+        let fewer = try Self.credit("train", "--resume", directory, "--epochs", "1")
+        #expect(fewer.status == 64 && fewer.error.contains("--epochs: expected at least the 2 epochs"), "\(fewer.error)")
+        let more = try Self.credit("train", "--resume", directory, "--epochs", "3", "--layers", "16")
+        #expect(more.status == 0, "\(more.error)")
+        #expect(more.output.contains("run written to \(directory)"))
     }
 
     @Test func missingDataIsAFailureThatSaysWhereItLooked() throws {
