@@ -99,6 +99,8 @@ struct CommandLineTests {
         (["train-rnn", "--delay", "0"], "--delay"),
         (["train", "--rule", "fa", "--feedback-lr", "0.1"], "--feedback-lr: expected a rule that has it (np)"),
         (["train", "--kickback-scales", "2"], "--kickback-scales: expected a rule that has it (kickback)"),
+        (["train", "--rule", "ngrad", "--nudge", "-1"], "--nudge: expected a positive, finite nudge η"),
+        (["train", "--rule", "ngrad", "--nudge-mode", "both"], "--nudge-mode"),
         // Flags that would change nothing for this model or optimizer.
         (["train", "--optimizer", "sgd", "--momentum", "0.5"], "--momentum"),
         (["train-rnn", "--momentum", "0.5"], "--momentum"),

@@ -11,6 +11,7 @@ public enum RuleRegistry {
         MatchingSettings.self,
         KolenPollackSettings.self,
         WeightMirrorSettings.self,
+        ActivityDifferenceSettings.self,
     ]
 
     /// The settings type stored under `identifier` in `config.json`.

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+@testable import CreditKit
+
+/// NGRAD (activity differences) against backprop: its credit is backprop's to first order in the
+/// nudge (second order when symmetric), so it trains as backprop does.
+@Suite("Activity differences (NGRAD)")
+struct ActivityDifferenceTests {
+    static func network(_ sizes: [Int], activation: Activation, seed: UInt64 = 7) -> Network {
+        var random = RandomSource(seed: seed)
+        return Network(architecture: Architecture(sizes: sizes, hiddenActivation: activation), initializer: .xavier, random: &random)
+    }
+
+    /// The credits of `rule` on one batch (forward pass and output error first).
+    static func credits(_ rule: any LearningRule, network: Network, input: Matrix, target: Matrix) -> [Matrix] {
+        var workspace = Workspace(architecture: network.architecture, batchSize: input.rows)
+        workspace.input = input
+        workspace.target = target
+        network.forward(&workspace, backend: .portable)
+        network.writeOutputError(loss: .crossEntropy, into: &workspace)
+        var rule = rule
+        var random = RandomSource(seed: 1)
+        rule.assignCredit(network: network, workspace: &workspace, backend: .portable, random: &random)
+        return Array(workspace.credits.dropLast())
+    }
+
+    static func batch(_ network: Network, rows: Int = 16) -> (Matrix, Matrix) {
+        var random = RandomSource(seed: 3)
+        let input = randomMatrix(rows, network.architecture.sizes[0], &random)
+        let classes = network.architecture.sizes.last!
+        let target = Matrix(rows: rows, columns: classes) { r, c in c == r % classes ? 1 : 0 }
+        return (input, target)
+    }
+
+    /// Least-squares slope of log(error) against log(η).
+    static func slope(_ points: [(Double, Double)]) -> Double {
+        let xs = points.map { log($0.0) }, ys = points.map { log($0.1) }
+        let (mx, my) = (xs.reduce(0, +) / Double(xs.count), ys.reduce(0, +) / Double(ys.count))
+        return zip(xs, ys).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) } / xs.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
+    }
+
+    /// `‖δa_ngrad − δa_BP‖/‖δa_BP‖` over every hidden layer falls as η (one-sided) and as η²
+    /// (symmetric). In Float the rounding of a difference of activities, about 10⁻⁷/η, sets a floor;
+    /// η from 0.2 down to 0.025 stays well above it.
+    @Test(arguments: [Activation.tanh, .sigmoid])
+    func theCreditIsBackpropsToFirstOrderAndToSecondWhenSymmetric(_ activation: Activation) {
+        let network = Self.network([6, 10, 9, 8, 4], activation: activation)
+        let (input, target) = Self.batch(network)
+        let reference = Self.credits(Backpropagation(), network: network, input: input, target: target)
+        func error(_ η: Float, symmetric: Bool) -> Double {
+            let credits = Self.credits(ActivityDifference(nudge: η, symmetric: symmetric), network: network, input: input, target: target)
+            return relativeError(credits.flatMap { $0.elements.map(Double.init) }, reference.flatMap { $0.elements.map(Double.init) })
+        }
+        let nudges: [Float] = [0.2, 0.1, 0.05, 0.025]
+        let oneSided = nudges.map { (Double($0), error($0, symmetric: false)) }
+        let symmetric = nudges.map { (Double($0), error($0, symmetric: true)) }
+        #expect(abs(Self.slope(oneSided) - 1) < 0.2, "one-sided: \(oneSided)")
+        #expect(abs(Self.slope(symmetric) - 2) < 0.3, "symmetric: \(symmetric)")
+        #expect(symmetric.allSatisfy { s in oneSided.first { $0.0 == s.0 }!.1 > s.1 })
+    }
+
+    /// With a small symmetric nudge, ten steps of NGRAD move the weights as ten of backprop do.
+    @Test func itTrainsAsBackpropDoes() {
+        let start = Self.network([6, 12, 10, 4], activation: .tanh)
+        let (input, target) = Self.batch(start, rows: 32)
+        func train(_ rule: any LearningRule) -> Network {
+            var network = start, rule = rule
+            var workspace = Workspace(architecture: network.architecture, batchSize: input.rows)
+            workspace.input = input
+            workspace.target = target
+            var optimizer = Optimizer(settings: OptimizerSettings(kind: .momentum), learningRate: 0.1, network: network)
+            var random = RandomSource(seed: 2)
+            let step = TrainingStep(loss: .crossEntropy, backend: .portable)
+            for _ in 0..<10 { step(network: &network, rule: &rule, optimizer: &optimizer, workspace: &workspace, random: &random) }
+            return network
+        }
+        let bp = train(Backpropagation()), ngrad = train(ActivityDifference(nudge: 1e-2, symmetric: true))
+        for ℓ in start.layers.indices {
+            let moved = zip(bp.layers[ℓ].weights.elements, start.layers[ℓ].weights.elements).map { Double($0 - $1) }
+            let apart = zip(ngrad.layers[ℓ].weights.elements, bp.layers[ℓ].weights.elements).map { Double($0 - $1) }
+            let ratio = apart.map { $0 * $0 }.reduce(0, +).squareRoot() / moved.map { $0 * $0 }.reduce(0, +).squareRoot()
+            #expect(ratio < 1e-3, "layer \(ℓ + 1): NGRAD's weights differ from backprop's by \(ratio) of backprop's change")
+        }
+    }
+
+    @Test func itsDiagnosticsReadZeroDegrees() throws {
+        let data = try DatasetCatalog.load(.digits, locator: DataLocator(environment: [:], allowDownload: false))
+        var trainer = try Trainer(configuration: TrainingConfiguration(hiddenLayers: [32, 16],
+                                                                       rule: RuleSpec(ActivityDifferenceSettings(nudge: 1e-2, nudgeMode: .symmetric)),
+                                                                       epochs: 1, batchSize: 64), data: data)
+        let diagnostics = trainer.diagnose()
+        #expect(diagnostics.weightAngles.allSatisfy { $0 < 0.5 }, "\(diagnostics.weightAngles)")
+        #expect(diagnostics.creditAngles.allSatisfy { $0 < 0.5 }, "\(diagnostics.creditAngles)")
+    }
+
+    @Test func aNudgeThatIsNotPositiveIsRefused() {
+        for nudge: Float in [0, -0.1, .nan, .infinity] {
+            #expect {
+                try TrainingConfiguration(hiddenLayers: [8], rule: RuleSpec(ActivityDifferenceSettings(nudge: nudge))).validate()
+            } throws: { error in
+                (error as? ConfigurationError)?.field == "rule.nudge"
+            }
+        }
+    }
+}
