@@ -102,4 +102,41 @@ struct ActivityDifferenceTests {
             }
         }
     }
+
+    /// Learned top-down weights: their de-noising reconstruction loss falls below a random
+    /// start's, and the change they send down moves towards backprop's.
+    @Test func learnedTopDownWeightsReconstructTheLayerBelow() {
+        let network = Self.network([8, 16, 12, 4], activation: .tanh)
+        var random = RandomSource(seed: 9)
+        var topDown = LearnedTopDown(network: network, learningRate: 0.05, noise: 0.1, random: &random)
+        var workspace = Workspace(architecture: network.architecture, batchSize: 64)
+        func batch() {
+            workspace.input = randomMatrix(64, 8, &random)
+            network.forward(&workspace, backend: .portable)
+        }
+        batch()
+        topDown.learn(network: network, workspace: workspace, backend: .portable, random: &random)
+        let initial = topDown.lastLoss
+        for _ in 0..<400 {
+            batch()
+            topDown.learn(network: network, workspace: workspace, backend: .portable, random: &random)
+        }
+        for ℓ in initial.indices {
+            #expect(topDown.lastLoss[ℓ] < initial[ℓ] / 2, "layer \(ℓ + 1): \(initial[ℓ]) → \(topDown.lastLoss[ℓ])")
+        }
+        // Their state is named for checkpoints, and restoring it restores them.
+        var copy = LearnedTopDown(network: network, learningRate: 0.05, noise: 0.1, random: &random)
+        copy.state = topDown.state
+        #expect(copy.weights == topDown.weights && topDown.state.map(\.name) == ["G2", "c2", "G3", "c3"])
+    }
+
+    @Test func topDownOptionsWithTransposesAreRefused() {
+        #expect {
+            try TrainingConfiguration(hiddenLayers: [8], rule: RuleSpec(ActivityDifferenceSettings(schedule: .alternating))).validate()
+        } throws: { error in
+            (error as? ConfigurationError)?.field == "rule.backward"
+        }
+        let settings = ActivityDifferenceSettings(backward: .learned, schedule: .alternating, pretrainEpochs: 2)
+        #expect((1...6).map(settings.forwardWeightsLearn(inEpoch:)) == [false, false, false, true, false, true])
+    }
 }

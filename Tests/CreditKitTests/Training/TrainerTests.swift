@@ -48,12 +48,14 @@ struct TrainerTests {
 
     /// Rules that learn their feedback resume exactly too: the learned B, the exact solver's sums
     /// and the matching rule's last weights are in the checkpoint, the settings in config.json.
-    @Test(arguments: ["np-sgd", "np-exact", "matching", "kp", "wm"])
+    @Test(arguments: ["np-sgd", "np-exact", "matching", "kp", "wm", "ngrad-learned"])
     func aResumedRunOfALearnedFeedbackRuleEqualsTheUninterruptedOne(_ variant: String) throws {
         var configuration = configuration(epochs: 3)
         configuration.rule = switch variant {
         case "np-sgd", "np-exact":
             RuleSpec(NodePerturbationSettings(noise: 0.05, solver: variant == "np-exact" ? .exact : .sgd, warmupEpochs: 1))
+        case "ngrad-learned":
+            RuleSpec(ActivityDifferenceSettings(backward: .learned, schedule: .alternating, pretrainEpochs: 1))
         default: RuleSpec(argument: variant)!
         }
         var straight = try Trainer(configuration: configuration, data: Self.digits)

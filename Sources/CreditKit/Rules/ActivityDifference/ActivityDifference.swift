@@ -17,19 +17,45 @@ public struct ActivityDifference: LearningRule {
     public let nudge: Float
     /// Nudge by `+η` and `−η` and take the central difference.
     public let symmetric: Bool
+    /// Learned top-down weights in place of the forward weights' transposes (`nil`: transposes).
+    public internal(set) var topDown: LearnedTopDown?
+    /// The schedule of the top-down weights' learning: which epochs learn them.
+    let learnsTopDown: @Sendable (Int) -> Bool
+    /// Whether the top-down weights learn in the current epoch.
+    private var topDownLearnsNow = true
     /// Per layer: the nudged pre-activation `aⁱ + (Wⁱ⁺¹)ᵀ Δhⁱ⁺¹`, then its activity.
     private var shifted: [Matrix] = []
     private var nudgedActivity: [Matrix] = []
     /// Per layer `Δhⁱ` of the nudge in progress (the top one `Δhᴸ`).
     private var change: [Matrix] = []
 
-    /// The rule with output nudge `nudge` (one-sided, or symmetric).
-    public init(nudge: Float, symmetric: Bool) {
+    /// The rule with output nudge `nudge` (one-sided, or symmetric), sending it down through the
+    /// forward weights' transposes, or through `topDown` learned in the epochs `learnsTopDown` says.
+    public init(nudge: Float, symmetric: Bool, topDown: LearnedTopDown? = nil, learnsTopDown: @escaping @Sendable (Int) -> Bool = { _ in true }) {
         self.nudge = nudge
         self.symmetric = symmetric
+        self.topDown = topDown
+        self.learnsTopDown = learnsTopDown
     }
 
     public var name: String { "ngrad" }
+
+    public mutating func epochWillBegin(_ epoch: Int) { topDownLearnsNow = learnsTopDown(epoch) }
+
+    public mutating func learnFeedback(network: Network, workspace: Workspace, backend: LinearAlgebraBackend, random: inout RandomSource) {
+        guard topDownLearnsNow else { return }
+        topDown?.learn(network: network, workspace: workspace, backend: backend, random: &random)
+    }
+
+    public var state: [NamedTensor] {
+        get { topDown?.state ?? [] }
+        set { topDown?.state = newValue }
+    }
+
+    /// `G_ℓ` stands where `(Wˡ⁺¹)ᵀ` would: compared with it like a feedback matrix.
+    public var feedbackPairs: [FeedbackPair] {
+        topDown.map { LayerwiseFeedback.pairs($0.weights.map(\.transposed)) } ?? []
+    }
 
     public mutating func assignCredit(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend,
                                       random: inout RandomSource) {
@@ -52,6 +78,19 @@ public struct ActivityDifference: LearningRule {
     private mutating func propagate(nudge η: Float, network: Network, workspace: Workspace, backend: LinearAlgebraBackend) {
         let top = network.depth - 1
         Self.set(&change[top], to: workspace.credits[top], scale: -η)
+        if let topDown {
+            // The difference of two reconstructions, gₗ(hˡ⁺¹ + Δhˡ⁺¹) − gₗ(hˡ⁺¹).
+            for ℓ in stride(from: top - 1, through: 0, by: -1) {
+                Self.set(&shifted[ℓ + 1], to: workspace.activities[ℓ + 1], scale: 1)
+                Self.add(&shifted[ℓ + 1], change[ℓ + 1], scale: 1)
+                topDown.reconstruct(layer: ℓ, from: workspace.activities[ℓ + 1], network: network, preActivation: &shifted[ℓ],
+                                    into: &change[ℓ], backend: backend)
+                topDown.reconstruct(layer: ℓ, from: shifted[ℓ + 1], network: network, preActivation: &shifted[ℓ],
+                                    into: &nudgedActivity[ℓ], backend: backend)
+                Self.subtract(&change[ℓ], from: nudgedActivity[ℓ])
+            }
+            return
+        }
         for ℓ in stride(from: top - 1, through: 0, by: -1) {
             shifted[ℓ].copyElements(from: workspace.preActivations[ℓ])
             backend.gemm(change[ℓ + 1], .none, network.layers[ℓ + 1].weights, .none, into: &shifted[ℓ], beta: 1)
@@ -87,6 +126,16 @@ public struct ActivityDifference: LearningRule {
         }
     }
 
+    /// `destination ← source − destination` over the rows in use.
+    private static func subtract(_ destination: inout Matrix, from source: Matrix) {
+        let count = source.rows * source.columns
+        destination.storage.withUnsafeMutableBufferPointer { d in
+            source.storage.withUnsafeBufferPointer { s in
+                for k in 0..<count { d[k] = s[k] - d[k] }
+            }
+        }
+    }
+
     /// `destination ← destination + scale · source` over the rows in use.
     private static func add(_ destination: inout Matrix, _ source: Matrix, scale: Float) {
         let count = source.rows * source.columns
@@ -105,16 +154,49 @@ public struct ActivityDifferenceSettings: RuleSettings {
         case oneSided = "one-sided", symmetric
     }
 
+    /// What carries the change down.
+    public enum Backward: String, Sendable, Codable, CaseIterable {
+        /// The forward weights' transposes (the caption's symmetric weights).
+        case transpose
+        /// Top-down weights learned as de-noising autoencoders of the layer below.
+        case learned
+    }
+
+    /// When learned top-down weights learn.
+    public enum Schedule: String, Sendable, Codable, CaseIterable {
+        /// On every batch, beside the forward weights.
+        case parallel
+        /// Whole epochs in turn: the top-down weights in one, the forward weights in the next.
+        case alternating
+    }
+
     /// `η`, the size of the output nudge.
     public var nudge: Float
     /// One-sided or symmetric.
     public var nudgeMode: NudgeMode
+    /// Transposes or learned top-down weights.
+    public var backward: Backward
+    /// The learned top-down weights' SGD step.
+    public var backwardLearningRate: Float
+    /// `σ`, the corruption of the layer below in their de-noising loss.
+    public var backwardNoise: Float
+    /// Parallel or alternating.
+    public var schedule: Schedule
+    /// Epochs at the start that learn only the top-down weights.
+    public var pretrainEpochs: Int
 
     /// The defaults: `η = 10⁻³`, one-sided — the credit is backprop's to about 0.1 % (Float's
-    /// rounding of a difference of activities costs about 10⁻⁷/η more).
-    public init(nudge: Float = 1e-3, nudgeMode: NudgeMode = .oneSided) {
+    /// rounding of a difference of activities costs about 10⁻⁷/η more) — through the transposes;
+    /// learned top-down weights at step 0.01 with noise 0.1, in parallel, without pre-training.
+    public init(nudge: Float = 1e-3, nudgeMode: NudgeMode = .oneSided, backward: Backward = .transpose, backwardLearningRate: Float = 0.01,
+                backwardNoise: Float = 0.1, schedule: Schedule = .parallel, pretrainEpochs: Int = 0) {
         self.nudge = nudge
         self.nudgeMode = nudgeMode
+        self.backward = backward
+        self.backwardLearningRate = backwardLearningRate
+        self.backwardNoise = backwardNoise
+        self.schedule = schedule
+        self.pretrainEpochs = pretrainEpochs
     }
 
     public init?(argument: String) {
@@ -133,15 +215,56 @@ public struct ActivityDifferenceSettings: RuleSettings {
             .value("nudge-mode", \.nudgeMode, field: "nudgeMode", valueName: "one-sided|symmetric",
                    help: "one-sided (error O(η)) or symmetric: ±η and the central difference (error O(η²)); default one-sided.",
                    expected: "one-sided or symmetric", parse: NudgeMode.init(rawValue:)),
+            .value("backward", \.backward, valueName: "transpose|learned",
+                   help: "What carries the change down: the forward weights' transposes, or top-down weights learned as "
+                       + "de-noising autoencoders of the layer below (difference target propagation's correction); default transpose.",
+                   expected: "transpose or learned", parse: Backward.init(rawValue:)),
+            .value("backward-lr", \.backwardLearningRate, field: "backwardLearningRate", valueName: "eta",
+                   help: "With --backward learned: the top-down weights' SGD step (default 0.01).", expected: "a positive step",
+                   parse: Float.init),
+            .value("backward-noise", \.backwardNoise, field: "backwardNoise", valueName: "sigma",
+                   help: "With --backward learned: σ of the corruption in their de-noising loss (default 0.1).", expected: "σ ≥ 0",
+                   parse: Float.init),
+            .value("backward-schedule", \.schedule, field: "schedule", valueName: "parallel|alternating",
+                   help: "With --backward learned: every batch beside the forward weights, or whole epochs in turn (default parallel).",
+                   expected: "parallel or alternating", parse: Schedule.init(rawValue:)),
+            .value("backward-pretrain", \.pretrainEpochs, field: "pretrainEpochs", valueName: "epochs",
+                   help: "With --backward learned: epochs at the start that learn only the top-down weights (default 0).",
+                   expected: "a number of epochs ≥ 0", parse: Int.init),
         ]
     }
 
     public func validate(_ context: RuleContext) throws(ConfigurationError) {
         guard nudge > 0, nudge.isFinite else { throw .invalid(field: "rule.nudge", value: "\(nudge)", expected: "a positive, finite nudge η") }
+        guard backwardLearningRate > 0, backwardLearningRate.isFinite else {
+            throw .invalid(field: "rule.backwardLearningRate", value: "\(backwardLearningRate)", expected: "a positive, finite step")
+        }
+        guard backwardNoise >= 0, backwardNoise.isFinite else {
+            throw .invalid(field: "rule.backwardNoise", value: "\(backwardNoise)", expected: "a noise σ ≥ 0")
+        }
+        guard pretrainEpochs >= 0 else {
+            throw .invalid(field: "rule.pretrainEpochs", value: "\(pretrainEpochs)", expected: "a number of epochs ≥ 0")
+        }
+        if backward == .transpose, schedule != .parallel || pretrainEpochs != 0 || backwardLearningRate != 0.01 || backwardNoise != 0.1 {
+            throw .invalid(field: "rule.backward", value: "transpose",
+                           expected: "--backward learned for the top-down weights' options (transposes learn nothing)")
+        }
+    }
+
+    /// Forward weights rest while only the top-down weights learn: pre-training, and every other
+    /// epoch when alternating.
+    public func forwardWeightsLearn(inEpoch epoch: Int) -> Bool {
+        guard backward == .learned else { return true }
+        return epoch > pretrainEpochs && (schedule == .parallel || (epoch - pretrainEpochs) % 2 == 0)
     }
 
     public func makeRule(for network: Network, loss: Loss, random: inout RandomSource) -> any LearningRule {
-        ActivityDifference(nudge: nudge, symmetric: nudgeMode == .symmetric)
+        guard backward == .learned else { return ActivityDifference(nudge: nudge, symmetric: nudgeMode == .symmetric) }
+        let (pretrain, alternating) = (pretrainEpochs, schedule == .alternating)
+        return ActivityDifference(
+            nudge: nudge, symmetric: nudgeMode == .symmetric,
+            topDown: LearnedTopDown(network: network, learningRate: backwardLearningRate, noise: backwardNoise, random: &random),
+            learnsTopDown: { epoch in epoch <= pretrain || !alternating || (epoch - pretrain) % 2 == 1 })
     }
 }
 
