@@ -141,6 +141,18 @@ public struct RuleOption<Settings: RuleSettings>: Sendable {
         }
     }
 
+    /// An option whose value is parsed by `parse` and stored by `set` (for settings nested in the
+    /// rule's own, whose key paths are made by appending).
+    public static func value<Value: Sendable>(
+        _ name: String, field: String, valueName: String, help: String, expected: String,
+        parse: @escaping @Sendable (String) -> Value?, set: @escaping @Sendable (inout Settings, Value) -> Void
+    ) -> RuleOption {
+        RuleOption(name: name, field: field, valueName: valueName, help: help) { (settings: inout Settings, text: String) throws(ConfigurationError) in
+            guard let value = parse(text) else { throw .invalid(field: "--" + name, value: text, expected: expected) }
+            set(&settings, value)
+        }
+    }
+
     /// A flag that sets `keyPath` to true.
     public static func flag(_ name: String, _ keyPath: WritableKeyPath<Settings, Bool> & Sendable, field: String? = nil,
                             help: String) -> RuleOption {

@@ -132,11 +132,11 @@ struct ActivityDifferenceTests {
 
     @Test func topDownOptionsWithTransposesAreRefused() {
         #expect {
-            try TrainingConfiguration(hiddenLayers: [8], rule: RuleSpec(ActivityDifferenceSettings(schedule: .alternating))).validate()
+            try TrainingConfiguration(hiddenLayers: [8], rule: RuleSpec(ActivityDifferenceSettings(topDown: TopDownSettings(schedule: .alternating)))).validate()
         } throws: { error in
             (error as? ConfigurationError)?.field == "rule.backward"
         }
-        let settings = ActivityDifferenceSettings(backward: .learned, schedule: .alternating, pretrainEpochs: 2)
+        let settings = ActivityDifferenceSettings(backward: .learned, topDown: TopDownSettings(schedule: .alternating, pretrainEpochs: 2))
         #expect((1...6).map(settings.forwardWeightsLearn(inEpoch:)) == [false, false, false, true, false, true])
     }
 }

@@ -55,7 +55,7 @@ struct TrainerTests {
         case "np-sgd", "np-exact":
             RuleSpec(NodePerturbationSettings(noise: 0.05, solver: variant == "np-exact" ? .exact : .sgd, warmupEpochs: 1))
         case "ngrad-learned":
-            RuleSpec(ActivityDifferenceSettings(backward: .learned, schedule: .alternating, pretrainEpochs: 1))
+            RuleSpec(ActivityDifferenceSettings(backward: .learned, topDown: TopDownSettings(schedule: .alternating, pretrainEpochs: 1)))
         default: RuleSpec(argument: variant)!
         }
         var straight = try Trainer(configuration: configuration, data: Self.digits)

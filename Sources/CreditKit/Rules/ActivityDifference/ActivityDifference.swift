@@ -162,41 +162,23 @@ public struct ActivityDifferenceSettings: RuleSettings {
         case learned
     }
 
-    /// When learned top-down weights learn.
-    public enum Schedule: String, Sendable, Codable, CaseIterable {
-        /// On every batch, beside the forward weights.
-        case parallel
-        /// Whole epochs in turn: the top-down weights in one, the forward weights in the next.
-        case alternating
-    }
-
     /// `η`, the size of the output nudge.
     public var nudge: Float
     /// One-sided or symmetric.
     public var nudgeMode: NudgeMode
     /// Transposes or learned top-down weights.
     public var backward: Backward
-    /// The learned top-down weights' SGD step.
-    public var backwardLearningRate: Float
-    /// `σ`, the corruption of the layer below in their de-noising loss.
-    public var backwardNoise: Float
-    /// Parallel or alternating.
-    public var schedule: Schedule
-    /// Epochs at the start that learn only the top-down weights.
-    public var pretrainEpochs: Int
+    /// How learned top-down weights learn.
+    public var topDown: TopDownSettings
 
     /// The defaults: `η = 10⁻³`, one-sided — the credit is backprop's to about 0.1 % (Float's
-    /// rounding of a difference of activities costs about 10⁻⁷/η more) — through the transposes;
-    /// learned top-down weights at step 0.01 with noise 0.1, in parallel, without pre-training.
-    public init(nudge: Float = 1e-3, nudgeMode: NudgeMode = .oneSided, backward: Backward = .transpose, backwardLearningRate: Float = 0.01,
-                backwardNoise: Float = 0.1, schedule: Schedule = .parallel, pretrainEpochs: Int = 0) {
+    /// rounding of a difference of activities costs about 10⁻⁷/η more) — through the transposes.
+    public init(nudge: Float = 1e-3, nudgeMode: NudgeMode = .oneSided, backward: Backward = .transpose,
+                topDown: TopDownSettings = TopDownSettings()) {
         self.nudge = nudge
         self.nudgeMode = nudgeMode
         self.backward = backward
-        self.backwardLearningRate = backwardLearningRate
-        self.backwardNoise = backwardNoise
-        self.schedule = schedule
-        self.pretrainEpochs = pretrainEpochs
+        self.topDown = topDown
     }
 
     public init?(argument: String) {
@@ -219,33 +201,13 @@ public struct ActivityDifferenceSettings: RuleSettings {
                    help: "What carries the change down: the forward weights' transposes, or top-down weights learned as "
                        + "de-noising autoencoders of the layer below (difference target propagation's correction); default transpose.",
                    expected: "transpose or learned", parse: Backward.init(rawValue:)),
-            .value("backward-lr", \.backwardLearningRate, field: "backwardLearningRate", valueName: "eta",
-                   help: "With --backward learned: the top-down weights' SGD step (default 0.01).", expected: "a positive step",
-                   parse: Float.init),
-            .value("backward-noise", \.backwardNoise, field: "backwardNoise", valueName: "sigma",
-                   help: "With --backward learned: σ of the corruption in their de-noising loss (default 0.1).", expected: "σ ≥ 0",
-                   parse: Float.init),
-            .value("backward-schedule", \.schedule, field: "schedule", valueName: "parallel|alternating",
-                   help: "With --backward learned: every batch beside the forward weights, or whole epochs in turn (default parallel).",
-                   expected: "parallel or alternating", parse: Schedule.init(rawValue:)),
-            .value("backward-pretrain", \.pretrainEpochs, field: "pretrainEpochs", valueName: "epochs",
-                   help: "With --backward learned: epochs at the start that learn only the top-down weights (default 0).",
-                   expected: "a number of epochs ≥ 0", parse: Int.init),
-        ]
+        ] + TopDownSettings.options(\.topDown, when: "With --backward learned: ")
     }
 
     public func validate(_ context: RuleContext) throws(ConfigurationError) {
         guard nudge > 0, nudge.isFinite else { throw .invalid(field: "rule.nudge", value: "\(nudge)", expected: "a positive, finite nudge η") }
-        guard backwardLearningRate > 0, backwardLearningRate.isFinite else {
-            throw .invalid(field: "rule.backwardLearningRate", value: "\(backwardLearningRate)", expected: "a positive, finite step")
-        }
-        guard backwardNoise >= 0, backwardNoise.isFinite else {
-            throw .invalid(field: "rule.backwardNoise", value: "\(backwardNoise)", expected: "a noise σ ≥ 0")
-        }
-        guard pretrainEpochs >= 0 else {
-            throw .invalid(field: "rule.pretrainEpochs", value: "\(pretrainEpochs)", expected: "a number of epochs ≥ 0")
-        }
-        if backward == .transpose, schedule != .parallel || pretrainEpochs != 0 || backwardLearningRate != 0.01 || backwardNoise != 0.1 {
+        try topDown.validate()
+        if backward == .transpose, topDown != TopDownSettings() {
             throw .invalid(field: "rule.backward", value: "transpose",
                            expected: "--backward learned for the top-down weights' options (transposes learn nothing)")
         }
@@ -254,17 +216,13 @@ public struct ActivityDifferenceSettings: RuleSettings {
     /// Forward weights rest while only the top-down weights learn: pre-training, and every other
     /// epoch when alternating.
     public func forwardWeightsLearn(inEpoch epoch: Int) -> Bool {
-        guard backward == .learned else { return true }
-        return epoch > pretrainEpochs && (schedule == .parallel || (epoch - pretrainEpochs) % 2 == 0)
+        backward == .transpose || topDown.forwardWeightsLearn(inEpoch: epoch)
     }
 
     public func makeRule(for network: Network, loss: Loss, random: inout RandomSource) -> any LearningRule {
         guard backward == .learned else { return ActivityDifference(nudge: nudge, symmetric: nudgeMode == .symmetric) }
-        let (pretrain, alternating) = (pretrainEpochs, schedule == .alternating)
-        return ActivityDifference(
-            nudge: nudge, symmetric: nudgeMode == .symmetric,
-            topDown: LearnedTopDown(network: network, learningRate: backwardLearningRate, noise: backwardNoise, random: &random),
-            learnsTopDown: { epoch in epoch <= pretrain || !alternating || (epoch - pretrain) % 2 == 1 })
+        return ActivityDifference(nudge: nudge, symmetric: nudgeMode == .symmetric, topDown: topDown.make(for: network, random: &random),
+                                  learnsTopDown: topDown.learnsInEpoch)
     }
 }
 

@@ -1,0 +1,76 @@
+/// How learned top-down weights (``LearnedTopDown``) learn: their SGD step, the corruption of
+/// their de-noising loss, and their schedule beside the forward weights. NGRAD with
+/// `--backward learned` and the target-propagation rules share it.
+public struct TopDownSettings: Sendable, Codable, Equatable {
+    /// When the top-down weights learn.
+    public enum Schedule: String, Sendable, Codable, CaseIterable {
+        /// On every batch, beside the forward weights.
+        case parallel
+        /// Whole epochs in turn: the top-down weights in one, the forward weights in the next.
+        case alternating
+    }
+
+    /// The SGD step of the reconstruction loss.
+    public var learningRate: Float
+    /// `σ`, the corruption of the layer below in the de-noising loss.
+    public var noise: Float
+    /// Parallel or alternating.
+    public var schedule: Schedule
+    /// Epochs at the start that learn only the top-down weights.
+    public var pretrainEpochs: Int
+
+    /// Step 0.01, noise 0.1, in parallel, without pre-training.
+    public init(learningRate: Float = 0.01, noise: Float = 0.1, schedule: Schedule = .parallel, pretrainEpochs: Int = 0) {
+        self.learningRate = learningRate
+        self.noise = noise
+        self.schedule = schedule
+        self.pretrainEpochs = pretrainEpochs
+    }
+
+    /// Whether the forward weights learn in `epoch` (1-based): not while pre-training, and every
+    /// other epoch when alternating.
+    public func forwardWeightsLearn(inEpoch epoch: Int) -> Bool {
+        epoch > pretrainEpochs && (schedule == .parallel || (epoch - pretrainEpochs) % 2 == 0)
+    }
+
+    /// Whether the top-down weights learn in `epoch` (1-based).
+    public var learnsInEpoch: @Sendable (Int) -> Bool {
+        let (pretrain, alternating) = (pretrainEpochs, schedule == .alternating)
+        return { epoch in epoch <= pretrain || !alternating || (epoch - pretrain) % 2 == 1 }
+    }
+
+    /// Checks every value. Errors name the field under `rule.topDown`.
+    public func validate() throws(ConfigurationError) {
+        guard learningRate > 0, learningRate.isFinite else {
+            throw .invalid(field: "rule.topDown.learningRate", value: "\(learningRate)", expected: "a positive, finite step")
+        }
+        guard noise >= 0, noise.isFinite else { throw .invalid(field: "rule.topDown.noise", value: "\(noise)", expected: "a noise σ ≥ 0") }
+        guard pretrainEpochs >= 0 else {
+            throw .invalid(field: "rule.topDown.pretrainEpochs", value: "\(pretrainEpochs)", expected: "a number of epochs ≥ 0")
+        }
+    }
+
+    /// Top-down weights for `network`, learning as these settings say.
+    func make(for network: Network, random: inout RandomSource) -> LearnedTopDown {
+        LearnedTopDown(network: network, learningRate: learningRate, noise: noise, random: &random)
+    }
+
+    /// The options that set them, for a rule whose settings hold them at `keyPath`.
+    static func options<Settings: RuleSettings>(_ keyPath: WritableKeyPath<Settings, TopDownSettings> & Sendable, when: String)
+        -> [RuleOption<Settings>] {
+        [
+            .value("backward-lr", field: "topDown.learningRate", valueName: "eta",
+                   help: "\(when)the top-down weights' SGD step (default 0.01).", expected: "a positive step", parse: Float.init,
+                   set: { $0[keyPath: keyPath].learningRate = $1 }),
+            .value("backward-noise", field: "topDown.noise", valueName: "sigma",
+                   help: "\(when)σ of the corruption in their de-noising loss (default 0.1).", expected: "σ ≥ 0", parse: Float.init,
+                   set: { $0[keyPath: keyPath].noise = $1 }),
+            .value("backward-schedule", field: "topDown.schedule", valueName: "parallel|alternating",
+                   help: "\(when)every batch beside the forward weights, or whole epochs in turn (default parallel).",
+                   expected: "parallel or alternating", parse: Schedule.init(rawValue:), set: { $0[keyPath: keyPath].schedule = $1 }),
+            .value("backward-pretrain", field: "topDown.pretrainEpochs", valueName: "epochs",
+                   help: "\(when)epochs at the start that learn only the top-down weights (default 0).",
+                   expected: "a number of epochs ≥ 0", parse: Int.init, set: { $0[keyPath: keyPath].pretrainEpochs = $1 }),
+        ]
+    }
+}
