@@ -12,6 +12,7 @@ public enum RuleRegistry {
         KolenPollackSettings.self,
         WeightMirrorSettings.self,
         ActivityDifferenceSettings.self,
+        TargetPropagationSettings.self,
     ]
 
     /// The settings type stored under `identifier` in `config.json`.

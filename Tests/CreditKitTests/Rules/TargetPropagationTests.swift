@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+@testable import CreditKit
+
+/// Difference target propagation against what it must do.
+@Suite("Target propagation")
+struct TargetPropagationTests {
+    /// `M⁻¹` by Gauss–Jordan elimination with partial pivoting, in Double.
+    static func inverse(_ m: Matrix) -> Matrix {
+        let n = m.rows
+        var a = (0..<n).map { r in (0..<n).map { Double(m[r, $0]) } + (0..<n).map { $0 == r ? 1.0 : 0 } }
+        for c in 0..<n {
+            let pivot = (c..<n).max { abs(a[$0][c]) < abs(a[$1][c]) }!
+            a.swapAt(c, pivot)
+            let p = a[c][c]
+            a[c] = a[c].map { $0 / p }
+            for r in 0..<n where r != c {
+                let f = a[r][c]
+                a[r] = zip(a[r], a[c]).map { $0 - f * $1 }
+            }
+        }
+        return Matrix(rows: n, columns: n) { r, c in Float(a[r][n + c]) }
+    }
+
+    /// On a linear network of invertible square layers, top-down weights set to the exact inverses
+    /// (`g(h) = W⁻¹(h − b)`) give targets that the network maps forward exactly onto the next
+    /// layer's targets: `Wⁱ⁺¹ ĥⁱ + bⁱ⁺¹ = ĥⁱ⁺¹`.
+    @Test func exactInversesGiveTargetsTheNetworkMapsForwardExactly() throws {
+        var random = RandomSource(seed: 4)
+        var network = Network(architecture: Architecture(sizes: [5, 5, 5, 5, 3], hiddenActivation: .identity), initializer: .xavier, random: &random)
+        for ℓ in 0..<3 { network.layers[ℓ].biases = randomMatrix(1, 5, &random, scale: 0.1) }
+        var topDown = LearnedTopDown(network: network, learningRate: 0.01, noise: 0.1, random: &random)
+        for ℓ in 0..<2 {  // g_ℓ inverts layer ℓ+1 (the hidden layers' maps; the output layer's is not square)
+            let inverse = Self.inverse(network.layers[ℓ + 1].weights)
+            topDown.weights[ℓ] = inverse
+            var c = Matrix(rows: 1, columns: 5)
+            for i in 0..<5 { c[0, i] = -(0..<5).reduce(Float(0)) { $0 + inverse[i, $1] * network.layers[ℓ + 1].biases[0, $1] } }
+            topDown.biases[ℓ] = c
+        }
+        var rule = TargetPropagation(difference: true, targetStep: 0.1, topDown: topDown, learnsTopDown: { _ in true })
+        var workspace = Workspace(architecture: network.architecture, batchSize: 8)
+        workspace.input = randomMatrix(8, 5, &random)
+        workspace.target = Matrix(rows: 8, columns: 3) { r, c in c == r % 3 ? 1 : 0 }
+        network.forward(&workspace, backend: .portable)
+        network.writeOutputError(loss: .crossEntropy, into: &workspace)
+        rule.assignCredit(network: network, workspace: &workspace, backend: .portable, random: &random)
+        let targets = rule.targets
+        for ℓ in 0..<2 {
+            var pre = Matrix(rows: 8, columns: 5), mapped = Matrix(rows: 8, columns: 5)
+            network.forward(layer: ℓ + 1, from: targets[ℓ], preActivation: &pre, activity: &mapped, backend: .portable)
+            let difference = zip(mapped.elements, targets[ℓ + 1].elements).map { Double(abs($0 - $1)) }.max()!
+            let moved = zip(targets[ℓ + 1].elements, workspace.activities[ℓ + 1].elements).map { Double(abs($0 - $1)) }.max()!
+            #expect(moved > 1e-3 && difference < 1e-4 * max(moved, 1), "layer \(ℓ + 1): \(difference) (targets moved by \(moved))")
+        }
+        // With the exact transposes' step the penultimate credit is backprop's.
+        var reference = workspace
+        var bp = Backpropagation()
+        bp.assignCredit(network: network, workspace: &reference, backend: .portable, random: &random)
+        #expect(relativeError(workspace.credits[2].elements.map(Double.init), reference.credits[2].elements.map(Double.init)) < 1e-5)
+    }
+
+    /// DTP learns the digits as well as backprop does; plain TP learns too, worse (its targets carry
+    /// the inverses' reconstruction error).
+    @Test func differenceTargetPropagationLearnsTheDigits() throws {
+        let data = try DatasetCatalog.load(.digits, locator: DataLocator(environment: [:], allowDownload: false))
+        func finalError(_ rule: String) throws -> Double {
+            var trainer = try Trainer(configuration: TrainingConfiguration(hiddenLayers: [32, 16], rule: RuleSpec(argument: rule)!,
+                                                                           epochs: 4, batchSize: 32, seed: 2), data: data)
+            for _ in 0..<4 { try trainer.trainEpoch() }
+            return trainer.history.last!.testError
+        }
+        let (bp, dtp, tp) = (try finalError("bp"), try finalError("dtp"), try finalError("tp"))
+        #expect(dtp < bp + 0.03, "dtp \(dtp), bp \(bp)")
+        #expect(tp < 0.5 && tp > dtp, "tp \(tp), dtp \(dtp)")
+    }
+
+    @Test func aTargetStepThatIsNotPositiveIsRefused() {
+        #expect {
+            try TrainingConfiguration(hiddenLayers: [8], rule: RuleSpec(TargetPropagationSettings(targetStep: 0))).validate()
+        } throws: { error in
+            (error as? ConfigurationError)?.field == "rule.targetStep"
+        }
+    }
+}
