@@ -24,10 +24,9 @@ public struct ActivityDifference: LearningRule {
     /// Whether the top-down weights learn in the current epoch.
     private var topDownLearnsNow = true
     /// Per layer: the nudged pre-activation `aⁱ + (Wⁱ⁺¹)ᵀ Δhⁱ⁺¹`, then its activity.
-    private var shifted: [Matrix] = []
-    private var nudgedActivity: [Matrix] = []
+    private var shifted = LayerScratch(), nudgedActivity = LayerScratch()
     /// Per layer `Δhⁱ` of the nudge in progress (the top one `Δhᴸ`).
-    private var change: [Matrix] = []
+    private var change = LayerScratch()
 
     /// The rule with output nudge `nudge` (one-sided, or symmetric), sending it down through the
     /// forward weights' transposes, or through `topDown` learned in the epochs `learnsTopDown` says.
@@ -59,7 +58,9 @@ public struct ActivityDifference: LearningRule {
 
     public mutating func assignCredit(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend,
                                       random: inout RandomSource) {
-        prepareBuffers(for: workspace)
+        change.fit(workspace)
+        shifted.fit(workspace)
+        nudgedActivity.fit(workspace)
         let top = network.depth - 1
         if symmetric {
             // δaⁱ = −(Δhⁱ₊ − Δhⁱ₋)/(2η): the +η pass writes −Δhⁱ₊/(2η), the −η pass adds Δhⁱ₋/(2η).
@@ -97,22 +98,6 @@ public struct ActivityDifference: LearningRule {
             network.layers[ℓ].activate(shifted[ℓ], into: &nudgedActivity[ℓ])
             Self.set(&change[ℓ], to: nudgedActivity[ℓ], scale: 1)
             Self.add(&change[ℓ], workspace.activities[ℓ], scale: -1)
-        }
-    }
-
-    /// Buffers shaped like the workspace's, allocated on the first batch (and again only if the
-    /// workspace grows), resized to the rows in use.
-    private mutating func prepareBuffers(for workspace: Workspace) {
-        if change.count != workspace.activities.count || change.first.map({ $0.storage.count < workspace.activities[0].storage.count }) ?? true {
-            change = workspace.activities.map { Matrix(rows: $0.rows, columns: $0.columns) }
-            shifted = change
-            nudgedActivity = change
-        }
-        for ℓ in change.indices {
-            let rows = workspace.activities[ℓ].rows
-            change[ℓ].resizeRows(rows)
-            shifted[ℓ].resizeRows(rows)
-            nudgedActivity[ℓ].resizeRows(rows)
         }
     }
 

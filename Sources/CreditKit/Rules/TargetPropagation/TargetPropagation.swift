@@ -20,7 +20,7 @@ public struct TargetPropagation: LearningRule {
     let learnsTopDown: @Sendable (Int) -> Bool
     private var topDownLearnsNow = true
     /// Per layer: the target `ĥⁱ`, and scratch for a reconstruction and its pre-activation.
-    private var target: [Matrix] = [], reconstruction: [Matrix] = [], scratch: [Matrix] = []
+    private var target = LayerScratch(), reconstruction = LayerScratch(), scratch = LayerScratch()
 
     /// TP (`difference: false`) or DTP with target step `targetStep` and top-down weights `topDown`.
     public init(difference: Bool, targetStep: Float, topDown: LearnedTopDown, learnsTopDown: @escaping @Sendable (Int) -> Bool) {
@@ -34,7 +34,9 @@ public struct TargetPropagation: LearningRule {
 
     public mutating func assignCredit(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend,
                                       random: inout RandomSource) {
-        prepareBuffers(for: workspace)
+        target.fit(workspace)
+        reconstruction.fit(workspace)
+        scratch.fit(workspace)
         let penultimate = network.depth - 2
         guard penultimate >= 0 else { return }
         // ĥᴸ⁻¹ = hᴸ⁻¹ − α e Wᴸ (rows are examples, so ∂L/∂hᴸ⁻¹ = e · Wᴸ).
@@ -75,21 +77,7 @@ public struct TargetPropagation: LearningRule {
     public var feedbackPairs: [FeedbackPair] { LayerwiseFeedback.pairs(topDown.weights.map(\.transposed)) }
 
     /// The targets of the last batch (for tests and diagnostics).
-    var targets: [Matrix] { target }
-
-    private mutating func prepareBuffers(for workspace: Workspace) {
-        if target.count != workspace.activities.count || target[0].storage.count < workspace.activities[0].storage.count {
-            target = workspace.activities.map { Matrix(rows: $0.rows, columns: $0.columns) }
-            reconstruction = target
-            scratch = target
-        }
-        for ℓ in target.indices {
-            let rows = workspace.activities[ℓ].rows
-            target[ℓ].resizeRows(rows)
-            reconstruction[ℓ].resizeRows(rows)
-            scratch[ℓ].resizeRows(rows)
-        }
-    }
+    var targets: [Matrix] { target.all }
 
     /// `destination ← destination + plus − minus` over the rows in use.
     private static func combine(_ destination: inout Matrix, plus: Matrix, minus: Matrix) {
