@@ -51,8 +51,9 @@ public struct LearnedTopDown: Sendable {
             // h̃ = hˡ + σξ, then up = f_ℓ₊₁(Wˡ⁺¹ h̃ + bˡ⁺¹), then r = g_ℓ(up).
             let count = workspace.activities[ℓ].rows * workspace.activities[ℓ].columns
             buffers.noisy[ℓ].storage.withUnsafeMutableBufferPointer { n in
+                random.fillStandardNormal(n.baseAddress!, count: count)
                 workspace.activities[ℓ].storage.withUnsafeBufferPointer { h in
-                    for k in 0..<count { n[k] = h[k] + noise * random.normal() }
+                    for k in 0..<count { n[k] = h[k] + noise * n[k] }
                 }
             }
             network.forward(layer: ℓ + 1, from: buffers.noisy[ℓ], preActivation: &buffers.upPre[ℓ], activity: &buffers.up[ℓ], backend: backend)
