@@ -59,8 +59,8 @@ struct TargetPropagationTests {
         #expect(relativeError(workspace.credits[2].elements.map(Double.init), reference.credits[2].elements.map(Double.init)) < 1e-5)
     }
 
-    /// DTP learns the digits as well as backprop does; plain TP learns too, worse (its targets carry
-    /// the inverses' reconstruction error).
+    /// DTP learns the digits as well as backprop does; plain TP learns too (its targets carry the
+    /// inverses' reconstruction error, which its larger default α keeps small).
     @Test func differenceTargetPropagationLearnsTheDigits() throws {
         let data = try DatasetCatalog.load(.digits, locator: DataLocator(environment: [:], allowDownload: false))
         func finalError(_ rule: String) throws -> Double {
@@ -71,7 +71,7 @@ struct TargetPropagationTests {
         }
         let (bp, dtp, tp) = (try finalError("bp"), try finalError("dtp"), try finalError("tp"))
         #expect(dtp < bp + 0.03, "dtp \(dtp), bp \(bp)")
-        #expect(tp < 0.5 && tp > dtp, "tp \(tp), dtp \(dtp)")
+        #expect(tp < 0.3, "tp \(tp), dtp \(dtp)")
     }
 
     @Test func aTargetStepThatIsNotPositiveIsRefused() {
