@@ -5,7 +5,7 @@ public enum ExperimentRegistry {
     /// Every experiment `credit reproduce` runs, feed-forward and recurrent.
     public static var all: [Experiment] {
         [flamShepherd(table: 2), flamShepherd(table: 3), flamShepherdTable4, flamShepherdAutoencoder, noklandMNIST, kickbackFigure2,
-         lansdellFigure2, lansdellFigure5, lansdellFigure3, lansdellFigure4]
+         lansdellFigure2, lansdellFigure5, lansdellFigure3, lansdellFigure4, bartunovMNIST]
     }
 
     /// The experiment called `name`, if there is one.
@@ -173,6 +173,39 @@ public enum ExperimentRegistry {
             notes: "BP, FA and DFA on 1–4 hidden layers of 800 tanh units. Nøkland's paper is not in ../shared/papers; "
                 + "the figures quoted are the ones the project's issue states.",
             runs: runs, defaultEpochs: 20, reconstructions: false)
+    }
+
+    // MARK: Activity differences and target propagation (Lillicrap et al. 2020; Bartunov et al. 2018)
+
+    /// Bartunov et al. 2018, Table 1's fully connected MNIST net: 5 hidden layers of 256 tanh
+    /// units and a softmax output, Adam (lr 10⁻³, batch 128; the paper ran a random search per rule
+    /// for up to 500 epochs), with the rules built so far: BP, FA, DFA, DTP in parallel and
+    /// alternating (top-down weights pre-trained for one epoch), and NGRAD through the transposes
+    /// and through learned top-down weights.
+    static var bartunovMNIST: Experiment {
+        let model = "5x256-tanh"
+        func run(_ variant: String, _ rule: RuleSpec, paper: Double?) -> ExperimentRun {
+            let configuration = TrainingConfiguration(dataset: .mnist, hiddenLayers: Array(repeating: 256, count: 5), activation: .tanh,
+                                                      loss: .crossEntropy, rule: rule, epochs: 100, batchSize: 128, learningRate: 1e-3,
+                                                      optimizer: .adam, seed: 1, inputScaling: .global)
+            return ExperimentRun(model: model, variant: variant, configuration: configuration, paperTestError: paper,
+                                 paperNote: paper == nil ? "not in Bartunov et al. 2018 (NGRAD is the appendix of Lillicrap et al. 2020)" : nil)
+        }
+        let alternating = TopDownSettings(schedule: .alternating, pretrainEpochs: 1)
+        return Experiment(
+            name: "bartunov-mnist", source: "Bartunov et al. 2018, Table 1 (MNIST, fully connected), and NGRAD (Lillicrap et al. 2020)",
+            notes: "5×256 tanh + softmax, Adam 10⁻³, batch 128, inputs standardized, 100 epochs; the paper's figures are the best test "
+                + "error within 500 epochs after a random search per rule. SDTP and DRL are not built yet.",
+            runs: [
+                run("bp", .backprop, paper: 1.48),
+                run("fa", .feedbackAlignment, paper: 1.85),
+                run("dfa", .directFeedbackAlignment, paper: 2.75),
+                run("dtp-parallel", .differenceTargetPropagation, paper: 2.86),
+                run("dtp-alternating", RuleSpec(TargetPropagationSettings(topDown: alternating)), paper: 1.83),
+                run("ngrad-transpose", .activityDifference, paper: nil),
+                run("ngrad-learned", RuleSpec(ActivityDifferenceSettings(backward: .learned)), paper: nil),
+            ],
+            defaultEpochs: 100, reconstructions: false)
     }
 
     // MARK: Learned feedback by node perturbation (Lansdell, Prakash & Kording 2020)
