@@ -41,10 +41,14 @@ public enum Gzip {
         let size = try scratch.withUnsafeMutableBufferPointer { buffer throws(DataError) in
             try inflate(compressed, file: file, into: buffer, wrapping: true)
         }
-        var output = [UInt8](repeating: 0, count: size)
-        _ = try output.withUnsafeMutableBufferPointer { buffer throws(DataError) in
+        // One spare byte, so that zlib always has room to finish the stream's trailer in the call
+        // that ends it; a stream that fills it has changed since it was counted.
+        var output = [UInt8](repeating: 0, count: size + 1)
+        let produced = try output.withUnsafeMutableBufferPointer { buffer throws(DataError) in
             try inflate(compressed, file: file, into: buffer, wrapping: false)
         }
+        guard produced == size else { throw .corruptGzip(file: file, reason: "the stream changed while it was read") }
+        output.removeLast()
         return output
     }
 
@@ -65,7 +69,7 @@ public enum Gzip {
             while true {
                 if position == output.count {
                     guard wrapping else {
-                        failure = .corruptGzip(file: file, reason: "the stream grew while it was read")
+                        failure = .corruptGzip(file: file, reason: "the stream changed while it was read")
                         return
                     }
                     position = 0

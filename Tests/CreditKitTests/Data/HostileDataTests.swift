@@ -59,6 +59,9 @@ struct HostileDataTests {
         #expect(throws: DataError.self) { try Gzip.decompress(cut, file: "cut.gz") }
         #expect(Self.peakResidentBytes() - before < 512 << 20, "peak grew by \((Self.peakResidentBytes() - before) >> 20) MiB")
         #expect(try Gzip.decompress(good, file: "good.gz") == Array(repeating: 1, count: 100_000))
+        // Concatenated members are one file; each is verified and the result is their concatenation.
+        let (a, b) = (Array("first member\n".utf8), Array(repeating: UInt8(7), count: 70_000))
+        #expect(try Gzip.decompress(Self.gzip(a) + Self.gzip(b), file: "two.gz") == a + b)
     }
 
     static func peakResidentBytes() -> Int {
