@@ -11,8 +11,8 @@ public enum ExperimentRegistry {
     /// The experiment called `name`, if there is one.
     public static func named(_ name: String) -> Experiment? { all.first { $0.name == name } }
 
-    /// Every experiment's name.
-    public static var allNames: [String] { all.map(\.name) }
+    /// Every experiment's and analysis's name.
+    public static var allNames: [String] { all.map(\.name) + analyses.map(\.name) }
 
     /// The general-feedback paper's fixed feedback, `Unif(−½, ½)` (ALGORITHMS.md), stated here
     /// rather than taken from the library's default (Xavier-scaled, like the forward weights); the

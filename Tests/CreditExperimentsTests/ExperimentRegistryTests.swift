@@ -74,3 +74,21 @@ struct ExperimentRegistryTests {
         #expect(dfa.map(\.feedback) == FeedbackFamily.experiment4)
     }
 }
+
+@Suite("Computed figures")
+struct AnalysisTests {
+    /// `credit reproduce ngrad-first-order`: NGRAD's credit converges to backprop's with slope 1
+    /// (one-sided) and 2 (symmetric), written as CSV and SVG.
+    @Test func ngradFirstOrderShowsTheSlopes() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("creditkit-first-order-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var lines: [String] = []
+        try #require(ExperimentRegistry.analysis(named: "ngrad-first-order")).run(root) { if case .output(let line) = $0 { lines.append(line) } }
+        #expect(lines.count == 2 && lines.allSatisfy { $0.contains("slope one-sided 0.9") || $0.contains("slope one-sided 1.0") }, "\(lines)")
+        #expect(lines.allSatisfy { $0.contains("symmetric 1.9") || $0.contains("symmetric 2.0") }, "\(lines)")
+        let csv = try String(contentsOfFile: root + "/first-order.csv", encoding: .utf8).split(separator: "\n")
+        #expect(csv.count == 27)
+        #expect(FileManager.default.fileExists(atPath: root + "/first-order.svg"))
+        #expect(ExperimentRegistry.allNames.contains("ngrad-first-order"))
+    }
+}

@@ -43,6 +43,12 @@ struct Reproduce: ParsableCommand {
         guard let experiment else { throw ValidationError("expected an experiment name: \(ExperimentRegistry.allNames.joined(separator: ", "))") }
         if let epochs, epochs <= 0 { throw ValidationError("--epochs: expected a positive number of epochs, found '\(epochs)'") }
         guard seeds > 0 else { throw ValidationError("--seeds: expected a positive number of seeds, found '\(seeds)'") }
+        if ExperimentRegistry.analysis(named: experiment) != nil {
+            if models != nil || joints != nil || epochs != nil || seeds != 1 {
+                throw ValidationError("--models/--joints/--epochs/--seeds: \(experiment) is computed, not trained; it takes only --out")
+            }
+            return
+        }
         guard let found = ExperimentRegistry.named(experiment) else {
             throw ValidationError("unknown experiment '\(experiment)'; expected one of \(ExperimentRegistry.allNames.joined(separator: ", "))")
         }
@@ -74,9 +80,16 @@ struct Reproduce: ParsableCommand {
             for experiment in ExperimentRegistry.all {
                 Console.out("\(experiment.name) — \(experiment.source)\n  \(experiment.notes)\n  models: \(experiment.models.joined(separator: ", "))")
             }
+            for analysis in ExperimentRegistry.analyses {
+                Console.out("\(analysis.name) — \(analysis.source)\n  \(analysis.notes)")
+            }
             return
         }
         do {
+            if let analysis = ExperimentRegistry.analysis(named: experiment!) {
+                try analysis.run(out ?? "runs/\(analysis.name)", Console.render)
+                return
+            }
             let runner = ExperimentRunner(root: out, epochs: epochs, seeds: seeds, models: chosenModels, joints: chosenJoints,
                                           locator: DataLocator(explicitRoot: dataRoot))
             try runner.run(ExperimentRegistry.named(experiment!)!, events: Console.render)
