@@ -61,6 +61,23 @@ public struct GradientDiagnostics: Sendable, Codable, Equatable {
     public var coherence: [Double]
     /// Every feedback matrix that stands where a transposed forward weight would.
     public var feedback: [Feedback]
+    /// What a rule measures of itself on the probe batch (learned top-down weights' reconstruction
+    /// error per layer), as CSV columns; `nil` when it measures nothing.
+    public var ruleColumns: [RuleColumn]?
+
+    /// One quantity a rule measures of itself.
+    public struct RuleColumn: Sendable, Codable, Equatable {
+        /// Its CSV column name.
+        public var name: String
+        /// Its value.
+        public var value: Double
+
+        /// `value` under `name`.
+        public init(_ name: String, _ value: Double) {
+            self.name = name
+            self.value = value
+        }
+    }
 
     /// Column names and values for CSV files, hidden layers numbered from 1.
     public var columns: [(name: String, value: Double)] {
@@ -75,6 +92,7 @@ public struct GradientDiagnostics: Sendable, Codable, Equatable {
             result.append(("norm_ratio_\(f.tag)", f.normRatio))
             result.append(("angle_\(f.tag)_vs_WT", f.angle))
         }
+        for column in ruleColumns ?? [] { result.append((column.name, column.value)) }
         return result
     }
 }
@@ -150,6 +168,8 @@ public struct GradientProbe: Sendable {
             coherence: rectifiers
                 ? (0..<hidden).map { Kickback.coherence(Kickback.influence(of: $0, network: network, workspace: referenceWorkspace, backend: backend)) }
                 : [],
-            feedback: feedback)
+            feedback: feedback,
+            ruleColumns: { let columns = rule.probeColumns(network: network, workspace: referenceWorkspace, backend: backend)
+                           return columns.isEmpty ? nil : columns }())
     }
 }

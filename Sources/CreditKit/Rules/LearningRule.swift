@@ -66,6 +66,11 @@ public protocol LearningRule: Sendable {
     /// The feedback matrices that stand where a forward weight's transpose would (FA-like
     /// paths), for the sign-congruence and weight-error diagnostics. Empty for backprop.
     var feedbackPairs: [FeedbackPair] { get }
+
+    /// What the rule measures of itself on the probe batch, whose forward pass, output error and
+    /// backprop's credits are in `workspace` (learned top-down weights report their reconstruction
+    /// error). Default: nothing.
+    func probeColumns(network: Network, workspace: Workspace, backend: LinearAlgebraBackend) -> [GradientDiagnostics.RuleColumn]
 }
 
 extension LearningRule {
@@ -75,6 +80,8 @@ extension LearningRule {
     }
 
     public var feedbackPairs: [FeedbackPair] { [] }
+
+    public func probeColumns(network: Network, workspace: Workspace, backend: LinearAlgebraBackend) -> [GradientDiagnostics.RuleColumn] { [] }
 
     public mutating func learnFeedback(network: Network, workspace: Workspace, backend: LinearAlgebraBackend,
                                        random: inout RandomSource) {}

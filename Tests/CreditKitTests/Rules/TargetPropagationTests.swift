@@ -82,3 +82,27 @@ struct TargetPropagationTests {
         }
     }
 }
+
+@Suite("Learned top-down diagnostics")
+struct LearnedTopDownDiagnosticsTests {
+    /// Every hidden layer reports its reconstruction error and the angle of `G`'s Jacobian–vector
+    /// product to `Wᵀ`'s; with `G = Wᵀ` on a linear net the angle is 0°.
+    @Test func reconstructionErrorAndJacobianAngleAreReported() throws {
+        var random = RandomSource(seed: 5)
+        let network = Network(architecture: Architecture(sizes: [6, 7, 5, 3], hiddenActivation: .identity), initializer: .xavier, random: &random)
+        var topDown = LearnedTopDown(network: network, learningRate: 0.01, noise: 0.1, random: &random)
+        var workspace = Workspace(architecture: network.architecture, batchSize: 10)
+        workspace.input = randomMatrix(10, 6, &random)
+        workspace.target = Matrix(rows: 10, columns: 3) { r, c in c == r % 3 ? 1 : 0 }
+        network.forward(&workspace, backend: .portable)
+        network.writeOutputError(loss: .crossEntropy, into: &workspace)
+        var bp = Backpropagation()
+        bp.assignCredit(network: network, workspace: &workspace, backend: .portable, random: &random)
+        let random0 = topDown.probeColumns(network: network, workspace: workspace, backend: .portable)
+        #expect(random0.map(\.name) == ["reconstruction_error_G2", "angle_JG2_vs_WT", "reconstruction_error_G3", "angle_JG3_vs_WT"])
+        #expect(random0.allSatisfy { $0.value.isFinite } && random0[1].value > 10)
+        for ℓ in 0..<2 { topDown.weights[ℓ] = network.layers[ℓ + 1].weights.transposed }
+        let exact = topDown.probeColumns(network: network, workspace: workspace, backend: .portable)
+        #expect(exact[1].value < 1e-2 && exact[3].value < 1e-2, "\(exact)")
+    }
+}

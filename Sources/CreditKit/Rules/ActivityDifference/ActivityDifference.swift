@@ -51,6 +51,10 @@ public struct ActivityDifference: LearningRule {
         set { topDown?.state = newValue }
     }
 
+    public func probeColumns(network: Network, workspace: Workspace, backend: LinearAlgebraBackend) -> [GradientDiagnostics.RuleColumn] {
+        topDown?.probeColumns(network: network, workspace: workspace, backend: backend) ?? []
+    }
+
     /// `G_ℓ` stands where `(Wˡ⁺¹)ᵀ` would: compared with it like a feedback matrix.
     public var feedbackPairs: [FeedbackPair] {
         topDown.map { LayerwiseFeedback.pairs($0.weights.map(\.transposed)) } ?? []

@@ -99,6 +99,26 @@ public struct LearnedTopDown: Sendable {
         }
     }
 
+    /// Per hidden layer on the probe batch (`workspace` holds its forward pass and backprop's
+    /// credits): the reconstruction error `½‖gₗ(hˡ⁺¹) − hˡ‖²` per example, and the angle between the
+    /// Jacobian–vector product of `gₗ` at `hˡ⁺¹` and that of `(Wˡ⁺¹)ᵀ` — with `v = δaˡ⁺¹_BP`,
+    /// `(Gₗ v) ⊙ fₗ'` against backprop's `δaˡ = ((Wˡ⁺¹)ᵀ v) ⊙ fₗ'(aˡ)`. Allocates; not for the hot path.
+    func probeColumns(network: Network, workspace: Workspace, backend: LinearAlgebraBackend) -> [GradientDiagnostics.RuleColumn] {
+        var columns: [GradientDiagnostics.RuleColumn] = []
+        for ℓ in weights.indices {
+            let below = workspace.activities[ℓ], above = workspace.activities[ℓ + 1]
+            var preActivation = Matrix(rows: below.rows, columns: below.columns), reconstruction = preActivation
+            reconstruct(layer: ℓ, from: above, network: network, preActivation: &preActivation, into: &reconstruction, backend: backend)
+            let error = zip(reconstruction.elements, below.elements).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }
+            columns.append(.init("reconstruction_error_G\(ℓ + 2)", error / Double(2 * below.rows)))
+            var product = Matrix(rows: below.rows, columns: below.columns)
+            backend.gemm(workspace.credits[ℓ + 1], .none, weights[ℓ], .transposed, into: &product)
+            network.layers[ℓ].multiplyByDerivative(&product, preActivation: preActivation, activity: reconstruction)
+            columns.append(.init("angle_JG\(ℓ + 2)_vs_WT", Alignment.angle(product, workspace.credits[ℓ])))
+        }
+        return columns
+    }
+
     /// `G2`, `c2`, `G3`, … by the layer above they read from (as feedback matrices are named).
     var state: [NamedTensor] {
         get { weights.indices.flatMap { ℓ in [NamedTensor("G\(ℓ + 2)", weights[ℓ]), NamedTensor("c\(ℓ + 2)", biases[ℓ])] } }

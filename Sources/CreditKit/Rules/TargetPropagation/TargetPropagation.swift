@@ -73,6 +73,10 @@ public struct TargetPropagation: LearningRule {
         set { topDown.state = newValue }
     }
 
+    public func probeColumns(network: Network, workspace: Workspace, backend: LinearAlgebraBackend) -> [GradientDiagnostics.RuleColumn] {
+        topDown.probeColumns(network: network, workspace: workspace, backend: backend)
+    }
+
     /// `G_ℓ` stands where `(Wˡ⁺¹)ᵀ` would: compared with it like a feedback matrix.
     public var feedbackPairs: [FeedbackPair] { LayerwiseFeedback.pairs(topDown.weights.map(\.transposed)) }
 
