@@ -16,26 +16,18 @@ struct Compare: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
 
-    @Option(help: ArgumentHelp("Comma-separated rules, e.g. bp,fa,dfa,s1.", valueName: "rules"))
-    var rules: String = "bp,fa,dfa"
-
-    @Option(parsing: .unconditional, help: "Passes over the training set.")
-    var epochs: Int = 20
-
-    @Option(help: ArgumentHelp("The comparison directory (default: runs/compare-<dataset>-<time>).", valueName: "dir"))
-    var out: String?
+    @OptionGroup var comparison: ComparisonOptions
 
     func validate() throws {
-        guard epochs > 0 else { throw ValidationError("--epochs: expected a positive number of epochs, found '\(epochs)'") }
-        if let rule = model.ruleChoice.rule { throw ValidationError("--rule: not used by compare, found '\(rule)'; list the rules with --rules") }
+        try ComparisonOptions.refuseSingleRule(model.ruleChoice.rule, command: "compare")
         _ = try configurations()
     }
 
     /// The configuration of every rule in `--rules`: the model's flags, and each rule's own
     /// options applied to the rules that have them (an option no listed rule has is refused).
     func configurations() throws -> [TrainingConfiguration] {
-        let base = try model.configuration(epochs: epochs, rule: .backprop)
-        return try model.ruleChoice.rules(rules).map { rule, _ in
+        let base = try model.configuration(epochs: comparison.epochs ?? 20, rule: .backprop)
+        return try model.ruleChoice.rules(comparison.rules ?? "bp,fa,dfa").map { rule, _ in
             var configuration = base
             configuration.rule = rule
             return configuration
@@ -47,7 +39,7 @@ struct Compare: ParsableCommand {
             let configurations = try configurations()
             let base = configurations[0]
             let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
-            let root = out ?? "runs/compare-\(base.dataset.rawValue)-\(stamp)"
+            let root = comparison.out ?? "runs/compare-\(base.dataset.rawValue)-\(stamp)"
             let data = try DatasetCatalog.load(base.dataset, locator: model.locator)
             try RuleComparison.run(configurations.map(RunSpecification.feedForward), data: data, root: root,
                                    title: "\(base.dataset.rawValue) \(base.hiddenLayers.map(String.init).joined(separator: "-")) \(base.activation.rawValue)",

@@ -17,33 +17,25 @@ struct CompareRNN: ParsableCommand {
 
     @OptionGroup var model: RecurrentOptions
 
-    @Option(help: ArgumentHelp("Comma-separated rules that work through time, e.g. bp,fa,np,kp,wm.", valueName: "rules"))
-    var rules: String = "bp,fa,kp"
-
-    @Option(parsing: .unconditional, help: "Epochs of --steps-per-epoch steps.")
-    var epochs: Int = 10
-
-    @Option(help: ArgumentHelp("The comparison directory (default: runs/compare-delayed-xor-<time>).", valueName: "dir"))
-    var out: String?
+    @OptionGroup var comparison: ComparisonOptions
 
     func validate() throws {
-        guard epochs > 0 else { throw ValidationError("--epochs: expected a positive number of epochs, found '\(epochs)'") }
-        if let rule = model.ruleChoice.rule {
-            throw ValidationError("--rule: not used by compare-rnn, found '\(rule)'; list the rules with --rules")
-        }
+        try ComparisonOptions.refuseSingleRule(model.ruleChoice.rule, command: "compare-rnn")
         _ = try configurations()
     }
 
     /// The run of every rule in `--rules`, each with the options it has.
     func configurations() throws -> [RecurrentConfiguration] {
-        try model.ruleChoice.rules(rules).map { rule, given in try model.configuration(epochs: epochs, rule: rule, given: given) }
+        try model.ruleChoice.rules(comparison.rules ?? "bp,fa,kp").map { rule, given in
+            try model.configuration(epochs: comparison.epochs ?? 10, rule: rule, given: given)
+        }
     }
 
     func run() throws {
         do {
             let configurations = try configurations()
             let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
-            let root = out ?? "runs/compare-delayed-xor-\(stamp)"
+            let root = comparison.out ?? "runs/compare-delayed-xor-\(stamp)"
             let base = configurations[0]
             try RuleComparison.run(configurations.map(RunSpecification.recurrent), data: nil, root: root,
                                    title: "delayed XOR (delay \(base.task.delay)), RNN \(base.hidden) tanh", events: Console.render)

@@ -127,3 +127,25 @@ struct RunOptions: ParsableArguments {
         if resume != nil && out != nil { throw ValidationError("--out: not used with --resume (the run continues in its own directory)") }
     }
 }
+
+/// What `compare` and `compare-rnn` share: the rules, the epochs and the output directory; each
+/// command supplies its own defaults.
+struct ComparisonOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Comma-separated rules (default: compare bp,fa,dfa; compare-rnn bp,fa,kp).", valueName: "rules"))
+    var rules: String?
+
+    @Option(parsing: .unconditional, help: "Epochs (default: compare 20; compare-rnn 10, of --steps-per-epoch steps).")
+    var epochs: Int?
+
+    @Option(help: ArgumentHelp("The comparison directory (default: runs/compare-<data>-<time>).", valueName: "dir"))
+    var out: String?
+
+    func validate() throws {
+        if let epochs, epochs <= 0 { throw ValidationError("--epochs: expected a positive number of epochs, found '\(epochs)'") }
+    }
+
+    /// `--rule` names one rule; a comparison lists them with `--rules`.
+    static func refuseSingleRule(_ rule: RuleSpec?, command: String) throws {
+        if let rule { throw ValidationError("--rule: not used by \(command), found '\(rule)'; list the rules with --rules") }
+    }
+}
