@@ -101,6 +101,10 @@ struct CommandLineTests {
         (["train", "--kickback-scales", "2"], "--kickback-scales: expected a rule that has it (kickback)"),
         (["train", "--rule", "ngrad", "--nudge", "-1"], "--nudge: expected a positive, finite nudge η"),
         (["train", "--rule", "ngrad", "--nudge-mode", "both"], "--nudge-mode"),
+        (["train", "--rule", "ngrad", "--backward-noise", "-0.1", "--backward", "learned"], "--backward-noise"),
+        (["train", "--rule", "fa", "--backward", "learned"], "--backward: expected a rule that has it"),
+        (["train", "--rule", "sdtp", "--target-step", "0.2"], "--target-step: expected no target step with sdtp"),
+        (["train", "--rule", "drl", "--backward-noise", "0"], "--backward-noise: expected a noise σ > 0"),
         // Flags that would change nothing for this model or optimizer.
         (["train", "--optimizer", "sgd", "--momentum", "0.5"], "--momentum"),
         (["train-rnn", "--momentum", "0.5"], "--momentum"),

@@ -146,4 +146,23 @@ public enum Loss: String, CaseIterable, Sendable, Codable {
     public func value(output: Matrix, target: Matrix, scratch: inout Matrix) -> Double {
         gradient(output: output, target: target, into: &scratch)
     }
+
+    /// Each row in use of `logits` replaced by its softmax (the probabilities cross-entropy compares
+    /// with the target).
+    static func softmaxRows(_ logits: inout Matrix) {
+        let (rows, columns) = (logits.rows, logits.columns)
+        logits.storage.withUnsafeMutableBufferPointer { o in
+            for r in 0..<rows {
+                let row = o.baseAddress! + r * columns
+                var maximum = -Float.infinity
+                for c in 0..<columns { maximum = max(maximum, row[c]) }
+                var sum: Float = 0
+                for c in 0..<columns {
+                    row[c] = Foundation.exp(row[c] - maximum)
+                    sum += row[c]
+                }
+                for c in 0..<columns { row[c] /= sum }
+            }
+        }
+    }
 }

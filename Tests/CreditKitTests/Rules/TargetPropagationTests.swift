@@ -59,6 +59,75 @@ struct TargetPropagationTests {
         #expect(relativeError(workspace.credits[2].elements.map(Double.init), reference.credits[2].elements.map(Double.init)) < 1e-5)
     }
 
+    /// SDTP's chain starts at the label: with an exact inverse of a linear output layer the
+    /// penultimate target `hᴸ⁻¹ + g(y) − g(hᴸ)` is mapped forward exactly onto `y`.
+    @Test func simplifiedTargetsMapForwardOntoTheLabel() throws {
+        var random = RandomSource(seed: 6)
+        var network = Network(architecture: Architecture(sizes: [4, 5, 5, 5], hiddenActivation: .tanh, outputActivation: .identity),
+                              initializer: .xavier, random: &random)
+        network.layers[2].biases = randomMatrix(1, 5, &random, scale: 0.1)
+        var topDown = LearnedTopDown(network: network, learningRate: 0.01, noise: 0.1, random: &random)
+        let inverse = Self.inverse(network.layers[2].weights)
+        topDown.weights[1] = inverse
+        var c = Matrix(rows: 1, columns: 5)
+        for i in 0..<5 { c[0, i] = -(0..<5).reduce(Float(0)) { $0 + inverse[i, $1] * network.layers[2].biases[0, $1] } }
+        topDown.biases[1] = c
+        // g of a tanh layer is tanh(G h + c): undo it by making layer 1 (the penultimate) linear.
+        network.layers[1].activation = .identity
+        var rule = TargetPropagation(difference: true, topTarget: .label, targetStep: 1, topDown: topDown, learnsTopDown: { _ in true })
+        var workspace = Workspace(architecture: network.architecture, batchSize: 6)
+        workspace.input = randomMatrix(6, 4, &random)
+        workspace.target = Matrix(rows: 6, columns: 5) { r, c in c == r % 5 ? 1 : 0 }
+        network.forward(&workspace, backend: .portable)
+        network.writeOutputError(loss: .squaredError, into: &workspace)
+        rule.assignCredit(network: network, workspace: &workspace, backend: .portable, random: &random)
+        var pre = Matrix(rows: 6, columns: 5), mapped = Matrix(rows: 6, columns: 5)
+        network.forward(layer: 2, from: rule.targets[1], preActivation: &pre, activity: &mapped, backend: .portable)
+        let difference = zip(mapped.elements, workspace.target.elements).map { Double(abs($0 - $1)) }.max()!
+        #expect(difference < 1e-4, "\(difference)")
+        #expect(rule.name == "sdtp")
+    }
+
+    /// DRL's gradient is the gradient of its loss: for one draw of the corruption, a small step
+    /// lowers layer 0's loss — whose round trip runs through every higher layer — by `‖ΔG‖²/lr`
+    /// (first order); and over many batches every layer's loss falls.
+    @Test func differenceReconstructionLossFalls() throws {
+        var random = RandomSource(seed: 7)
+        let network = Network(architecture: Architecture(sizes: [6, 8, 8, 8, 3], hiddenActivation: .tanh), initializer: .xavier, random: &random)
+        let learningRate: Float = 1e-3
+        var topDown = LearnedTopDown(network: network, learningRate: learningRate, noise: 0.1, loss: .difference, chainTop: 3,
+                                     random: &random)
+        var workspace = Workspace(architecture: network.architecture, batchSize: 16)
+        workspace.input = randomMatrix(16, 6, &random)
+        network.forward(&workspace, backend: .portable)
+        topDown.prepare(workspace)
+        let draw = random
+        var first = draw
+        let (weights, biases) = (topDown.weights[0], topDown.biases[0])
+        topDown.learnDifferenceReconstruction(layer: 0, network: network, workspace: workspace, backend: .portable, random: &first)
+        let before = topDown.lastLoss[0]
+        let step = zip(topDown.weights[0].elements, weights.elements).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }
+            + zip(topDown.biases[0].elements, biases.elements).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }
+        var second = draw
+        topDown.learnDifferenceReconstruction(layer: 0, network: network, workspace: workspace, backend: .portable, random: &second)
+        let decrease = before - topDown.lastLoss[0], expected = step / Double(learningRate)
+        #expect(expected > 0 && abs(decrease - expected) < 0.05 * expected, "decrease \(decrease), expected \(expected)")
+
+        // DTP's chain (top: the penultimate layer), whose round trips have no bottleneck.
+        var trained = LearnedTopDown(network: network, learningRate: 0.02, noise: 0.1, loss: .difference, chainTop: 2, random: &random)
+        var losses: [[Double]] = []
+        for _ in 0..<400 {
+            workspace.input = randomMatrix(16, 6, &random)
+            network.forward(&workspace, backend: .portable)
+            trained.learn(network: network, workspace: workspace, backend: .portable, random: &random)
+            losses.append(trained.lastLoss)
+        }
+        for ℓ in 0..<3 {
+            let early = losses.prefix(20).map { $0[ℓ] }.reduce(0, +), late = losses.suffix(20).map { $0[ℓ] }.reduce(0, +)
+            #expect(late < 0.5 * early, "layer \(ℓ + 1): \(early / 20) → \(late / 20); \((0..<3).map { k in losses.suffix(20).map { $0[k] }.reduce(0, +) / 20 })")
+        }
+    }
+
     /// DTP learns the digits as well as backprop does; plain TP learns too (its targets carry the
     /// inverses' reconstruction error, which its larger default α keeps small).
     @Test func differenceTargetPropagationLearnsTheDigits() throws {
@@ -70,8 +139,30 @@ struct TargetPropagationTests {
             return trainer.history.last!.testError
         }
         let (bp, dtp, tp) = (try finalError("bp"), try finalError("dtp"), try finalError("tp"))
+        let (sdtp, drl) = (try finalError("sdtp"), try finalError("drl"))
         #expect(dtp < bp + 0.03, "dtp \(dtp), bp \(bp)")
         #expect(tp < 0.3, "tp \(tp), dtp \(dtp)")
+        #expect(sdtp < 0.3, "sdtp \(sdtp), dtp \(dtp)")
+        #expect(drl < bp + 0.03, "drl \(drl), bp \(bp)")
+    }
+
+    /// SDTP has no gradient step to set; DRL divides by σ², so σ = 0 is refused; a config.json
+    /// written before either existed still reads (as DTP with the de-noising loss).
+    @Test func settingsThatMakeNoSenseAreRefusedAndOldConfigurationsRead() throws {
+        var sdtp = RuleSpec(argument: "sdtp")!
+        #expect(throws: ConfigurationError.self) { try sdtp.applyOptions(["--target-step", "0.2"]) }
+        var drl = RuleSpec(argument: "drl")!
+        try drl.applyOptions(["--backward-noise", "0"])
+        #expect {
+            try TrainingConfiguration(hiddenLayers: [8, 8], rule: drl).validate()
+        } throws: { error in
+            (error as? ConfigurationError)?.field == "rule.topDown.noise"
+        }
+        #expect(RuleSpec(argument: "drl")!.description == "drl" && sdtp.description == "sdtp")
+        let old = #"{"name": "target-propagation", "settings": {"difference": true, "targetStep": 0.1, "#
+            + #""topDown": {"learningRate": 0.01, "noise": 0.1, "schedule": "parallel", "pretrainEpochs": 0}}}"#
+        let decoded = try JSONDecoder().decode(RuleSpec.self, from: Data(old.utf8))
+        #expect(decoded == .differenceTargetPropagation)
     }
 
     @Test func aTargetStepThatIsNotPositiveIsRefused() {

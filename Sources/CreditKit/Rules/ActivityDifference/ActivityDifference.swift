@@ -210,7 +210,7 @@ public struct ActivityDifferenceSettings: RuleSettings {
 
     public func makeRule(for network: Network, loss: Loss, random: inout RandomSource) -> any LearningRule {
         guard backward == .learned else { return ActivityDifference(nudge: nudge, symmetric: nudgeMode == .symmetric) }
-        return ActivityDifference(nudge: nudge, symmetric: nudgeMode == .symmetric, topDown: topDown.make(for: network, random: &random),
+        return ActivityDifference(nudge: nudge, symmetric: nudgeMode == .symmetric, topDown: topDown.make(for: network, chainTop: network.depth - 1, random: &random),
                                   learnsTopDown: topDown.learnsInEpoch)
     }
 }

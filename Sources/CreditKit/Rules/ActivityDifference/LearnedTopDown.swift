@@ -3,6 +3,11 @@
 /// the layer below: `½‖g_ℓ(f_ℓ₊₁(Wˡ⁺¹ h̃ + bˡ⁺¹)) − h̃‖²` on `h̃ = hˡ + σξ`, by plain SGD at its own
 /// learning rate. The change NGRAD sends down is then the difference of two reconstructions,
 /// `Δhˡ = g_ℓ(hˡ⁺¹ + Δhˡ⁺¹) − g_ℓ(hˡ⁺¹)` — difference target propagation's correction.
+///
+/// With the difference reconstruction loss (DRL, Meulemans et al. 2020) every layer below the top
+/// of the rule's chain of targets learns instead how well a corruption of it survives the whole
+/// round trip: up through every higher layer to the chain's top and back down by the difference
+/// steps (``learnDifferenceReconstruction(layer:network:workspace:backend:random:)``).
 public struct LearnedTopDown: Sendable {
     /// `G_ℓ` per hidden layer, `(n_ℓ, n_ℓ₊₁)`.
     public internal(set) var weights: [Matrix]
@@ -12,6 +17,14 @@ public struct LearnedTopDown: Sendable {
     let learningRate: Float
     /// `σ`, the corruption of the layer below.
     let noise: Float
+    /// What each `G_ℓ` minimises.
+    let loss: TopDownSettings.ReconstructionLoss
+    /// The layer the rule's targets start from (the penultimate for DTP, the output for NGRAD and
+    /// SDTP): the top of DRL's round trip. Layers at or above it keep the de-noising loss.
+    let chainTop: Int
+    /// Whether the top-down weights read the output layer as softmax probabilities rather than
+    /// logits: SDTP with cross-entropy, whose top target is the label, a probability vector.
+    let readsProbabilities: Bool
     /// The mean reconstruction loss per layer of the last batch learned from.
     public private(set) var lastLoss: [Double]
     private var buffers = Buffers()
@@ -21,10 +34,19 @@ public struct LearnedTopDown: Sendable {
     private struct Buffers {
         var noisy: [Matrix] = [], up: [Matrix] = [], upPre: [Matrix] = [], reconstructionPre: [Matrix] = []
         var reconstruction: [Matrix] = [], difference: [Matrix] = []
+        /// DRL's round trip: the corrupted activities on the way up, `g_k(hᵏ⁺¹)` of the clean
+        /// ones, and the reconstructions on the way down — each with its pre-activation.
+        var chain = LayerScratch(), chainPre = LayerScratch(), clean = LayerScratch(), cleanPre = LayerScratch()
+        var down = LayerScratch(), downPre = LayerScratch(), cleanCredit = LayerScratch()
+        /// The output as the top-down weights read it (probabilities, when they read those).
+        var seen = LayerScratch()
     }
 
-    /// Top-down weights for `network`, Xavier-drawn like the forward weights they stand for.
-    init(network: Network, learningRate: Float, noise: Float, random: inout RandomSource) {
+    /// Top-down weights for `network`, Xavier-drawn like the forward weights they stand for,
+    /// learning `loss` for the targets that start at layer `chainTop` (by default the output),
+    /// reading the output as probabilities if `readsProbabilities`.
+    init(network: Network, learningRate: Float, noise: Float, loss: TopDownSettings.ReconstructionLoss = .denoising, chainTop: Int? = nil,
+         readsProbabilities: Bool = false, random: inout RandomSource) {
         weights = (0..<(network.depth - 1)).map { ℓ in
             FeedbackFamily.xavier.transposedMatrix(sources: network.layers[ℓ + 1].outputs, targets: network.layers[ℓ].outputs,
                                                    random: &random).transposed
@@ -32,6 +54,9 @@ public struct LearnedTopDown: Sendable {
         biases = (0..<(network.depth - 1)).map { Matrix(rows: 1, columns: network.layers[$0].outputs) }
         self.learningRate = learningRate
         self.noise = noise
+        self.loss = loss
+        self.chainTop = chainTop ?? network.depth - 1
+        self.readsProbabilities = readsProbabilities
         lastLoss = Array(repeating: .nan, count: network.depth - 1)
     }
 
@@ -43,45 +68,138 @@ public struct LearnedTopDown: Sendable {
         network.layers[ℓ].activate(preActivation, into: &reconstruction)
     }
 
-    /// One SGD step of every layer's de-noising reconstruction loss on the batch's activities.
+    /// Layer `k`'s activity in `workspace` as the top-down weights read it.
+    private func seen(_ k: Int, _ workspace: Workspace) -> Matrix {
+        readsProbabilities && k == workspace.activities.count - 1 ? buffers.seen[k] : workspace.activities[k]
+    }
+
+    /// `activity` of layer `k` as the top-down weights read it, in place.
+    private func read(_ activity: inout Matrix, layer k: Int) {
+        if readsProbabilities && k == weights.count { Loss.softmaxRows(&activity) }
+    }
+
+    /// One SGD step of every layer's reconstruction loss on the batch's activities.
     mutating func learn(network: Network, workspace: Workspace, backend: LinearAlgebraBackend, random: inout RandomSource) {
         prepare(workspace)
-        let rows = workspace.activities[0].rows
+        if readsProbabilities {
+            let top = weights.count
+            buffers.seen.fit(workspace)
+            buffers.seen[top].copyElements(from: workspace.activities[top])
+            Loss.softmaxRows(&buffers.seen[top])
+        }
         for ℓ in weights.indices {
-            // h̃ = hˡ + σξ, then up = f_ℓ₊₁(Wˡ⁺¹ h̃ + bˡ⁺¹), then r = g_ℓ(up).
-            let count = workspace.activities[ℓ].rows * workspace.activities[ℓ].columns
-            buffers.noisy[ℓ].storage.withUnsafeMutableBufferPointer { n in
-                random.fillStandardNormal(n.baseAddress!, count: count)
-                workspace.activities[ℓ].storage.withUnsafeBufferPointer { h in
-                    for k in 0..<count { n[k] = h[k] + noise * n[k] }
-                }
+            if loss == .difference && ℓ < chainTop {
+                learnDifferenceReconstruction(layer: ℓ, network: network, workspace: workspace, backend: backend, random: &random)
+            } else {
+                learnDenoising(layer: ℓ, network: network, workspace: workspace, backend: backend, random: &random)
             }
-            network.forward(layer: ℓ + 1, from: buffers.noisy[ℓ], preActivation: &buffers.upPre[ℓ], activity: &buffers.up[ℓ], backend: backend)
-            reconstruct(layer: ℓ, from: buffers.up[ℓ], network: network, preActivation: &buffers.reconstructionPre[ℓ],
-                        into: &buffers.reconstruction[ℓ], backend: backend)
-            // δ = (r − h̃) ⊙ f_ℓ'(pre).
-            var loss = 0.0
-            buffers.difference[ℓ].storage.withUnsafeMutableBufferPointer { d in
-                buffers.reconstruction[ℓ].storage.withUnsafeBufferPointer { r in
-                    buffers.noisy[ℓ].storage.withUnsafeBufferPointer { n in
-                        for k in 0..<count {
-                            d[k] = r[k] - n[k]
-                            loss += Double(d[k] * d[k])
-                        }
+        }
+    }
+
+    /// `h̃ = hˡ + σξ` into `buffers.noisy[ℓ]`.
+    private mutating func corrupt(layer ℓ: Int, workspace: Workspace, random: inout RandomSource) {
+        let count = workspace.activities[ℓ].rows * workspace.activities[ℓ].columns
+        let noise = noise
+        buffers.noisy[ℓ].storage.withUnsafeMutableBufferPointer { n in
+            random.fillStandardNormal(n.baseAddress!, count: count)
+            workspace.activities[ℓ].storage.withUnsafeBufferPointer { h in
+                for k in 0..<count { n[k] = h[k] + noise * n[k] }
+            }
+        }
+    }
+
+    /// `buffers.difference[ℓ] ← reconstruction − h̃`; returns `Σ‖·‖²`.
+    private mutating func reconstructionError(layer ℓ: Int, reconstruction: Matrix) -> Double {
+        let count = reconstruction.rows * reconstruction.columns
+        var sum = 0.0
+        buffers.difference[ℓ].storage.withUnsafeMutableBufferPointer { d in
+            reconstruction.storage.withUnsafeBufferPointer { r in
+                buffers.noisy[ℓ].storage.withUnsafeBufferPointer { n in
+                    for k in 0..<count {
+                        d[k] = r[k] - n[k]
+                        sum += Double(d[k] * d[k])
                     }
                 }
             }
-            lastLoss[ℓ] = loss / Double(2 * rows)
-            network.layers[ℓ].multiplyByDerivative(&buffers.difference[ℓ], preActivation: buffers.reconstructionPre[ℓ],
-                                                   activity: buffers.reconstruction[ℓ])
-            LocalUpdate.hebbianProduct(post: buffers.difference[ℓ], pre: buffers.up[ℓ], into: &weights[ℓ],
-                                       alpha: -learningRate / Float(rows), beta: 1, backend: backend)
-            LocalUpdate.biasChange(post: buffers.difference[ℓ], into: &biases[ℓ], scale: -learningRate / Float(rows), accumulate: true)
+        }
+        return sum
+    }
+
+    /// The de-noising loss `½‖g_ℓ(f_ℓ₊₁(Wˡ⁺¹ h̃ + bˡ⁺¹)) − h̃‖²`, one SGD step.
+    private mutating func learnDenoising(layer ℓ: Int, network: Network, workspace: Workspace, backend: LinearAlgebraBackend,
+                                         random: inout RandomSource) {
+        let rows = workspace.activities[0].rows
+        corrupt(layer: ℓ, workspace: workspace, random: &random)
+        network.forward(layer: ℓ + 1, from: buffers.noisy[ℓ], preActivation: &buffers.upPre[ℓ], activity: &buffers.up[ℓ], backend: backend)
+        read(&buffers.up[ℓ], layer: ℓ + 1)
+        reconstruct(layer: ℓ, from: buffers.up[ℓ], network: network, preActivation: &buffers.reconstructionPre[ℓ],
+                    into: &buffers.reconstruction[ℓ], backend: backend)
+        // δ = (r − h̃) ⊙ f_ℓ'(pre).
+        lastLoss[ℓ] = reconstructionError(layer: ℓ, reconstruction: buffers.reconstruction[ℓ]) / Double(2 * rows)
+        network.layers[ℓ].multiplyByDerivative(&buffers.difference[ℓ], preActivation: buffers.reconstructionPre[ℓ],
+                                               activity: buffers.reconstruction[ℓ])
+        LocalUpdate.hebbianProduct(post: buffers.difference[ℓ], pre: buffers.up[ℓ], into: &weights[ℓ],
+                                   alpha: -learningRate / Float(rows), beta: 1, backend: backend)
+        LocalUpdate.biasChange(post: buffers.difference[ℓ], into: &biases[ℓ], scale: -learningRate / Float(rows), accumulate: true)
+    }
+
+    /// DRL (Meulemans et al. 2020) for `G_ℓ`, `c_ℓ`: the corruption `h̃ = hˡ + σξ` travels forward
+    /// through every higher layer to the chain's top `T`, `uᵀ`, and comes back by the difference
+    /// steps `rᵏ = hᵏ + g_k(rᵏ⁺¹) − g_k(hᵏ⁺¹)` (`rᵀ = uᵀ`), and `G_ℓ` takes one SGD step on
+    /// `(1/2σ²)‖rˡ − h̃‖²` (the higher `g_k` held fixed, as in their code). Its minimum makes the
+    /// chain of `G`s' Jacobians invert the forward one: Gauss–Newton-like targets.
+    mutating func learnDifferenceReconstruction(layer ℓ: Int, network: Network, workspace: Workspace,
+                                                        backend: LinearAlgebraBackend, random: inout RandomSource) {
+        let rows = workspace.activities[0].rows
+        corrupt(layer: ℓ, workspace: workspace, random: &random)
+        // Up: chain[k] = f_k(Wᵏ chain[k−1] + bᵏ), from chain[ℓ] = h̃ to the top.
+        buffers.chain[ℓ].copyElements(from: buffers.noisy[ℓ])
+        for k in (ℓ + 1)...chainTop {
+            network.forward(layer: k, from: buffers.chain[k - 1], preActivation: &buffers.chainPre[k], activity: &buffers.chain[k],
+                            backend: backend)
+            read(&buffers.chain[k], layer: k)
+        }
+        // Down: down[k] = h^k + g_k(down[k+1]) − g_k(h^{k+1}), from down[top] = chain[top].
+        buffers.down[chainTop].copyElements(from: buffers.chain[chainTop])
+        for k in stride(from: chainTop - 1, through: ℓ, by: -1) {
+            reconstruct(layer: k, from: buffers.down[k + 1], network: network, preActivation: &buffers.downPre[k],
+                        into: &buffers.reconstruction[k], backend: backend)
+            reconstruct(layer: k, from: seen(k + 1, workspace), network: network, preActivation: &buffers.cleanPre[k],
+                        into: &buffers.clean[k], backend: backend)
+            buffers.down[k].copyElements(from: buffers.reconstruction[k])
+            Self.addDifference(&buffers.down[k], plus: workspace.activities[k], minus: buffers.clean[k])
+        }
+        // d = (rˡ − h̃)/σ²; the gradient reaches G_ℓ through both reconstructions of the last step.
+        let sum = reconstructionError(layer: ℓ, reconstruction: buffers.down[ℓ])
+        lastLoss[ℓ] = sum / Double(2 * rows) / Double(noise * noise)
+        buffers.cleanCredit[ℓ].copyElements(from: buffers.difference[ℓ])
+        network.layers[ℓ].multiplyByDerivative(&buffers.difference[ℓ], preActivation: buffers.downPre[ℓ],
+                                               activity: buffers.reconstruction[ℓ])
+        network.layers[ℓ].multiplyByDerivative(&buffers.cleanCredit[ℓ], preActivation: buffers.cleanPre[ℓ],
+                                               activity: buffers.clean[ℓ])
+        let step = -learningRate / Float(rows) / (noise * noise)
+        LocalUpdate.hebbianProduct(post: buffers.difference[ℓ], pre: buffers.down[ℓ + 1], into: &weights[ℓ], alpha: step, beta: 1,
+                                   backend: backend)
+        LocalUpdate.hebbianProduct(post: buffers.cleanCredit[ℓ], pre: seen(ℓ + 1, workspace), into: &weights[ℓ], alpha: -step,
+                                   beta: 1, backend: backend)
+        LocalUpdate.biasChange(post: buffers.difference[ℓ], into: &biases[ℓ], scale: step, accumulate: true)
+        LocalUpdate.biasChange(post: buffers.cleanCredit[ℓ], into: &biases[ℓ], scale: -step, accumulate: true)
+    }
+
+    /// `destination ← destination + plus − minus` over the rows in use.
+    private static func addDifference(_ destination: inout Matrix, plus: Matrix, minus: Matrix) {
+        let count = plus.rows * plus.columns
+        destination.storage.withUnsafeMutableBufferPointer { d in
+            plus.storage.withUnsafeBufferPointer { p in
+                minus.storage.withUnsafeBufferPointer { m in
+                    for k in 0..<count { d[k] += p[k] - m[k] }
+                }
+            }
         }
     }
 
     /// Buffers shaped like the workspace's, allocated on the first batch, resized to the rows in use.
-    private mutating func prepare(_ workspace: Workspace) {
+    mutating func prepare(_ workspace: Workspace) {
         let layers = weights.count
         if buffers.noisy.count != layers || buffers.noisy[0].storage.count < workspace.activities[0].storage.count {
             let below = (0..<layers).map { Matrix(rows: workspace.activities[$0].rows, columns: workspace.activities[$0].columns) }
@@ -97,6 +215,11 @@ public struct LearnedTopDown: Sendable {
             buffers.reconstruction[ℓ].resizeRows(rows)
             buffers.difference[ℓ].resizeRows(rows)
         }
+        if loss == .difference {
+            for keyPath in [\Buffers.chain, \.chainPre, \.clean, \.cleanPre, \.down, \.downPre, \.cleanCredit] {
+                buffers[keyPath: keyPath].fit(workspace)
+            }
+        }
     }
 
     /// Per hidden layer on the probe batch (`workspace` holds its forward pass and backprop's
@@ -106,7 +229,9 @@ public struct LearnedTopDown: Sendable {
     func probeColumns(network: Network, workspace: Workspace, backend: LinearAlgebraBackend) -> [GradientDiagnostics.RuleColumn] {
         var columns: [GradientDiagnostics.RuleColumn] = []
         for ℓ in weights.indices {
-            let below = workspace.activities[ℓ], above = workspace.activities[ℓ + 1]
+            let below = workspace.activities[ℓ]
+            var above = workspace.activities[ℓ + 1]
+            read(&above, layer: ℓ + 1)
             var preActivation = Matrix(rows: below.rows, columns: below.columns), reconstruction = preActivation
             reconstruct(layer: ℓ, from: above, network: network, preActivation: &preActivation, into: &reconstruction, backend: backend)
             let error = zip(reconstruction.elements, below.elements).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }

@@ -10,6 +10,15 @@ public struct TopDownSettings: Sendable, Codable, Equatable {
         case alternating
     }
 
+    /// What the top-down weights minimise.
+    public enum ReconstructionLoss: String, Sendable, Codable, CaseIterable {
+        /// `½‖g_ℓ(f_ℓ₊₁(h̃)) − h̃‖²` on a corrupted copy `h̃` of the layer below (Bartunov et al.).
+        case denoising
+        /// The difference reconstruction loss of Meulemans et al. 2020 (DRL): the corruption's
+        /// round trip through every higher layer and back by the difference steps.
+        case difference
+    }
+
     /// The SGD step of the reconstruction loss.
     public var learningRate: Float
     /// `σ`, the corruption of the layer below in the de-noising loss.
@@ -18,13 +27,29 @@ public struct TopDownSettings: Sendable, Codable, Equatable {
     public var schedule: Schedule
     /// Epochs at the start that learn only the top-down weights.
     public var pretrainEpochs: Int
+    /// The de-noising loss or DRL.
+    public var loss: ReconstructionLoss
 
-    /// Step 0.01, noise 0.1, in parallel, without pre-training.
-    public init(learningRate: Float = 0.01, noise: Float = 0.1, schedule: Schedule = .parallel, pretrainEpochs: Int = 0) {
+    /// Step 0.01, noise 0.1, in parallel, without pre-training, de-noising.
+    public init(learningRate: Float = 0.01, noise: Float = 0.1, schedule: Schedule = .parallel, pretrainEpochs: Int = 0,
+                loss: ReconstructionLoss = .denoising) {
         self.learningRate = learningRate
         self.noise = noise
         self.schedule = schedule
         self.pretrainEpochs = pretrainEpochs
+        self.loss = loss
+    }
+
+    private enum CodingKeys: String, CodingKey { case learningRate, noise, schedule, pretrainEpochs, loss }
+
+    /// Reads `config.json`; one written before DRL existed has no `loss` and meant de-noising.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(learningRate: try container.decode(Float.self, forKey: .learningRate),
+                  noise: try container.decode(Float.self, forKey: .noise),
+                  schedule: try container.decode(Schedule.self, forKey: .schedule),
+                  pretrainEpochs: try container.decode(Int.self, forKey: .pretrainEpochs),
+                  loss: try container.decodeIfPresent(ReconstructionLoss.self, forKey: .loss) ?? .denoising)
     }
 
     /// Whether the forward weights learn in `epoch` (1-based): not while pre-training, and every
@@ -48,11 +73,17 @@ public struct TopDownSettings: Sendable, Codable, Equatable {
         guard pretrainEpochs >= 0 else {
             throw .invalid(field: "rule.topDown.pretrainEpochs", value: "\(pretrainEpochs)", expected: "a number of epochs ≥ 0")
         }
+        if loss == .difference, noise == 0 {
+            throw .invalid(field: "rule.topDown.noise", value: "0", expected: "a noise σ > 0 for the difference reconstruction loss (it divides by σ²)")
+        }
     }
 
-    /// Top-down weights for `network`, learning as these settings say.
-    func make(for network: Network, random: inout RandomSource) -> LearnedTopDown {
-        LearnedTopDown(network: network, learningRate: learningRate, noise: noise, random: &random)
+    /// Top-down weights for `network`, learning as these settings say, for targets that start at
+    /// layer `chainTop` (the top of DRL's round trip), reading the output as probabilities if
+    /// `readsProbabilities` (SDTP with cross-entropy).
+    func make(for network: Network, chainTop: Int, readsProbabilities: Bool = false, random: inout RandomSource) -> LearnedTopDown {
+        LearnedTopDown(network: network, learningRate: learningRate, noise: noise, loss: loss, chainTop: chainTop,
+                       readsProbabilities: readsProbabilities, random: &random)
     }
 
     /// The options that set them, for a rule whose settings hold them at `keyPath`.
@@ -71,6 +102,11 @@ public struct TopDownSettings: Sendable, Codable, Equatable {
             .value("backward-pretrain", field: "topDown.pretrainEpochs", valueName: "epochs",
                    help: "\(when)epochs at the start that learn only the top-down weights (default 0).",
                    expected: "a number of epochs ≥ 0", parse: Int.init, set: { $0[keyPath: keyPath].pretrainEpochs = $1 }),
+            .value("backward-loss", field: "topDown.loss", valueName: "denoising|difference",
+                   help: "\(when)what they minimise: the de-noising loss of the layer below, or the difference reconstruction "
+                       + "loss (DRL, Meulemans et al. 2020) through every higher layer (default denoising).",
+                   expected: "denoising or difference", parse: ReconstructionLoss.init(rawValue:),
+                   set: { $0[keyPath: keyPath].loss = $1 }),
         ]
     }
 }

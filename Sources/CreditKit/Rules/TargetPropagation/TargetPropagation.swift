@@ -10,10 +10,17 @@
 /// rate divided by the target step), so that one learning rate suits backprop and DTP — with
 /// exact transposes the penultimate layer's credit is then backprop's. The output layer learns
 /// the task loss.
+///
+/// SDTP (Bartunov et al. 2018) takes the label itself as the output's target and starts the chain
+/// one layer higher, `ĥᴸ⁻¹ = hᴸ⁻¹ + gᴸ⁻¹(y) − gᴸ⁻¹(hᴸ)`, with no gradient at all; its credit is not
+/// divided (there is no α). DRL is DTP whose top-down weights learn the difference reconstruction
+/// loss (``TopDownSettings/ReconstructionLoss/difference``).
 public struct TargetPropagation: LearningRule {
     /// TP or DTP.
     public let difference: Bool
-    /// `α`, the step of the penultimate target.
+    /// Where the chain of targets starts.
+    public let topTarget: TargetPropagationSettings.TopTarget
+    /// `α`, the step of the penultimate target (unused by SDTP).
     public let targetStep: Float
     /// The learned top-down weights `gᵢ`.
     public internal(set) var topDown: LearnedTopDown
@@ -22,15 +29,18 @@ public struct TargetPropagation: LearningRule {
     /// Per layer: the target `ĥⁱ`, and scratch for a reconstruction and its pre-activation.
     private var target = LayerScratch(), reconstruction = LayerScratch(), scratch = LayerScratch()
 
-    /// TP (`difference: false`) or DTP with target step `targetStep` and top-down weights `topDown`.
-    public init(difference: Bool, targetStep: Float, topDown: LearnedTopDown, learnsTopDown: @escaping @Sendable (Int) -> Bool) {
+    /// TP (`difference: false`) or DTP with target step `targetStep` and top-down weights `topDown`
+    /// (SDTP when `topTarget` is the label).
+    public init(difference: Bool, topTarget: TargetPropagationSettings.TopTarget = .gradientStep, targetStep: Float, topDown: LearnedTopDown,
+                learnsTopDown: @escaping @Sendable (Int) -> Bool) {
         self.difference = difference
+        self.topTarget = topTarget
         self.targetStep = targetStep
         self.topDown = topDown
         self.learnsTopDown = learnsTopDown
     }
 
-    public var name: String { difference ? "dtp" : "tp" }
+    public var name: String { topTarget == .label ? "sdtp" : difference ? "dtp" : "tp" }
 
     public mutating func assignCredit(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend,
                                       random: inout RandomSource) {
@@ -39,10 +49,27 @@ public struct TargetPropagation: LearningRule {
         scratch.fit(workspace)
         let penultimate = network.depth - 2
         guard penultimate >= 0 else { return }
-        // ĥᴸ⁻¹ = hᴸ⁻¹ − α e Wᴸ (rows are examples, so ∂L/∂hᴸ⁻¹ = e · Wᴸ).
-        target[penultimate].copyElements(from: workspace.activities[penultimate])
-        backend.gemm(workspace.credits[penultimate + 1], .none, network.layers[penultimate + 1].weights, .none,
-                     into: &target[penultimate], alpha: -targetStep, beta: 1)
+        switch topTarget {
+        case .gradientStep:
+            // ĥᴸ⁻¹ = hᴸ⁻¹ − α e Wᴸ (rows are examples, so ∂L/∂hᴸ⁻¹ = e · Wᴸ).
+            target[penultimate].copyElements(from: workspace.activities[penultimate])
+            backend.gemm(workspace.credits[penultimate + 1], .none, network.layers[penultimate + 1].weights, .none,
+                         into: &target[penultimate], alpha: -targetStep, beta: 1)
+        case .label:
+            // ĥᴸ⁻¹ = hᴸ⁻¹ + gᴸ⁻¹(y) − gᴸ⁻¹(hᴸ), hᴸ the probabilities softmax(aᴸ) = e + y under cross-entropy.
+            let top = penultimate + 1
+            if topDown.readsProbabilities {
+                target[top].copyElements(from: workspace.target)
+                Self.add(&target[top], workspace.credits[top])
+            } else {
+                target[top].copyElements(from: workspace.activities[top])
+            }
+            topDown.reconstruct(layer: penultimate, from: workspace.target, network: network, preActivation: &scratch[penultimate],
+                                into: &target[penultimate], backend: backend)
+            topDown.reconstruct(layer: penultimate, from: target[top], network: network,
+                                preActivation: &scratch[penultimate], into: &reconstruction[penultimate], backend: backend)
+            Self.combine(&target[penultimate], plus: workspace.activities[penultimate], minus: reconstruction[penultimate])
+        }
         for ℓ in stride(from: penultimate - 1, through: 0, by: -1) {
             topDown.reconstruct(layer: ℓ, from: target[ℓ + 1], network: network, preActivation: &scratch[ℓ], into: &target[ℓ],
                                 backend: backend)
@@ -53,9 +80,10 @@ public struct TargetPropagation: LearningRule {
                 Self.combine(&target[ℓ], plus: workspace.activities[ℓ], minus: reconstruction[ℓ])
             }
         }
-        // δaⁱ = (hⁱ − ĥⁱ) ⊙ fᵢ'(aⁱ) / α.
+        // δaⁱ = (hⁱ − ĥⁱ) ⊙ fᵢ'(aⁱ) / α (SDTP: not divided).
+        let scale = topTarget == .label ? 1 : 1 / targetStep
         for ℓ in 0...penultimate {
-            Self.combine(&workspace.credits[ℓ], scale: 1 / targetStep, activity: workspace.activities[ℓ], target: target[ℓ])
+            Self.combine(&workspace.credits[ℓ], scale: scale, activity: workspace.activities[ℓ], target: target[ℓ])
             network.layers[ℓ].multiplyByDerivative(&workspace.credits[ℓ], preActivation: workspace.preActivations[ℓ],
                                                    activity: workspace.activities[ℓ])
         }
@@ -95,6 +123,16 @@ public struct TargetPropagation: LearningRule {
         }
     }
 
+    /// `destination ← destination + source` over the rows in use.
+    private static func add(_ destination: inout Matrix, _ source: Matrix) {
+        let count = source.rows * source.columns
+        destination.storage.withUnsafeMutableBufferPointer { d in
+            source.storage.withUnsafeBufferPointer { s in
+                for k in 0..<count { d[k] += s[k] }
+            }
+        }
+    }
+
     /// `destination ← scale · (activity − target)` over the rows in use.
     private static func combine(_ destination: inout Matrix, scale: Float, activity: Matrix, target: Matrix) {
         let count = activity.rows * activity.columns
@@ -108,19 +146,31 @@ public struct TargetPropagation: LearningRule {
     }
 }
 
-/// Target propagation's settings (`--rule tp` or `--rule dtp`): the difference correction, the
-/// penultimate target's step, and how the top-down weights learn.
+/// Target propagation's settings (`--rule tp`, `dtp`, `sdtp` or `drl`): the difference correction,
+/// where the targets start, the penultimate target's step, and how the top-down weights learn.
 public struct TargetPropagationSettings: RuleSettings {
+    /// Where the chain of targets starts.
+    public enum TopTarget: String, Sendable, Codable, CaseIterable {
+        /// A gradient step on the penultimate layer (Lee et al.).
+        case gradientStep = "gradient-step"
+        /// The label as the output's target (SDTP, Bartunov et al.).
+        case label
+    }
+
     /// DTP (with the difference correction) or plain TP.
     public var difference: Bool
+    /// The gradient step (TP, DTP, DRL) or the label (SDTP).
+    public var topTarget: TopTarget
     /// `α`, the step of the penultimate target.
     public var targetStep: Float
     /// How the top-down weights learn.
     public var topDown: TopDownSettings
 
     /// DTP with α = 0.1 and the top-down weights' defaults.
-    public init(difference: Bool = true, targetStep: Float = 0.1, topDown: TopDownSettings = TopDownSettings()) {
+    public init(difference: Bool = true, topTarget: TopTarget = .gradientStep, targetStep: Float = 0.1,
+                topDown: TopDownSettings = TopDownSettings()) {
         self.difference = difference
+        self.topTarget = topTarget
         self.targetStep = targetStep
         self.topDown = topDown
     }
@@ -132,19 +182,45 @@ public struct TargetPropagationSettings: RuleSettings {
         // (the penultimate credit does not depend on α): on the digits (32-16, 4 epochs, seeds
         // 1–3) α = 0.5 does not learn, α = 1 reaches 41–61 %, α = 4 11–14 % (DTP 12–13 %).
         case "tp": self.init(difference: false, targetStep: 4)
+        case "sdtp": self.init(difference: true, topTarget: .label)
+        // Meulemans et al.'s σ is 0.06 on MNIST; DRL divides by σ², so its noise matters less than
+        // the de-noising loss's.
+        case "drl": self.init(difference: true, topDown: TopDownSettings(noise: 0.06, loss: .difference))
         default: return nil
         }
     }
 
+    private enum CodingKeys: String, CodingKey { case difference, topTarget, targetStep, topDown }
+
+    /// Reads `config.json`; one written before SDTP existed has no `topTarget` and meant the gradient step.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(difference: try container.decode(Bool.self, forKey: .difference),
+                  topTarget: try container.decodeIfPresent(TopTarget.self, forKey: .topTarget) ?? .gradientStep,
+                  targetStep: try container.decode(Float.self, forKey: .targetStep),
+                  topDown: try container.decode(TopDownSettings.self, forKey: .topDown))
+    }
+
     public static let identifier = "target-propagation"
-    public static let argumentHelp = "tp, dtp"
-    public var description: String { difference ? "dtp" : "tp" }
+    public static let argumentHelp = "tp, dtp, sdtp, drl"
+    /// `tp`, `dtp`, `sdtp`, or `drl` (DTP whose top-down weights learn DRL); another loss than the
+    /// name's default is marked (`sdtp+drl`).
+    public var description: String {
+        let base = topTarget == .label ? "sdtp" : !difference ? "tp" : topDown.loss == .difference ? "drl" : "dtp"
+        return topDown.loss == .difference && base != "drl" ? base + "+drl" : base
+    }
 
     public static var options: [RuleOption<Self>] {
         [
-            .value("target-step", \.targetStep, field: "targetStep", valueName: "alpha",
-                   help: "α: the penultimate layer's target is h − α ∂L/∂h (default dtp 0.1, tp 4).", expected: "a positive step α",
-                   parse: Float.init),
+            RuleOption(name: "target-step", field: "targetStep", valueName: "alpha",
+                       help: "α: the penultimate layer's target is h − α ∂L/∂h (default dtp and drl 0.1, tp 4; sdtp has none).") {
+                (settings: inout Self, text: String) throws(ConfigurationError) in
+                guard settings.topTarget == .gradientStep else {
+                    throw .invalid(field: "--target-step", value: text, expected: "no target step with sdtp: its top target is the label")
+                }
+                guard let step = Float(text) else { throw .invalid(field: "--target-step", value: text, expected: "a positive step α") }
+                settings.targetStep = step
+            },
         ] + TopDownSettings.options(\.topDown, when: "")
     }
 
@@ -152,14 +228,27 @@ public struct TargetPropagationSettings: RuleSettings {
         guard targetStep > 0, targetStep.isFinite else {
             throw .invalid(field: "rule.targetStep", value: "\(targetStep)", expected: "a positive, finite target step α")
         }
+        if topTarget == .label {
+            guard difference else {
+                throw .invalid(field: "rule.difference", value: "false", expected: "the difference correction with the label as top target (sdtp)")
+            }
+            guard context.loss != .rectilinear else {
+                throw .invalid(field: "rule.topTarget", value: "label",
+                               expected: "a loss whose output is the target's shape (cross-entropy or squared-error) for sdtp")
+            }
+        }
         try topDown.validate()
     }
 
     public func forwardWeightsLearn(inEpoch epoch: Int) -> Bool { topDown.forwardWeightsLearn(inEpoch: epoch) }
 
     public func makeRule(for network: Network, loss: Loss, random: inout RandomSource) -> any LearningRule {
-        TargetPropagation(difference: difference, targetStep: targetStep, topDown: topDown.make(for: network, random: &random),
-                          learnsTopDown: topDown.learnsInEpoch)
+        // The targets start at the penultimate layer (a gradient step) or at the output (the label).
+        let chainTop = topTarget == .label ? network.depth - 1 : network.depth - 2
+        return TargetPropagation(difference: difference, topTarget: topTarget, targetStep: targetStep,
+                                 topDown: topDown.make(for: network, chainTop: chainTop,
+                                                       readsProbabilities: topTarget == .label && loss == .crossEntropy, random: &random),
+                                 learnsTopDown: topDown.learnsInEpoch)
     }
 }
 
