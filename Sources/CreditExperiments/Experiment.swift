@@ -24,9 +24,14 @@ public struct Experiment: Sendable {
     }
 
     /// The models (rows of the paper's table), in order, each once.
-    public var models: [String] {
+    public var models: [String] { Self.distinct(runs.map(\.model)) }
+
+    /// The variants (rules or settings: the columns of the paper's table), in order, each once.
+    public var variants: [String] { Self.distinct(runs.map(\.variant)) }
+
+    private static func distinct(_ names: [String]) -> [String] {
         var seen: [String] = []
-        for run in runs where !seen.contains(run.model) { seen.append(run.model) }
+        for name in names where !seen.contains(name) { seen.append(name) }
         return seen
     }
 }

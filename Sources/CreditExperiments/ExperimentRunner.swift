@@ -35,17 +35,22 @@ public struct ExperimentRunner: Sendable {
     public var models: Set<String>?
     /// Only the runs of these robot joints, when given.
     public var joints: Set<Int>?
+    /// Only the runs of these variants (rules or settings), when given: with another process
+    /// running the rest into the same folder, an experiment uses both cores; a last run without
+    /// the choice picks every finished run up without training and writes the whole table.
+    public var variants: Set<String>?
     /// Where the data are found.
     public var locator: DataLocator
 
     /// A runner; every choice defaults to the experiment's own.
     public init(root: String? = nil, epochs: Int? = nil, seeds: Int = 1, models: Set<String>? = nil, joints: Set<Int>? = nil,
-                locator: DataLocator = DataLocator()) {
+                variants: Set<String>? = nil, locator: DataLocator = DataLocator()) {
         self.root = root
         self.epochs = epochs
         self.seeds = seeds
         self.models = models
         self.joints = joints
+        self.variants = variants
         self.locator = locator
     }
 
@@ -58,7 +63,8 @@ public struct ExperimentRunner: Sendable {
     public func run(_ experiment: Experiment, events: (RunEvent) -> Void = { _ in }) throws -> [ExperimentOutcome] {
         let root = self.root ?? "runs/\(experiment.name)"
         let runs = experiment.runs(models: models).filter { run in
-            joints.map { chosen in run.configuration.feedForward?.joint.map(chosen.contains) ?? true } ?? true
+            (joints.map { chosen in run.configuration.feedForward?.joint.map(chosen.contains) ?? true } ?? true)
+                && (variants?.contains(run.variant) ?? true)
         }
         events(.status("\(experiment.name): \(runs.count) runs\(seeds == 1 ? "" : " × \(seeds) seeds") — \(experiment.source)"))
         var loaded: [DatasetName: DataSplit] = [:]

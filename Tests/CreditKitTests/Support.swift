@@ -44,6 +44,7 @@ struct ReferenceNetwork {
         case .relu, .positiveRectifier: max(0, a)
         case .negativeRectifier: -max(0, a)
         case .identity: a
+        case .hardSigmoid: min(max(a, 0), 1)
         }
     }
 

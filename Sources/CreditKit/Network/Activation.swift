@@ -13,6 +13,8 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
     case positiveRectifier = "positive-rectifier"
     case negativeRectifier = "negative-rectifier"
     case mixedRectifier = "mixed-rectifier"
+    /// `ρ(a) = clip(a, 0, 1)`, the settling networks' unit (Scellier & Bengio 2017).
+    case hardSigmoid = "hard-sigmoid"
 
     /// `h = f(a)`, elementwise over the rows in use. `positiveUnits` splits a mixed rectifier layer.
     public func apply(_ preActivation: Matrix, into activity: inout Matrix, positiveUnits: Int = .max) {
@@ -36,6 +38,8 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
                     Self.map(a, h, count) { (-$0).replacing(with: 0, where: $0 .< 0) }
                 case .mixedRectifier: break
                 case .identity: h.update(from: a, count: count)
+                case .hardSigmoid:
+                    Self.map(a, h, count) { $0.replacing(with: 0, where: $0 .< 0).replacing(with: 1, where: $0 .> 1) }
                 }
             }
         }
@@ -75,6 +79,8 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
                         Self.scale(g, by: a, count) { SIMD8(repeating: 0).replacing(with: -1, where: $0 .> 0) }
                     case .mixedRectifier: break
                     case .identity: break
+                    case .hardSigmoid:
+                        Self.scale(g, by: a, count) { SIMD8(repeating: 0).replacing(with: 1, where: ($0 .> 0) .& ($0 .< 1)) }
                     }
                 }
             }
@@ -90,6 +96,7 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
         case .negativeRectifier: return a > 0 ? -1 : 0
         case .mixedRectifier: preconditionFailure("a mixed layer's derivative depends on the unit; use multiplyByDerivative")
         case .identity: return 1
+        case .hardSigmoid: return a > 0 && a < 1 ? 1 : 0
         }
     }
 
@@ -102,6 +109,7 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
         case .negativeRectifier: a < 0 ? 0 : -a
         case .mixedRectifier: preconditionFailure("a mixed layer's value depends on the unit; use apply")
         case .identity: a
+        case .hardSigmoid: a < 0 ? 0 : (a > 1 ? 1 : a)
         }
     }
 

@@ -67,6 +67,12 @@ public protocol LearningRule: Sendable {
     /// paths), for the sign-congruence and weight-error diagnostics. Empty for backprop.
     var feedbackPairs: [FeedbackPair] { get }
 
+    /// For a network that answers by settling (equilibrium propagation, contrastive Hebbian
+    /// learning): replaces the feed-forward pass's activities in `workspace` (input, target and
+    /// forward pass filled) by the settled ones, whose output is the answer. Default: nothing —
+    /// the feed-forward pass answers.
+    mutating func infer(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend)
+
     /// What the rule measures of itself on the probe batch, whose forward pass, output error and
     /// backprop's credits are in `workspace` (learned top-down weights report their reconstruction
     /// error). Default: nothing.
@@ -91,6 +97,8 @@ extension LearningRule {
     public mutating func takeWarnings() -> [String] { [] }
 
     public mutating func epochWillBegin(_ epoch: Int) {}
+
+    public mutating func infer(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend) {}
 
     public func forEachHebbianTerm(layer ℓ: Int, credit: Matrix, presynaptic: Matrix,
                                    _ body: (_ post: Matrix, _ pre: Matrix, _ sign: Float) -> Void) {

@@ -13,6 +13,7 @@ public enum RuleRegistry {
         WeightMirrorSettings.self,
         ActivityDifferenceSettings.self,
         TargetPropagationSettings.self,
+        SettlingSettings.self,
     ]
 
     /// The settings type stored under `identifier` in `config.json`.

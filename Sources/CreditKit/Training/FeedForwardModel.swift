@@ -171,6 +171,7 @@ public struct FeedForwardModel: TrainingModel {
             lossScratch.resizeRows(upper - lower)
             dataset.fillBatch(lower..<upper, input: &evaluationWorkspace.input, target: &evaluationWorkspace.target)
             network.forward(&evaluationWorkspace, backend: backend)
+            rule.infer(network: network, workspace: &evaluationWorkspace, backend: backend)
             totalLoss += configuration.loss.value(output: evaluationWorkspace.output, target: evaluationWorkspace.target,
                                                   scratch: &lossScratch)
             if dataset.isClassification { errors += Self.misclassified(evaluationWorkspace.output, evaluationWorkspace.target) }

@@ -25,6 +25,10 @@ struct Reproduce: ParsableCommand {
     @Option(help: ArgumentHelp("Comma-separated joints (1–7) to run, for the robot regressions.", valueName: "joints"))
     var joints: String?
 
+    @Option(help: ArgumentHelp("Comma-separated variants (rules or settings) to run, e.g. bp,dtp-alternating; a second process "
+                                   + "running the others into the same --out uses the second core.", valueName: "variants"))
+    var variants: String?
+
     @Option(parsing: .unconditional, help: "Passes over the training set (default: the experiment's).")
     var epochs: Int?
 
@@ -44,8 +48,8 @@ struct Reproduce: ParsableCommand {
         if let epochs, epochs <= 0 { throw ValidationError("--epochs: expected a positive number of epochs, found '\(epochs)'") }
         guard seeds > 0 else { throw ValidationError("--seeds: expected a positive number of seeds, found '\(seeds)'") }
         if ExperimentRegistry.analysis(named: experiment) != nil {
-            if models != nil || joints != nil || epochs != nil || seeds != 1 {
-                throw ValidationError("--models/--joints/--epochs/--seeds: \(experiment) is computed, not trained; it takes only --out")
+            if models != nil || joints != nil || variants != nil || epochs != nil || seeds != 1 {
+                throw ValidationError("--models/--joints/--variants/--epochs/--seeds: \(experiment) is computed, not trained; it takes only --out")
             }
             return
         }
@@ -59,11 +63,16 @@ struct Reproduce: ParsableCommand {
                 }
             }
         }
-        if let chosen = chosenModels {
-            let unknown = chosen.subtracting(found.models)
-            if !unknown.isEmpty {
-                throw ValidationError("--models: unknown \(unknown.sorted().joined(separator: ", ")); \(experiment) has \(found.models.joined(separator: ", "))")
-            }
+        try Self.check("--models", chosenModels, against: found.models, of: experiment)
+        try Self.check("--variants", chosenVariants, against: found.variants, of: experiment)
+    }
+
+    /// Refuses names the experiment does not have.
+    private static func check(_ flag: String, _ chosen: Set<String>?, against known: [String], of experiment: String) throws {
+        guard let chosen else { return }
+        let unknown = chosen.subtracting(known)
+        if !unknown.isEmpty {
+            throw ValidationError("\(flag): unknown \(unknown.sorted().joined(separator: ", ")); \(experiment) has \(known.joined(separator: ", "))")
         }
     }
 
@@ -71,8 +80,12 @@ struct Reproduce: ParsableCommand {
         joints.map { Set($0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }) }
     }
 
-    var chosenModels: Set<String>? {
-        models.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+    var chosenModels: Set<String>? { models.map(Self.names) }
+
+    var chosenVariants: Set<String>? { variants.map(Self.names) }
+
+    private static func names(_ list: String) -> Set<String> {
+        Set(list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
     }
 
     func run() throws {
@@ -91,7 +104,7 @@ struct Reproduce: ParsableCommand {
                 return
             }
             let runner = ExperimentRunner(root: out, epochs: epochs, seeds: seeds, models: chosenModels, joints: chosenJoints,
-                                          locator: DataLocator(explicitRoot: dataRoot))
+                                          variants: chosenVariants, locator: DataLocator(explicitRoot: dataRoot))
             try runner.run(ExperimentRegistry.named(experiment!)!, events: Console.render)
         } catch let error as ExitCode {
             throw error

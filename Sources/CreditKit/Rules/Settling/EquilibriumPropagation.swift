@@ -1,0 +1,133 @@
+/// Equilibrium propagation (Scellier & Bengio 2017) and contrastive Hebbian learning: the
+/// network settles (``Relaxation``) freely to `s⁰`, then again from `s⁰` with its output nudged
+/// towards the target (EP, by `β`) or clamped to it (CHL), and every weight changes by the
+/// difference of the two phases' Hebbian products:
+///
+///     EP:      ∇Wⁱ = −(ρ(sⁱ_β) ρ(sⁱ⁻¹_β)ᵀ − ρ(sⁱ₀) ρ(sⁱ⁻¹₀)ᵀ) / β
+///     sym. EP: ∇Wⁱ = −(ρ(sⁱ₊β) ρ(sⁱ⁻¹₊β)ᵀ − ρ(sⁱ₋β) ρ(sⁱ⁻¹₋β)ᵀ) / 2β   (Laborieux et al. 2021)
+///     CHL:     ∇Wⁱ = −(ρ(sⁱ₊) ρ(sⁱ⁻¹₊)ᵀ − ρ(sⁱ₋) ρ(sⁱ⁻¹₋)ᵀ)
+///     GeneRec: ∇Wⁱ = −(ρ(sⁱ₊) − ρ(sⁱ₋)) ρ(sⁱ⁻¹₋)ᵀ
+///
+/// — not of the form δa·hᵀ: both factors change between the phases, so the rule gives its own
+/// Hebbian terms (``forEachHebbianTerm(layer:credit:presynaptic:_:)``). As β → 0 the EP update
+/// tends to the gradient of the cost at the free fixed point, `dC(s⁰(θ))/dθ`, with an error O(β)
+/// one-sided and O(β²) symmetric. The network answers by its free phase
+/// (``infer(network:workspace:backend:)``), not by the feed-forward pass. The credits it writes,
+/// `δaⁱ = (sⁱ₀ − sⁱ_β)/β`, are the activity differences, for the diagnostics.
+public struct EquilibriumPropagation: LearningRule {
+    /// The settings it was made from.
+    public let settings: SettlingSettings
+    private var relaxation = Relaxation()
+    /// The free phase `s⁰`, the nudged (or clamped) phase, and the opposite nudge's phase.
+    private var free = LayerScratch(), nudged = LayerScratch(), opposite = LayerScratch()
+    /// The β of the last batch (its sign drawn per batch when random).
+    public private(set) var lastBeta: Float
+
+    /// The rule these settings describe.
+    public init(settings: SettlingSettings) {
+        self.settings = settings
+        lastBeta = settings.beta
+    }
+
+    public var name: String { settings.description }
+
+    public mutating func assignCredit(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend,
+                                      random: inout RandomSource) {
+        settleFreely(network: network, workspace: workspace, backend: backend)
+        nudged.fit(workspace)
+        let top = network.depth - 1
+        for i in 0...top { nudged[i].copyElements(from: free[i]) }
+        switch settings.contrast {
+        case .equilibriumPropagation:
+            var β = settings.beta
+            if settings.betaSign == .random && random.next() & 1 == 1 { β = -β }
+            lastBeta = β
+            relaxation.relax(&nudged, steps: settings.nudgedSteps, stepSize: settings.stepSize, beta: β, clampOutput: false,
+                             network: network, workspace: workspace, backend: backend)
+            if settings.nudgeMode == .symmetric {
+                opposite.fit(workspace)
+                for i in 0...top { opposite[i].copyElements(from: free[i]) }
+                relaxation.relax(&opposite, steps: settings.nudgedSteps, stepSize: settings.stepSize, beta: -β, clampOutput: false,
+                                 network: network, workspace: workspace, backend: backend)
+                for i in 0...top { Self.difference(&workspace.credits[i], opposite[i], nudged[i], scale: 1 / (2 * β)) }
+            } else {
+                for i in 0...top { Self.difference(&workspace.credits[i], free[i], nudged[i], scale: 1 / β) }
+            }
+        case .contrastiveHebbian, .geneRec:
+            relaxation.relax(&nudged, steps: settings.nudgedSteps, stepSize: settings.stepSize, beta: 0, clampOutput: true,
+                             network: network, workspace: workspace, backend: backend)
+            for i in 0...top { Self.difference(&workspace.credits[i], free[i], nudged[i], scale: 1) }
+        }
+    }
+
+    /// The free phase from zero states into `free`.
+    private mutating func settleFreely(network: Network, workspace: Workspace, backend: LinearAlgebraBackend) {
+        free.fit(workspace)
+        for i in 0..<network.depth { free[i].fill(0) }
+        relaxation.relax(&free, steps: settings.freeSteps, stepSize: settings.stepSize, beta: 0, clampOutput: false,
+                         network: network, workspace: workspace, backend: backend)
+    }
+
+    public func forEachHebbianTerm(layer ℓ: Int, credit: Matrix, presynaptic: Matrix,
+                                   _ body: (_ post: Matrix, _ pre: Matrix, _ sign: Float) -> Void) {
+        let rate = settings.layerRate(ℓ)
+        // Below the first layer is the clamped input, the same in every phase.
+        func below(_ states: LayerScratch) -> Matrix { ℓ == 0 ? presynaptic : states[ℓ - 1] }
+        switch settings.contrast {
+        case .equilibriumPropagation where settings.nudgeMode == .symmetric:
+            body(nudged[ℓ], below(nudged), -rate / (2 * lastBeta))
+            body(opposite[ℓ], below(opposite), rate / (2 * lastBeta))
+        case .equilibriumPropagation:
+            body(nudged[ℓ], below(nudged), -rate / lastBeta)
+            body(free[ℓ], below(free), rate / lastBeta)
+        case .contrastiveHebbian:
+            body(nudged[ℓ], below(nudged), -rate)
+            body(free[ℓ], below(free), rate)
+        case .geneRec:
+            body(nudged[ℓ], below(free), -rate)
+            body(free[ℓ], below(free), rate)
+        }
+    }
+
+    /// The answer is the free phase's output state; every layer's activity becomes its state.
+    public mutating func infer(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend) {
+        settleFreely(network: network, workspace: workspace, backend: backend)
+        for i in 0..<network.depth { workspace.activities[i].copyElements(from: free[i]) }
+    }
+
+    /// On the probe batch: how far the free phase is from equilibrium after T₁ steps
+    /// (``Relaxation/residual(_:network:workspace:backend:)``), and the angle of each layer's
+    /// weight change to the true gradient of the cost at the free fixed point
+    /// (``FixedPointGradient``), the reference EP approximates — backprop's, through the
+    /// feed-forward pass, is another function's gradient.
+    public func probeColumns(network: Network, workspace: Workspace, backend: LinearAlgebraBackend) -> [GradientDiagnostics.RuleColumn] {
+        var copy = self, probe = workspace
+        var random = RandomSource(seed: 0)
+        copy.assignCredit(network: network, workspace: &probe, backend: backend, random: &random)
+        var relaxation = Relaxation()
+        var columns = [GradientDiagnostics.RuleColumn("free_phase_residual",
+                                                      relaxation.residual(copy.free, network: network, workspace: probe, backend: backend))]
+        LocalUpdate.computeGradients(&probe, rule: copy, backend: backend)
+        let reference = FixedPointGradient.weightGradients(states: copy.free, network: network, workspace: probe, backend: backend)
+        for ℓ in reference.indices {
+            // The rule's change scaled back by its layer rate, so the angle is the direction's alone.
+            columns.append(.init("angle_dW\(ℓ + 1)_vs_fixed_point", Alignment.angle(probe.weightGradients[ℓ], reference[ℓ])))
+        }
+        return columns
+    }
+
+    /// `destination ← scale · (a − b)` over the rows in use.
+    private static func difference(_ destination: inout Matrix, _ a: Matrix, _ b: Matrix, scale: Float) {
+        let count = a.rows * a.columns
+        destination.storage.withUnsafeMutableBufferPointer { d in
+            a.storage.withUnsafeBufferPointer { a in
+                b.storage.withUnsafeBufferPointer { b in
+                    for k in 0..<count { d[k] = scale * (a[k] - b[k]) }
+                }
+            }
+        }
+    }
+
+    /// The free phase's states of the last batch (for tests and diagnostics).
+    var freeStates: LayerScratch { free }
+}
