@@ -14,6 +14,7 @@ public enum RuleRegistry {
         ActivityDifferenceSettings.self,
         TargetPropagationSettings.self,
         SettlingSettings.self,
+        PredictiveCodingSettings.self,
     ]
 
     /// The settings type stored under `identifier` in `config.json`.
