@@ -16,7 +16,7 @@ public struct Analysis: Sendable {
 
 extension ExperimentRegistry {
     /// Every computed figure.
-    public static var analyses: [Analysis] { [ngradFirstOrder] }
+    public static var analyses: [Analysis] { [ngradFirstOrder, settlingEnergy] }
 
     /// The analysis called `name`, if there is one.
     public static func analysis(named name: String) -> Analysis? { analyses.first { $0.name == name } }

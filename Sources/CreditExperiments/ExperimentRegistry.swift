@@ -5,7 +5,7 @@ public enum ExperimentRegistry {
     /// Every experiment `credit reproduce` runs, feed-forward and recurrent.
     public static var all: [Experiment] {
         [flamShepherd(table: 2), flamShepherd(table: 3), flamShepherdTable4, flamShepherdAutoencoder, noklandMNIST, kickbackFigure2,
-         lansdellFigure2, lansdellFigure5, lansdellFigure3, lansdellFigure4, bartunovMNIST]
+         lansdellFigure2, lansdellFigure5, lansdellFigure3, lansdellFigure4, bartunovMNIST, scellierMNIST, scellierMNISTDeep]
     }
 
     /// The experiment called `name`, if there is one.
