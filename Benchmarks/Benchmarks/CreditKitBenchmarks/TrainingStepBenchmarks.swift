@@ -24,6 +24,20 @@ let benchmarks: @Sendable () -> Void = {
         // Node perturbation: the second, noisy pass and the feedback's least-squares step.
         ("784-50-20-10 sigmoid MSE, batch 32, sgd, node perturbation", [50, 20], .sigmoid, .squaredError, .sigmoid, 32, .sgd,
          .nodePerturbation),
+        // Activity differences: NGRAD through the transposes, DTP and DRL with their inverses' training.
+        ("784-5x256-10 tanh, batch 128, adam, ngrad", Array(repeating: 256, count: 5), .tanh, .crossEntropy, nil, 128, .adam,
+         .activityDifference),
+        ("784-5x256-10 tanh, batch 128, adam, dtp", Array(repeating: 256, count: 5), .tanh, .crossEntropy, nil, 128, .adam,
+         .differenceTargetPropagation),
+        ("784-5x256-10 tanh, batch 128, adam, drl", Array(repeating: 256, count: 5), .tanh, .crossEntropy, nil, 128, .adam,
+         RuleSpec(argument: "drl")!),
+        // Settling networks: every relaxation step is batched GEMMs into buffers made once.
+        ("784-500-10 hard-sigmoid MSE, batch 20, sgd, eqprop", [500], .hardSigmoid, .squaredError, .hardSigmoid, 20, .sgd,
+         .equilibriumPropagation),
+        ("784-500-10 hard-sigmoid MSE, batch 20, sgd, chl", [500], .hardSigmoid, .squaredError, .hardSigmoid, 20, .sgd,
+         RuleSpec(argument: "chl")!),
+        ("784-500-10 hard-sigmoid MSE, batch 20, sgd, pc", [500], .hardSigmoid, .squaredError, .hardSigmoid, 20, .sgd,
+         .predictiveCoding),
     ]
     let backends: [(label: String, backend: LinearAlgebraBackend, thresholds: [BenchmarkMetric: BenchmarkThresholds]?)] = [
         ("", .shared, nil),

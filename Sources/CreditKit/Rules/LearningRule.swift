@@ -73,6 +73,10 @@ public protocol LearningRule: Sendable {
     /// the feed-forward pass answers.
     mutating func infer(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend)
 
+    /// The batch's summed loss as the network answers it, after ``assignCredit(network:workspace:backend:random:)``,
+    /// when that is not the feed-forward pass's (a settling network's free phase); `nil` otherwise.
+    func answerLoss(_ loss: Loss, workspace: Workspace) -> Double?
+
     /// What the rule measures of itself on the probe batch, whose forward pass, output error and
     /// backprop's credits are in `workspace` (learned top-down weights report their reconstruction
     /// error). Default: nothing.
@@ -99,6 +103,8 @@ extension LearningRule {
     public mutating func epochWillBegin(_ epoch: Int) {}
 
     public mutating func infer(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend) {}
+
+    public func answerLoss(_ loss: Loss, workspace: Workspace) -> Double? { nil }
 
     public func forEachHebbianTerm(layer ℓ: Int, credit: Matrix, presynaptic: Matrix,
                                    _ body: (_ post: Matrix, _ pre: Matrix, _ sign: Float) -> Void) {

@@ -39,12 +39,13 @@ public struct TrainingStep: Sendable {
         network.forward(&workspace, backend: backend)
         let value = network.writeOutputError(loss: loss, into: &workspace)
         rule.assignCredit(network: network, workspace: &workspace, backend: backend, random: &random)
+        let answered = rule.answerLoss(loss, workspace: workspace) ?? value
         rule.learnFeedback(network: network, workspace: workspace, backend: backend, random: &random)
         if updateForwardWeights {
             optimizer.step(&network, rule: rule, workspace: &workspace, backend: backend)
             if let weightBall { network.projectUnitWeights(into: weightBall) }
             rule.forwardWeightsDidChange(&network)
         }
-        return value
+        return answered
     }
 }

@@ -89,6 +89,19 @@ public struct EquilibriumPropagation: LearningRule {
         }
     }
 
+    /// The free phase's squared error `½‖sᴸ − y‖²`, summed over the batch (the settings require that loss).
+    public func answerLoss(_ loss: Loss, workspace: Workspace) -> Double? {
+        let output = free[free.all.count - 1]
+        let count = output.rows * output.columns
+        var sum = 0.0
+        output.storage.withUnsafeBufferPointer { s in
+            workspace.target.storage.withUnsafeBufferPointer { y in
+                for k in 0..<count { sum += 0.5 * Double((s[k] - y[k]) * (s[k] - y[k])) }
+            }
+        }
+        return sum
+    }
+
     /// The answer is the free phase's output state; every layer's activity becomes its state.
     public mutating func infer(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend) {
         settleFreely(network: network, workspace: workspace, backend: backend)
