@@ -105,6 +105,12 @@ struct CommandLineTests {
         (["train", "--rule", "fa", "--backward", "learned"], "--backward: expected a rule that has it"),
         (["train", "--rule", "sdtp", "--target-step", "0.2"], "--target-step: expected no target step with sdtp"),
         (["train", "--rule", "drl", "--backward-noise", "0"], "--backward-noise: expected a noise σ > 0"),
+        (["train", "--rule", "eqprop", "--activation", "hard-sigmoid", "--loss", "squared-error", "--beta", "0"], "--beta"),
+        (["train", "--rule", "eqprop", "--activation", "hard-sigmoid", "--loss", "squared-error", "--free-steps", "0"], "--free-steps"),
+        (["train", "--rule", "eqprop", "--activation", "hard-sigmoid", "--loss", "squared-error", "--settle-step", "0"], "--settle-step"),
+        (["train", "--rule", "eqprop"], "--activation: expected hard-sigmoid units"),
+        (["train", "--rule", "chl", "--activation", "hard-sigmoid", "--loss", "squared-error", "--beta", "0.2"], "--rule"),
+        (["train", "--rule", "pc", "--inference-steps", "0"], "--inference-steps"),
         // Flags that would change nothing for this model or optimizer.
         (["train", "--optimizer", "sgd", "--momentum", "0.5"], "--momentum"),
         (["train-rnn", "--momentum", "0.5"], "--momentum"),

@@ -139,7 +139,7 @@ struct SettlingTests {
     @Test(arguments: [
         (SettlingSettings(beta: 0), "rule.beta"), (SettlingSettings(freeSteps: 0), "rule.freeSteps"),
         (SettlingSettings(stepSize: 0), "rule.stepSize"), (SettlingSettings(stepSize: -0.5), "rule.stepSize"),
-        (SettlingSettings(contrast: .contrastiveHebbian, beta: 0.2), "rule.contrast"),
+        (SettlingSettings(contrast: .contrastiveHebbian, beta: 0.2), "rule"),
     ])
     func settingsThatMakeNoSenseAreRefused(_ settings: SettlingSettings, _ field: String) {
         let configuration = TrainingConfiguration(hiddenLayers: [8], activation: .hardSigmoid, outputActivation: .hardSigmoid,

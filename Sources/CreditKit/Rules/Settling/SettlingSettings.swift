@@ -120,7 +120,7 @@ public struct SettlingSettings: RuleSettings {
             throw .invalid(field: "loss", value: context.loss.rawValue, expected: "squared-error: the settling network's cost ½‖sᴸ − y‖²")
         }
         if contrast != .equilibriumPropagation && (beta != 0.5 || betaSign != .random || nudgeMode != .oneSided) {
-            throw .invalid(field: "rule.contrast", value: contrast.rawValue,
+            throw .invalid(field: "rule", value: contrast.rawValue,
                            expected: "eqprop for --beta, --beta-sign and --nudge-mode (\(contrast.rawValue) clamps the output)")
         }
     }

@@ -233,7 +233,7 @@ public struct TargetPropagationSettings: RuleSettings {
                 throw .invalid(field: "rule.difference", value: "false", expected: "the difference correction with the label as top target (sdtp)")
             }
             guard context.loss != .rectilinear else {
-                throw .invalid(field: "rule.topTarget", value: "label",
+                throw .invalid(field: "loss", value: "rectilinear",
                                expected: "a loss whose output is the target's shape (cross-entropy or squared-error) for sdtp")
             }
         }
