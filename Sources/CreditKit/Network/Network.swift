@@ -8,6 +8,9 @@ public struct DenseLayer: Sendable, Equatable {
     public var activation: Activation
     /// For a mixed rectifier layer, how many of its units (the first ones) are positive.
     public var positiveUnits: Int = .max
+    /// The noise of a hidden layer's activity while training (spikes or dropout), if any: the
+    /// derivative is then the rate's, taken from the pre-activation.
+    public var noise: ActivityNoise?
 
     /// `nᵢ₋₁`.
     public var inputs: Int { weights.columns }
@@ -19,9 +22,30 @@ public struct DenseLayer: Sendable, Equatable {
         activation.apply(preActivation, into: &activity, positiveUnits: positiveUnits)
     }
 
-    /// `g ← g ⊙ f'(a)` for this layer's units.
+    /// `g ← g ⊙ f'(a)` for this layer's units. A noisy layer's activity is no longer `f(a)`: the
+    /// rate's derivative comes from the pre-activation, times `ŝ/f(a)` under dropout (the unit's
+    /// mask over 1 − p; 1 for an activity that is the rate itself) and 1 under spikes
+    /// (straight-through).
     public func multiplyByDerivative(_ gradient: inout Matrix, preActivation: Matrix, activity: Matrix) {
-        activation.multiplyByDerivative(&gradient, preActivation: preActivation, activity: activity, positiveUnits: positiveUnits)
+        guard let noise else {
+            activation.multiplyByDerivative(&gradient, preActivation: preActivation, activity: activity, positiveUnits: positiveUnits)
+            return
+        }
+        let count = gradient.rows * gradient.columns, dropout = noise.kind == .dropout, activation = activation
+        gradient.storage.withUnsafeMutableBufferPointer { g in
+            preActivation.storage.withUnsafeBufferPointer { a in
+                activity.storage.withUnsafeBufferPointer { h in
+                    for k in 0..<count {
+                        var derivative = activation.derivative(preActivation: a[k])
+                        if dropout {
+                            let rate = activation.value(a[k])
+                            if rate != 0 { derivative *= h[k] / rate }
+                        }
+                        g[k] *= derivative
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -65,6 +89,23 @@ public struct Network: Sendable, Equatable {
             forward(layer: ℓ, from: ℓ == 0 ? workspace.input : workspace.activities[ℓ - 1],
                     preActivation: &workspace.preActivations[ℓ], activity: &workspace.activities[ℓ], backend: backend)
         }
+    }
+
+    /// The forward pass of training: as ``forward(_:backend:)``, with every noisy hidden layer's
+    /// activity replaced by its noisy realisation (spikes or dropout) before the next layer reads it.
+    public func forward(_ workspace: inout Workspace, random: inout RandomSource, backend: LinearAlgebraBackend) {
+        for ℓ in 0..<depth {
+            forward(layer: ℓ, from: ℓ == 0 ? workspace.input : workspace.activities[ℓ - 1],
+                    preActivation: &workspace.preActivations[ℓ], activity: &workspace.activities[ℓ], backend: backend)
+            if let noise = layers[ℓ].noise { noise.apply(to: &workspace.activities[ℓ], random: &random) }
+        }
+    }
+
+    /// The network with `noise` on every hidden layer (`nil`: none).
+    public func withHiddenNoise(_ noise: ActivityNoise?) -> Network {
+        var network = self
+        for ℓ in 0..<(depth - 1) { network.layers[ℓ].noise = noise }
+        return network
     }
 
     /// Layer ℓ alone: `a ← 1·bᵀ + below · Wᵀ`, `h ← f(a)` (`below` is `(batch, inputs)`). Node

@@ -52,12 +52,12 @@ public struct FeedForwardModel: TrainingModel {
                 throw .invalid(field: "network", value: architecture.sizes.map(String.init).joined(separator: "-"),
                                expected: "\(data.train.featureCount) inputs and \(outputs) outputs for the data and the loss")
             }
-            network = ownNetwork
+            network = ownNetwork.withHiddenNoise(configuration.noise)
         } else {
             architecture = configuration.architecture(inputs: data.train.featureCount, outputs: data.train.outputSize)
             var weightRandom = RandomSource(seed: configuration.seed, stream: 0)
             network = Network(architecture: architecture, initializer: Initializer(argument: configuration.initializer)!,
-                              random: &weightRandom)
+                              random: &weightRandom).withHiddenNoise(configuration.noise)
         }
         var ruleRandom = RandomSource(seed: configuration.seed, stream: 1)
         if let ownRule {
@@ -164,13 +164,20 @@ public struct FeedForwardModel: TrainingModel {
     public mutating func evaluate(_ dataset: Dataset) -> (loss: Double, error: Double) {
         var totalLoss = 0.0, errors = 0
         let rows = evaluationWorkspace.capacity
+        // Noisy evaluation (if asked for) draws the same noise every time, from a stream no epoch uses.
+        var noiseRandom = RandomSource(seed: configuration.seed, stream: 1 << 40)
+        let noisy = configuration.noise?.atEvaluation ?? false
         var lower = 0
         while lower < dataset.count {
             let upper = min(lower + rows, dataset.count)
             evaluationWorkspace.setBatchSize(upper - lower)
             lossScratch.resizeRows(upper - lower)
             dataset.fillBatch(lower..<upper, input: &evaluationWorkspace.input, target: &evaluationWorkspace.target)
-            network.forward(&evaluationWorkspace, backend: backend)
+            if noisy {
+                network.forward(&evaluationWorkspace, random: &noiseRandom, backend: backend)
+            } else {
+                network.forward(&evaluationWorkspace, backend: backend)
+            }
             rule.infer(network: network, workspace: &evaluationWorkspace, backend: backend)
             totalLoss += configuration.loss.value(output: evaluationWorkspace.output, target: evaluationWorkspace.target,
                                                   scratch: &lossScratch)

@@ -48,6 +48,8 @@ public struct TrainingConfiguration: RunConfiguration {
     public var freezeForwardWeights: Bool
     /// One transfer function per hidden layer, when they differ; `nil`: `activation` everywhere.
     public var hiddenActivations: [Activation]?
+    /// Spikes or dropout in every hidden layer while training; `nil`: noiseless rates.
+    public var noise: ActivityNoise?
 
     /// A configuration; every value has a default that works with the others.
     public init(dataset: DatasetName = .digits, hiddenLayers: [Int] = [100], activation: Activation = .tanh,
@@ -115,6 +117,13 @@ public struct TrainingConfiguration: RunConfiguration {
                            expected: "one transfer function, or one per hidden layer (\(hiddenLayers.count))")
         }
         try rule.settings.validate(ruleContext())
+        if let noise {
+            let activations = hiddenActivations ?? Array(repeating: activation, count: hiddenLayers.count)
+            if activations.contains(.mixedRectifier) {
+                throw .invalid(field: "noise", value: noise.kind.rawValue, expected: "hidden units whose derivative needs no unit index")
+            }
+            try noise.validate(hiddenActivations: activations)
+        }
         if let weightBall, !(weightBall > 0 && weightBall.isFinite) {
             throw .invalid(field: "weightBall", value: "\(weightBall)", expected: "a positive radius")
         }

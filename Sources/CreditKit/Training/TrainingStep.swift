@@ -36,7 +36,7 @@ public struct TrainingStep: Sendable {
     @discardableResult
     public func callAsFunction(network: inout Network, rule: inout any LearningRule, optimizer: inout Optimizer,
                                workspace: inout Workspace, updateForwardWeights: Bool = true, random: inout RandomSource) -> Double {
-        network.forward(&workspace, backend: backend)
+        network.forward(&workspace, random: &random, backend: backend)
         let value = network.writeOutputError(loss: loss, into: &workspace)
         rule.assignCredit(network: network, workspace: &workspace, backend: backend, random: &random)
         let answered = rule.answerLoss(loss, workspace: workspace) ?? value

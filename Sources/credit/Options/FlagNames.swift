@@ -10,7 +10,8 @@ enum FlagNames {
         "learningRate": "--lr", "learningRateDecay": "--lr-decay", "optimizer": "--optimizer", "momentum": "--momentum",
         "initializer": "--init", "seed": "--seed", "inputScaling": "--inputs", "probeEvery": "--probe-every",
         "autoencoder": "--autoencoder", "positiveFraction": "--positive-fraction", "joint": "--joint", "weightBall": "--weight-ball",
-        "freezeForwardWeights": "--freeze-forward", "dataset": "--dataset",
+        "freezeForwardWeights": "--freeze-forward", "dataset": "--dataset", "noise": "--spikes", "noise.window": "--spike-window",
+        "noise.maxRate": "--max-rate", "noise.dropProbability": "--dropout",
         "hidden": "--hidden", "bpttSteps": "--bptt-steps", "streams": "--streams", "stepsPerEpoch": "--steps-per-epoch",
         "task.delay": "--delay",
     ]

@@ -49,6 +49,47 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("inputs"), help: "Input scaling, fitted on the training set: raw, global (zero mean, unit variance overall) or feature (per feature).")
     var inputScaling: InputScaling = .raw
 
+    @Option(help: ArgumentHelp("Spiking hidden units while training: none, bernoulli or poisson — unbiased spike counts of the rates, "
+                                   + "learning through the rate's derivative; evaluation uses the rates.", valueName: "none|bernoulli|poisson"))
+    var spikes: String = "none"
+
+    @Option(name: .customLong("spike-window"), parsing: .unconditional,
+            help: ArgumentHelp("T, the spike-counting window in seconds (default 0.1); the noise is set by r·T.", valueName: "T"))
+    var spikeWindow: Float?
+
+    @Option(name: .customLong("max-rate"), parsing: .unconditional,
+            help: ArgumentHelp("r, the peak rate in spikes per second (default 100).", valueName: "r"))
+    var maxRate: Float?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Dropout of every hidden unit with probability p while training (the regularizer "
+                                                            + "spikes are compared with).", valueName: "p"))
+    var dropout: Float?
+
+    @Flag(name: .customLong("noisy-eval"), help: "Evaluate with the spikes or dropout too (default: the noiseless rates).")
+    var noisyEvaluation = false
+
+    /// `--spikes`, `--dropout` and their settings as the configuration's noise.
+    func activityNoise() throws -> ActivityNoise? {
+        let kind: ActivityNoise.Kind?
+        switch spikes {
+        case "none": kind = nil
+        case "bernoulli": kind = .bernoulli
+        case "poisson": kind = .poisson
+        default: throw ValidationError("--spikes: expected none, bernoulli or poisson, found '\(spikes)'")
+        }
+        if kind == nil && (spikeWindow != nil || maxRate != nil) {
+            throw ValidationError("\(spikeWindow != nil ? "--spike-window" : "--max-rate"): only with --spikes bernoulli or poisson")
+        }
+        if kind != nil && dropout != nil { throw ValidationError("--dropout: not with --spikes (one kind of noise at a time)") }
+        if let kind {
+            let defaults = ActivityNoise.spikes(kind)
+            return .spikes(kind, window: spikeWindow ?? defaults.window, maxRate: maxRate ?? defaults.maxRate, atEvaluation: noisyEvaluation)
+        }
+        if let dropout { return .dropout(dropout, atEvaluation: noisyEvaluation) }
+        if noisyEvaluation { throw ValidationError("--noisy-eval: only with --spikes or --dropout") }
+        return nil
+    }
+
     func hiddenLayers() throws -> [Int] {
         let parts = layers.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         if parts == [""] { throw ValidationError("--layers: expected comma-separated positive widths such as 800,800, found an empty list") }
@@ -88,6 +129,7 @@ struct ModelOptions: ParsableArguments {
             inputScaling: inputScaling, probeEvery: training.probeEvery, autoencoder: autoencoder, positiveFraction: positiveFraction ?? 0.5, joint: joint,
             weightBall: weightBall, freezeForwardWeights: freezeForward)
         configuration.hiddenActivations = hiddenActivations
+        configuration.noise = try activityNoise()
         // Not validated here: the library validates a configuration once, against its data
         // (`TrainingConfiguration.validated(for:)`), and its errors come back under these flags.
         return configuration

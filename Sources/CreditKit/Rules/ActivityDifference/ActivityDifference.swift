@@ -68,19 +68,23 @@ public struct ActivityDifference: LearningRule {
         let top = network.depth - 1
         if symmetric {
             // δaⁱ = −(Δhⁱ₊ − Δhⁱ₋)/(2η): the +η pass writes −Δhⁱ₊/(2η), the −η pass adds Δhⁱ₋/(2η).
-            propagate(nudge: nudge, network: network, workspace: workspace, backend: backend)
+            propagate(nudge: nudge, network: network, workspace: workspace, backend: backend, random: &random)
             for ℓ in 0..<top { Self.set(&workspace.credits[ℓ], to: change[ℓ], scale: -1 / (2 * nudge)) }
-            propagate(nudge: -nudge, network: network, workspace: workspace, backend: backend)
+            propagate(nudge: -nudge, network: network, workspace: workspace, backend: backend, random: &random)
             for ℓ in 0..<top { Self.add(&workspace.credits[ℓ], change[ℓ], scale: 1 / (2 * nudge)) }
         } else {
-            propagate(nudge: nudge, network: network, workspace: workspace, backend: backend)
+            propagate(nudge: nudge, network: network, workspace: workspace, backend: backend, random: &random)
             for ℓ in 0..<top { Self.set(&workspace.credits[ℓ], to: change[ℓ], scale: -1 / nudge) }
         }
     }
 
     /// `Δhᴸ = −η e`, then `Δhⁱ = fᵢ(aⁱ + Δhⁱ⁺¹ Wⁱ⁺¹) − hⁱ` down to the first hidden layer (rows are
-    /// examples, so `(Wⁱ⁺¹)ᵀ Δhⁱ⁺¹` is the product `Δhⁱ⁺¹ · Wⁱ⁺¹`).
-    private mutating func propagate(nudge η: Float, network: Network, workspace: Workspace, backend: LinearAlgebraBackend) {
+    /// examples, so `(Wⁱ⁺¹)ᵀ Δhⁱ⁺¹` is the product `Δhⁱ⁺¹ · Wⁱ⁺¹`). In a spiking network `hⁱ` is the
+    /// forward pass's spike count and the nudged activity spikes too: the change is the
+    /// **derivative filter**, count after the nudge minus count before (over r·T); under dropout
+    /// the nudged activity keeps the forward pass's mask.
+    private mutating func propagate(nudge η: Float, network: Network, workspace: Workspace, backend: LinearAlgebraBackend,
+                                    random: inout RandomSource) {
         let top = network.depth - 1
         Self.set(&change[top], to: workspace.credits[top], scale: -η)
         if let topDown {
@@ -100,8 +104,25 @@ public struct ActivityDifference: LearningRule {
             shifted[ℓ].copyElements(from: workspace.preActivations[ℓ])
             backend.gemm(change[ℓ + 1], .none, network.layers[ℓ + 1].weights, .none, into: &shifted[ℓ], beta: 1)
             network.layers[ℓ].activate(shifted[ℓ], into: &nudgedActivity[ℓ])
+            if let noise = network.layers[ℓ].noise {
+                if noise.kind == .dropout {
+                    Self.keepMask(&nudgedActivity[ℓ], of: workspace.activities[ℓ], scale: 1 / (1 - noise.dropProbability))
+                } else {
+                    noise.apply(to: &nudgedActivity[ℓ], random: &random)
+                }
+            }
             Self.set(&change[ℓ], to: nudgedActivity[ℓ], scale: 1)
             Self.add(&change[ℓ], workspace.activities[ℓ], scale: -1)
+        }
+    }
+
+    /// `activity ← activity · scale` where `forward` kept the unit, 0 where dropout silenced it.
+    private static func keepMask(_ activity: inout Matrix, of forward: Matrix, scale: Float) {
+        let count = activity.rows * activity.columns
+        activity.storage.withUnsafeMutableBufferPointer { h in
+            forward.storage.withUnsafeBufferPointer { f in
+                for k in 0..<count { h[k] = f[k] == 0 ? 0 : h[k] * scale }
+            }
         }
     }
 

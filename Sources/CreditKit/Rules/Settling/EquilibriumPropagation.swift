@@ -58,6 +58,9 @@ public struct EquilibriumPropagation: LearningRule {
                              network: network, workspace: workspace, backend: backend)
             for i in 0...top { Self.difference(&workspace.credits[i], free[i], nudged[i], scale: 1) }
         }
+        // The network's answer is its free phase: the batch's errors are counted from it. (The
+        // Hebbian terms read the phases' own states; nothing else reads these activities.)
+        for i in 0...top { workspace.activities[i].copyElements(from: free[i]) }
     }
 
     /// The free phase from zero states into `free`.
