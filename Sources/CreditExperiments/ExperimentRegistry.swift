@@ -6,7 +6,7 @@ public enum ExperimentRegistry {
     public static var all: [Experiment] {
         [flamShepherd(table: 2), flamShepherd(table: 3), flamShepherdTable4, flamShepherdAutoencoder, noklandMNIST, kickbackFigure2,
          lansdellFigure2, lansdellFigure5, lansdellFigure3, lansdellFigure4, bartunovMNIST, bartunovFashionMNIST,
-         scellierMNIST, scellierMNISTDeep]
+         scellierMNIST, scellierMNISTDeep, spikeNoiseMNIST]
     }
 
     /// The experiment called `name`, if there is one.
