@@ -59,11 +59,11 @@ let benchmarks: @Sendable () -> Void = {
             var trainer = try Trainer(configuration: configuration, data: DataSplit(train: set, test: set, source: "synthetic"),
                                       backend: variant.backend)
             var stepRandom = RandomSource(seed: 2)
-            trainer.step(0..<20, random: &stepRandom)  // first touch of every buffer
+            trainer.model.step(0..<20, random: &stepRandom)  // first touch of every buffer
             benchmark.startMeasurement()
             for i in benchmark.scaledIterations {
                 let b = i % (count / 20)
-                blackHole(trainer.step((b * 20)..<((b + 1) * 20), random: &stepRandom))
+                blackHole(trainer.model.step((b * 20)..<((b + 1) * 20), random: &stepRandom))
             }
         }
     }
@@ -86,11 +86,11 @@ let benchmarks: @Sendable () -> Void = {
                                           backend: variant.backend)
                 var stepRandom = RandomSource(seed: 2)
                 let batches = count / workload.batch
-                trainer.step(0..<workload.batch, random: &stepRandom)  // first touch of every buffer
+                trainer.model.step(0..<workload.batch, random: &stepRandom)  // first touch of every buffer
                 benchmark.startMeasurement()
                 for i in benchmark.scaledIterations {
                     let b = i % batches
-                    blackHole(trainer.step((b * workload.batch)..<((b + 1) * workload.batch), random: &stepRandom))
+                    blackHole(trainer.model.step((b * workload.batch)..<((b + 1) * workload.batch), random: &stepRandom))
                 }
             }
         }
