@@ -63,20 +63,22 @@ public struct LearnedTopDown: Sendable {
     /// `g_ℓ(above)` into `reconstruction` (its pre-activation into `preActivation`).
     func reconstruct(layer ℓ: Int, from above: Matrix, network: Network, preActivation: inout Matrix, into reconstruction: inout Matrix,
                      backend: LinearAlgebraBackend) {
-        preActivation.fillRows(with: biases[ℓ])
-        backend.gemm(above, .none, weights[ℓ], .transposed, into: &preActivation, beta: 1)
-        network.layers[ℓ].activate(preActivation, into: &reconstruction)
+        Self.reconstruct(weights[ℓ], biases[ℓ], below: network.layers[ℓ], from: above, preActivation: &preActivation,
+                         into: &reconstruction, backend: backend)
     }
 
-    /// Layer `k`'s activity in `workspace` as the top-down weights read it.
-    private func seen(_ k: Int, _ workspace: Workspace) -> Matrix {
-        readsProbabilities && k == workspace.activities.count - 1 ? buffers.seen[k] : workspace.activities[k]
+    /// `f(G h + c)` of the layer `below`. Static, so that the mutating methods below can write
+    /// into their own buffers without the call holding a copy of `self` (whose buffers would then
+    /// be shared, and copied on write: an allocation per call).
+    private static func reconstruct(_ weights: Matrix, _ biases: Matrix, below: DenseLayer, from above: Matrix, preActivation: inout Matrix,
+                                    into reconstruction: inout Matrix, backend: LinearAlgebraBackend) {
+        preActivation.fillRows(with: biases)
+        backend.gemm(above, .none, weights, .transposed, into: &preActivation, beta: 1)
+        below.activate(preActivation, into: &reconstruction)
     }
 
-    /// `activity` of layer `k` as the top-down weights read it, in place.
-    private func read(_ activity: inout Matrix, layer k: Int) {
-        if readsProbabilities && k == weights.count { Loss.softmaxRows(&activity) }
-    }
+    /// Whether layer `k` (of a network with `top + 1` layers) is read as probabilities.
+    private static func readsAsProbabilities(_ k: Int, top: Int, _ readsProbabilities: Bool) -> Bool { readsProbabilities && k == top }
 
     /// One SGD step of every layer's reconstruction loss on the batch's activities.
     mutating func learn(network: Network, workspace: Workspace, backend: LinearAlgebraBackend, random: inout RandomSource) {
@@ -131,9 +133,9 @@ public struct LearnedTopDown: Sendable {
         let rows = workspace.activities[0].rows
         corrupt(layer: ℓ, workspace: workspace, random: &random)
         network.forward(layer: ℓ + 1, from: buffers.noisy[ℓ], preActivation: &buffers.upPre[ℓ], activity: &buffers.up[ℓ], backend: backend)
-        read(&buffers.up[ℓ], layer: ℓ + 1)
-        reconstruct(layer: ℓ, from: buffers.up[ℓ], network: network, preActivation: &buffers.reconstructionPre[ℓ],
-                    into: &buffers.reconstruction[ℓ], backend: backend)
+        if Self.readsAsProbabilities(ℓ + 1, top: weights.count, readsProbabilities) { Loss.softmaxRows(&buffers.up[ℓ]) }
+        Self.reconstruct(weights[ℓ], biases[ℓ], below: network.layers[ℓ], from: buffers.up[ℓ], preActivation: &buffers.reconstructionPre[ℓ],
+                         into: &buffers.reconstruction[ℓ], backend: backend)
         // δ = (r − h̃) ⊙ f_ℓ'(pre).
         lastLoss[ℓ] = reconstructionError(layer: ℓ, reconstruction: buffers.reconstruction[ℓ]) / Double(2 * rows)
         network.layers[ℓ].multiplyByDerivative(&buffers.difference[ℓ], preActivation: buffers.reconstructionPre[ℓ],
@@ -157,15 +159,17 @@ public struct LearnedTopDown: Sendable {
         for k in (ℓ + 1)...chainTop {
             network.forward(layer: k, from: buffers.chain[k - 1], preActivation: &buffers.chainPre[k], activity: &buffers.chain[k],
                             backend: backend)
-            read(&buffers.chain[k], layer: k)
+            if Self.readsAsProbabilities(k, top: weights.count, readsProbabilities) { Loss.softmaxRows(&buffers.chain[k]) }
         }
         // Down: down[k] = h^k + g_k(down[k+1]) − g_k(h^{k+1}), from down[top] = chain[top].
         buffers.down[chainTop].copyElements(from: buffers.chain[chainTop])
         for k in stride(from: chainTop - 1, through: ℓ, by: -1) {
-            reconstruct(layer: k, from: buffers.down[k + 1], network: network, preActivation: &buffers.downPre[k],
-                        into: &buffers.reconstruction[k], backend: backend)
-            reconstruct(layer: k, from: seen(k + 1, workspace), network: network, preActivation: &buffers.cleanPre[k],
-                        into: &buffers.clean[k], backend: backend)
+            Self.reconstruct(weights[k], biases[k], below: network.layers[k], from: buffers.down[k + 1], preActivation: &buffers.downPre[k],
+                             into: &buffers.reconstruction[k], backend: backend)
+            let cleanAbove = Self.readsAsProbabilities(k + 1, top: weights.count, readsProbabilities)
+                ? buffers.seen[k + 1] : workspace.activities[k + 1]
+            Self.reconstruct(weights[k], biases[k], below: network.layers[k], from: cleanAbove, preActivation: &buffers.cleanPre[k],
+                             into: &buffers.clean[k], backend: backend)
             buffers.down[k].copyElements(from: buffers.reconstruction[k])
             Self.addDifference(&buffers.down[k], plus: workspace.activities[k], minus: buffers.clean[k])
         }
@@ -180,7 +184,9 @@ public struct LearnedTopDown: Sendable {
         let step = -learningRate / Float(rows) / (noise * noise)
         LocalUpdate.hebbianProduct(post: buffers.difference[ℓ], pre: buffers.down[ℓ + 1], into: &weights[ℓ], alpha: step, beta: 1,
                                    backend: backend)
-        LocalUpdate.hebbianProduct(post: buffers.cleanCredit[ℓ], pre: seen(ℓ + 1, workspace), into: &weights[ℓ], alpha: -step,
+        let cleanAbove = Self.readsAsProbabilities(ℓ + 1, top: weights.count, readsProbabilities)
+            ? buffers.seen[ℓ + 1] : workspace.activities[ℓ + 1]
+        LocalUpdate.hebbianProduct(post: buffers.cleanCredit[ℓ], pre: cleanAbove, into: &weights[ℓ], alpha: -step,
                                    beta: 1, backend: backend)
         LocalUpdate.biasChange(post: buffers.difference[ℓ], into: &biases[ℓ], scale: step, accumulate: true)
         LocalUpdate.biasChange(post: buffers.cleanCredit[ℓ], into: &biases[ℓ], scale: -step, accumulate: true)
@@ -231,7 +237,7 @@ public struct LearnedTopDown: Sendable {
         for ℓ in weights.indices {
             let below = workspace.activities[ℓ]
             var above = workspace.activities[ℓ + 1]
-            read(&above, layer: ℓ + 1)
+            if Self.readsAsProbabilities(ℓ + 1, top: weights.count, readsProbabilities) { Loss.softmaxRows(&above) }
             var preActivation = Matrix(rows: below.rows, columns: below.columns), reconstruction = preActivation
             reconstruct(layer: ℓ, from: above, network: network, preActivation: &preActivation, into: &reconstruction, backend: backend)
             let error = zip(reconstruction.elements, below.elements).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }
