@@ -8,6 +8,8 @@ enum RecurrentTransport: Equatable {
     case exact
     case nodePerturbation(NodePerturbationSettings)
     case paths
+    /// E-prop: the learning signal from the output only, through `W_outᵀ` or the fixed `B_out`.
+    case eligibility(symmetric: Bool)
 
     /// The transport, the initial feedback (`B_out`, `B_rec`) and, for path rules, their learner.
     static func make(rule: RuleSpec, network: RecurrentNetwork, random: inout RandomSource) throws(ConfigurationError)
@@ -22,11 +24,15 @@ enum RecurrentTransport: Equatable {
             }
             return (.nodePerturbation(settings), settings.feedback.pathFeedback(for: network, random: &random), nil)
         }
+        if let settings = rule.settings(as: EligibilityPropagationSettings.self) {
+            return (.eligibility(symmetric: settings.learningSignal == .symmetric),
+                    FeedbackFamily.xavier.pathFeedback(for: network, random: &random), nil)
+        }
         if let (feedback, learner) = rule.settings.makePathLearning(for: network, random: &random) {
             return (.paths, feedback, learner)
         }
         throw .invalid(field: "rule", value: rule.description,
-                       expected: "a rule that works through time: bp, fa, np, matching, kp or wm")
+                       expected: "a rule that works through time: bp, fa, np, matching, kp, wm, eprop or eprop-random")
     }
 }
 
@@ -175,14 +181,17 @@ public struct RecurrentModel: TrainingModel {
     }
 
     /// `δhₜ = B_out eₜ + B_rec δaₜ₊₁`, `δaₜ = δhₜ ⊙ (1 − hₜ²)`, from the window's last step to
-    /// its first. `readout`/`recurrent` override the rule's feedback (the probe's BPTT reference).
+    /// its first (e-prop: `δhₜ = B_out eₜ` alone). `readout`/`recurrent` override the rule's
+    /// feedback (the probe's BPTT reference).
     func assignCredit(_ window: inout RecurrentWindow, readout: Matrix? = nil, recurrent: Matrix? = nil) {
-        let exact = transport == .exact
-        let readout = readout ?? (exact ? network.readoutWeights : readoutFeedback)
+        let exact = transport == .exact || (readout != nil && recurrent != nil)
+        let throughTime: Bool
+        if case .eligibility = transport, !exact { throughTime = false } else { throughTime = true }
+        let readout = readout ?? (exact || transport == .eligibility(symmetric: true) ? network.readoutWeights : readoutFeedback)
         let recurrent = recurrent ?? (exact ? network.recurrentWeights : recurrentFeedback)
         for t in stride(from: window.steps, through: 1, by: -1) {
             backend.gemm(window.errors[t], .none, readout, .none, into: &window.transported[t])
-            if t < window.steps {
+            if t < window.steps && throughTime {
                 backend.gemm(window.credits[t + 1], .none, recurrent, .none, into: &window.transported[t], beta: 1)
             }
             let count = window.credits[t].count
@@ -260,7 +269,8 @@ public struct RecurrentModel: TrainingModel {
     /// The exact-transport (BPTT) gradient of `batch`'s summed loss divided by its streams, from a
     /// zero state, truncated to windows of `k` steps (`k` divides `batch.steps`): with
     /// `k = batch.steps` the full BPTT gradient, with a smaller `k` what truncation keeps of it.
-    func truncatedGradients(of batch: SequenceBatch, window k: Int) -> [Matrix] {
+    /// With `exact: false`, the rule's own credit instead (the weights held fixed).
+    func truncatedGradients(of batch: SequenceBatch, window k: Int, exact: Bool = true) -> [Matrix] {
         precondition(batch.steps % k == 0)
         var copy = self
         var window = RecurrentWindow(streams: batch.streams, steps: k, inputs: network.inputSize, hidden: network.hiddenSize,
@@ -269,7 +279,11 @@ public struct RecurrentModel: TrainingModel {
         for w in 0..<(batch.steps / k) {
             window.load(batch, from: w * k)
             network.forward(&window, backend: backend)
-            assignCredit(&window, readout: network.readoutWeights, recurrent: network.recurrentWeights)
+            if exact {
+                assignCredit(&window, readout: network.readoutWeights, recurrent: network.recurrentWeights)
+            } else {
+                assignCredit(&window)
+            }
             copy.accumulateGradients(window)
             for p in sum.indices { sum[p].add(copy.gradients[p]) }
             window.states[0].copyElements(from: window.states[k])
@@ -318,13 +332,20 @@ public struct RecurrentModel: TrainingModel {
         let ruleGradients = copy.gradients
         copy.accumulateGradients(reference)
         let meanAngle: Double = angles.isEmpty ? .nan : angles.reduce(0, +) / Double(angles.count)
-        let learned = transport != .exact
+        // The feedback the rule uses in place of a weight: both for FA-like rules, B_out alone for
+        // random e-prop (it sends nothing through the recurrence), none for BPTT and symmetric e-prop.
+        let readoutPair = GradientDiagnostics.Feedback(layer: 0, kind: "readout", feedback: readoutFeedback, weights: network.readoutWeights)
+        let pairs: [GradientDiagnostics.Feedback]
+        switch transport {
+        case .exact, .eligibility(symmetric: true): pairs = []
+        case .eligibility(symmetric: false): pairs = [readoutPair]
+        case .nodePerturbation, .paths:
+            pairs = [readoutPair, .init(layer: 0, kind: "recurrent", feedback: recurrentFeedback, weights: network.recurrentWeights)]
+        }
         return GradientDiagnostics(
             weightNames: ["_in", "_rec"],
             weightAngles: [Alignment.angle(ruleGradients[0], copy.gradients[0]), Alignment.angle(ruleGradients[1], copy.gradients[1])],
-            creditAngles: [meanAngle], creditSignAgreement: [], coherence: [],
-            feedback: learned ? [.init(layer: 0, kind: "readout", feedback: readoutFeedback, weights: network.readoutWeights),
-                                 .init(layer: 0, kind: "recurrent", feedback: recurrentFeedback, weights: network.recurrentWeights)] : [])
+            creditAngles: [meanAngle], creditSignAgreement: [], coherence: [], feedback: pairs)
     }
 }
 

@@ -15,6 +15,7 @@ public enum RuleRegistry {
         TargetPropagationSettings.self,
         SettlingSettings.self,
         PredictiveCodingSettings.self,
+        EligibilityPropagationSettings.self,
     ]
 
     /// The settings type stored under `identifier` in `config.json`.

@@ -70,6 +70,48 @@ struct RecurrentTests {
         }
     }
 
+    /// E-prop, written out independently in Double: per stream, `Lₜ = B eₜ`, `δaₜ = Lₜ ⊙ (1 − hₜ²)`,
+    /// `∇W_rec = Σₜ δaₜ hₜ₋₁ᵀ`, `∇W_in = Σₜ δaₜ xₜᵀ` (over the streams) — BPTT with the gradient
+    /// stopped through the recurrence; symmetric (`B = W_outᵀ`) and random (the fixed `B_out`).
+    /// Symmetric e-prop is also truncated BPTT with a window of one step.
+    @Test(arguments: [EligibilityPropagationSettings.LearningSignal.symmetric, .random])
+    func eligibilityPropagationIsBPTTStoppedThroughTheRecurrence(_ signal: EligibilityPropagationSettings.LearningSignal) throws {
+        let trainer = try Self.trainer(rule: RuleSpec(EligibilityPropagationSettings(learningSignal: signal)))
+        let batch = Self.batch(streams: 3, steps: 6, seed: 6)
+        let analytic = trainer.model.truncatedGradients(of: batch, window: 6, exact: false)
+        let net = trainer.network
+        let (h, i) = (net.hiddenSize, net.inputSize)
+        let signalWeights = (signal == .symmetric ? net.readoutWeights : trainer.model.readoutFeedback).doubles
+        var wIn = [Double](repeating: 0, count: h * i), wRec = [Double](repeating: 0, count: h * h), b = [Double](repeating: 0, count: h)
+        for s in 0..<batch.streams {
+            var state = [Double](repeating: 0, count: h)
+            for t in 0..<batch.steps {
+                let row = t * batch.streams + s
+                let x = (0..<i).map { Double(batch.inputs[row, $0]) }
+                let next = (0..<h).map { u in
+                    Foundation.tanh(Double(net.biases[0, u]) + (0..<i).reduce(0.0) { $0 + Double(net.inputWeights[u, $1]) * x[$1] }
+                        + (0..<h).reduce(0.0) { $0 + Double(net.recurrentWeights[u, $1]) * state[$1] })
+                }
+                let e = Double(net.readoutBiases[0, 0]) + (0..<h).reduce(0.0) { $0 + Double(net.readoutWeights[0, $1]) * next[$1] }
+                    - Double(batch.targets[row, 0])
+                for u in 0..<h {
+                    let credit = signalWeights[u] * e * (1 - next[u] * next[u])
+                    for v in 0..<h { wRec[u * h + v] += credit * state[v] / Double(batch.streams) }
+                    for c in 0..<i { wIn[u * i + c] += credit * x[c] / Double(batch.streams) }
+                    b[u] += credit / Double(batch.streams)
+                }
+                state = next
+            }
+        }
+        #expect(relativeError(analytic[0].doubles, wIn) < 1e-5)
+        #expect(relativeError(analytic[1].doubles, wRec) < 1e-5)
+        #expect(relativeError(analytic[2].doubles, b) < 1e-5)
+        if signal == .symmetric {
+            let oneStep = trainer.model.truncatedGradients(of: batch, window: 1)
+            #expect(relativeError(analytic[1].doubles, oneStep[1].doubles) < 1e-6)
+        }
+    }
+
     @Test func truncationDropsCreditAcrossWindowsOnly() throws {
         let trainer = try Self.trainer()
         let batch = Self.batch(streams: 3, steps: 6, seed: 5)
