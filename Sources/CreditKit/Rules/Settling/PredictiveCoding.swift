@@ -65,10 +65,13 @@ public struct PredictiveCoding: LearningRule {
     private mutating func recomputeErrors(network: Network, workspace: Workspace, backend: LinearAlgebraBackend) {
         let top = network.depth - 1
         for i in 0...top {
-            // scratch = μⁱ.
-            scratch[i].fillRows(with: network.layers[i].biases)
-            backend.gemm(i == 0 ? workspace.input : valueActivity[i - 1], .none, network.layers[i].weights, .transposed,
-                         into: &scratch[i], beta: 1)
+            // scratch = μⁱ; the first layer's is the forward pass's pre-activation (its input is clamped).
+            if i == 0 {
+                scratch[0].copyElements(from: workspace.preActivations[0])
+            } else {
+                scratch[i].fillRows(with: network.layers[i].biases)
+                backend.gemm(valueActivity[i - 1], .none, network.layers[i].weights, .transposed, into: &scratch[i], beta: 1)
+            }
             if i < top {
                 Self.difference(&error[i], value[i], scratch[i])
             } else {
