@@ -54,6 +54,18 @@ public struct ExperimentRunner: Sendable {
         self.locator = locator
     }
 
+    /// Where a run with one of its seeds lives: the experiment's own seed in the run's folder —
+    /// whether or not `--seeds` is given, so that asking for more seeds later trains only the new
+    /// ones — and the others beside it, `<run>-seed<N>`. (A first seed trained by an earlier
+    /// version under `-seed<N>` is still found there.)
+    static func directory(of run: ExperimentRun, root: String, seed: UInt64, offset: Int, seeds: Int) -> String {
+        let plain = root + "/" + run.directoryName, suffixed = plain + "-seed\(seed)"
+        if seeds == 1 { return plain }
+        guard offset == 0 else { return suffixed }
+        let exists = { (path: String) in FileManager.default.fileExists(atPath: path) }
+        return exists(suffixed) && !exists(plain) ? suffixed : plain
+    }
+
     /// An experiment: every run (with every seed in turn), then the table of paper vs ours — over
     /// several seeds, mean ± standard error of the final and best test figure —, results.csv (one
     /// row per run and seed) and the charts. The loss and error curves are the mean over the
@@ -74,7 +86,7 @@ public struct ExperimentRunner: Sendable {
             for s in 0..<seeds {
                 let configuration = run.configuration.withEpochs(epochs ?? experiment.defaultEpochs, seedOffset: s)
                 let seed = configuration.seed
-                let directory = RunDirectory(path: root + "/" + (seeds == 1 ? run.directoryName : "\(run.directoryName)-seed\(seed)"))
+                let directory = RunDirectory(path: Self.directory(of: run, root: root, seed: seed, offset: s, seeds: seeds))
                 let label = seeds == 1 ? run.label : "\(run.label) seed \(seed)"
                 switch configuration {
                 case .feedForward(let configuration):

@@ -22,13 +22,19 @@ struct ExperimentRunnerTests {
     @Test func aTinyExperimentRunsEndToEndAndResumes() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("creditkit-experiment-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
+        // One seed first; asking for two then trains only the second: the experiment's own seed
+        // keeps its folder.
+        let single = try ExperimentRunner(root: root, epochs: 2, locator: Self.offline).run(Self.tiny)
         let runner = ExperimentRunner(root: root, epochs: 2, seeds: 2, locator: Self.offline)
         var lines: [String] = []
         let outcomes = try runner.run(Self.tiny) { if case .output(let line) = $0 { lines.append(line) } }
+        #expect(!lines.contains { $0.contains("seed 5") && $0.contains("epoch ") })
+        #expect(lines.contains { $0.contains("seed 6") && $0.contains("epoch ") })
+        #expect(outcomes[0].seeds[0].feedForward?.network == single[0].seeds[0].feedForward?.network)
 
         #expect(outcomes.map(\.run.variant) == ["bp", "fa"])
         #expect(outcomes.allSatisfy { $0.seeds.map(\.seed) == [5, 6] && $0.seeds.allSatisfy { $0.failure == nil && $0.history.count == 2 } })
-        for directory in ["64-16-10-bp-seed5", "64-16-10-bp-seed6", "64-16-10-fa-seed5", "64-16-10-fa-seed6"] {
+        for directory in ["64-16-10-bp", "64-16-10-bp-seed6", "64-16-10-fa", "64-16-10-fa-seed6"] {
             #expect(FileManager.default.fileExists(atPath: "\(root)/\(directory)/checkpoint.bin"), "\(directory)")
         }
         for file in ["results.csv", "test-error.svg", "angles.svg", "feedback.csv"] {
@@ -74,7 +80,7 @@ struct ExperimentRunnerTests {
         #expect(outcomes[0].seeds.allSatisfy { $0.failure == nil && $0.history.count == 1 && $0.feedForward == nil })
         let results = try String(contentsOfFile: root + "/results.csv", encoding: .utf8).split(separator: "\n")
         #expect(results.count == 3 && results[1].hasPrefix("rnn-8,fa,1,,"))
-        for file in ["test-error.svg", "angles.svg", "rnn-8-fa-seed1/checkpoint.bin", "rnn-8-fa-seed2/metrics.csv"] {
+        for file in ["test-error.svg", "angles.svg", "rnn-8-fa/checkpoint.bin", "rnn-8-fa-seed2/metrics.csv"] {
             #expect(FileManager.default.fileExists(atPath: root + "/" + file), "\(file)")
         }
     }
