@@ -59,8 +59,16 @@ public struct RecurrentConfiguration: RunConfiguration {
                                what: "an RNN of \(hidden) units, \(streams) streams × \(stepsPerEpoch) steps per epoch")
         var random = RandomSource(seed: 0)
         let probe = RecurrentNetwork(inputs: 1, hidden: 1, outputs: 1, random: &random)
-        if case .nodePerturbation(let settings) = try RecurrentTransport.make(rule: rule, network: probe, random: &random).0 {
-            try settings.validate()
+        switch try RecurrentTransport.make(rule: rule, network: probe, random: &random).0 {
+        case .nodePerturbation(let settings): try settings.validate()
+        case .realTime:
+            // O(H⁴) work per step and stream: a reference for small nets.
+            guard hidden <= 128 else {
+                throw .invalid(field: "hidden", value: "\(hidden)", expected: "at most 128 units for RTRL (O(n⁴) per step: small nets only)")
+            }
+            try MemoryBudget.check(floats: Double(RealTimeRecurrentLearning.memory(streams: streams, hidden: hidden, inputs: DelayedXOR.inputWidth) / 4),
+                                   field: "hidden", value: "\(hidden)", what: "RTRL's sensitivities for \(hidden) units × \(streams) streams")
+        default: break
         }
         try rule.settings.validate(RuleContext(hiddenLayers: [hidden], hiddenActivations: [.tanh], loss: .squaredError))
         try task.validate()

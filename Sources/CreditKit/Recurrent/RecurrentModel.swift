@@ -10,6 +10,8 @@ enum RecurrentTransport: Equatable {
     case paths
     /// E-prop: the learning signal from the output only, through `W_outᵀ` or the fixed `B_out`.
     case eligibility(symmetric: Bool)
+    /// RTRL: the exact gradient, carried forward in time.
+    case realTime
 
     /// The transport, the initial feedback (`B_out`, `B_rec`) and, for path rules, their learner.
     static func make(rule: RuleSpec, network: RecurrentNetwork, random: inout RandomSource) throws(ConfigurationError)
@@ -24,6 +26,9 @@ enum RecurrentTransport: Equatable {
             }
             return (.nodePerturbation(settings), settings.feedback.pathFeedback(for: network, random: &random), nil)
         }
+        if rule.settings(as: RealTimeRecurrentLearningSettings.self) != nil {
+            return (.realTime, FeedbackFamily.xavier.pathFeedback(for: network, random: &random), nil)
+        }
         if let settings = rule.settings(as: EligibilityPropagationSettings.self) {
             return (.eligibility(symmetric: settings.learningSignal == .symmetric),
                     FeedbackFamily.xavier.pathFeedback(for: network, random: &random), nil)
@@ -32,7 +37,7 @@ enum RecurrentTransport: Equatable {
             return (.paths, feedback, learner)
         }
         throw .invalid(field: "rule", value: rule.description,
-                       expected: "a rule that works through time: bp, fa, np, matching, kp, wm, eprop or eprop-random")
+                       expected: "a rule that works through time: bp, fa, np, matching, kp, wm, eprop, eprop-random or rtrl")
     }
 }
 
@@ -67,6 +72,8 @@ public struct RecurrentModel: TrainingModel {
     private var pathLearner: (any FeedbackPathLearner)?
     private var window: RecurrentWindow
     private var noisyWindow: RecurrentWindow
+    /// RTRL's sensitivities, carried from window to window through an epoch.
+    private var realTime: RealTimeRecurrentLearning?
     private var noise: [Matrix]
     private var gradients: [Matrix]
     /// The epoch's streams, drawn when it begins.
@@ -88,6 +95,7 @@ public struct RecurrentModel: TrainingModel {
         let k = configuration.bpttSteps, streams = configuration.streams
         window = RecurrentWindow(streams: streams, steps: k, inputs: inputs, hidden: hidden, outputs: outputs)
         noisyWindow = window
+        realTime = transport == .realTime ? RealTimeRecurrentLearning(streams: streams, hidden: hidden, inputs: inputs) : nil
         noise = (0...k).map { _ in Matrix(rows: streams, columns: hidden) }
         gradients = network.parameters.map { Matrix(rows: $0.rows, columns: $0.columns) }
         let settings = OptimizerSettings(kind: configuration.optimizer, momentum: configuration.momentum)
@@ -115,6 +123,7 @@ public struct RecurrentModel: TrainingModel {
         epochData = configuration.task.generate(streams: configuration.streams, steps: batchesPerEpoch * configuration.bpttSteps,
                                                 random: &random)
         window.states[0] = Matrix(rows: configuration.streams, columns: configuration.hidden)
+        realTime?.reset()
     }
 
     public mutating func trainBatch(_ w: Int, random: inout RandomSource) -> BatchOutcome {
@@ -133,6 +142,7 @@ public struct RecurrentModel: TrainingModel {
             pathLearner = learner
         } else {
             accumulateGradients(window)
+            if realTime != nil { realTime!.accumulate(window, network: network, into: &gradients, backend: backend) }
             applyGradients()
         }
         window.states[0].copyElements(from: window.states[k])
@@ -184,7 +194,8 @@ public struct RecurrentModel: TrainingModel {
     /// its first (e-prop: `δhₜ = B_out eₜ` alone). `readout`/`recurrent` override the rule's
     /// feedback (the probe's BPTT reference).
     func assignCredit(_ window: inout RecurrentWindow, readout: Matrix? = nil, recurrent: Matrix? = nil) {
-        let exact = transport == .exact || (readout != nil && recurrent != nil)
+        // RTRL forms its gradient forward in time; its credits (for the diagnostics) are BPTT's.
+        let exact = transport == .exact || transport == .realTime || (readout != nil && recurrent != nil)
         let throughTime: Bool
         if case .eligibility = transport, !exact { throughTime = false } else { throughTime = true }
         let readout = readout ?? (exact || transport == .eligibility(symmetric: true) ? network.readoutWeights : readoutFeedback)
@@ -273,6 +284,7 @@ public struct RecurrentModel: TrainingModel {
     func truncatedGradients(of batch: SequenceBatch, window k: Int, exact: Bool = true) -> [Matrix] {
         precondition(batch.steps % k == 0)
         var copy = self
+        copy.realTime?.reset()
         var window = RecurrentWindow(streams: batch.streams, steps: k, inputs: network.inputSize, hidden: network.hiddenSize,
                                      outputs: network.outputSize)
         var sum = gradients.map { Matrix(rows: $0.rows, columns: $0.columns) }
@@ -285,6 +297,9 @@ public struct RecurrentModel: TrainingModel {
                 assignCredit(&window)
             }
             copy.accumulateGradients(window)
+            if !exact, copy.realTime != nil {
+                copy.realTime!.accumulate(window, network: network, into: &copy.gradients, backend: backend)
+            }
             for p in sum.indices { sum[p].add(copy.gradients[p]) }
             window.states[0].copyElements(from: window.states[k])
         }
@@ -323,12 +338,24 @@ public struct RecurrentModel: TrainingModel {
         var reference = rule
         assignCredit(&rule)
         assignCredit(&reference, readout: network.readoutWeights, recurrent: network.recurrentWeights)
+        var copy = self
+        copy.accumulateGradients(rule)
+        if realTime != nil {
+            // RTRL's gradient of the last window, its sensitivities carried through the probe's windows before it.
+            var sensitivities = RealTimeRecurrentLearning(streams: probe.streams, hidden: network.hiddenSize, inputs: network.inputSize)
+            var replay = RecurrentWindow(streams: probe.streams, steps: k, inputs: network.inputSize, hidden: network.hiddenSize,
+                                         outputs: network.outputSize)
+            for w in 0..<windows {
+                replay.load(probe, from: w * k)
+                network.forward(&replay, backend: backend)
+                sensitivities.accumulate(replay, network: network, into: &copy.gradients, backend: backend)
+                replay.states[0].copyElements(from: replay.states[k])
+            }
+        }
         var angles: [Double] = []
         for t in 1...k where Alignment.squaredNorm(reference.credits[t]) > 0 && Alignment.squaredNorm(rule.credits[t]) > 0 {
             angles.append(Alignment.angle(rule.credits[t], reference.credits[t]))
         }
-        var copy = self
-        copy.accumulateGradients(rule)
         let ruleGradients = copy.gradients
         copy.accumulateGradients(reference)
         let meanAngle: Double = angles.isEmpty ? .nan : angles.reduce(0, +) / Double(angles.count)
@@ -337,7 +364,7 @@ public struct RecurrentModel: TrainingModel {
         let readoutPair = GradientDiagnostics.Feedback(layer: 0, kind: "readout", feedback: readoutFeedback, weights: network.readoutWeights)
         let pairs: [GradientDiagnostics.Feedback]
         switch transport {
-        case .exact, .eligibility(symmetric: true): pairs = []
+        case .exact, .eligibility(symmetric: true), .realTime: pairs = []
         case .eligibility(symmetric: false): pairs = [readoutPair]
         case .nodePerturbation, .paths:
             pairs = [readoutPair, .init(layer: 0, kind: "recurrent", feedback: recurrentFeedback, weights: network.recurrentWeights)]

@@ -16,6 +16,7 @@ public enum RuleRegistry {
         SettlingSettings.self,
         PredictiveCodingSettings.self,
         EligibilityPropagationSettings.self,
+        RealTimeRecurrentLearningSettings.self,
     ]
 
     /// The settings type stored under `identifier` in `config.json`.

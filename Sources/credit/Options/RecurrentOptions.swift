@@ -26,7 +26,8 @@ struct RecurrentOptions: ParsableArguments {
     static var ruleOptionsHelp: String {
         "An RNN takes the rules that work through time: bp (truncated BPTT), fa, np (by sgd), matching, kp, wm, and e-prop "
             + "(eprop: learning signal W_outᵀeₜ; eprop-random: a fixed random B; eligibility traces, nothing sent back in time, "
-            + "the weights updated every --bptt-steps steps); "
+            + "the weights updated every --bptt-steps steps), and rtrl (the exact online gradient, carried forward in time: O(n⁴) "
+            + "work per step, small nets only, at most 128 units); "
             + "their feedback is drawn like the forward weights (xavier, every rule's default) unless --feedback says otherwise.\n\n"
             + RuleRegistry.optionsHelp(for: [GeneralFeedbackSettings.self, NodePerturbationSettings.self, MatchingSettings.self,
                                               KolenPollackSettings.self, WeightMirrorSettings.self],

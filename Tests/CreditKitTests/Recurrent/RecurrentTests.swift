@@ -112,6 +112,24 @@ struct RecurrentTests {
         }
     }
 
+    /// RTRL carries the exact gradient forward: whatever its window (the weights held fixed), its
+    /// gradient over the sequence is full-window BPTT's, to Float's resolution.
+    @Test(arguments: [1, 2, 6])
+    func realTimeRecurrentLearningIsFullBPTT(_ window: Int) throws {
+        let trainer = try Self.trainer(steps: window, rule: RuleSpec(RealTimeRecurrentLearningSettings()))
+        let batch = Self.batch(streams: 3, steps: 6, seed: 7)
+        let online = trainer.model.truncatedGradients(of: batch, window: window, exact: false)
+        let full = trainer.model.truncatedGradients(of: batch, window: 6)
+        for p in 0..<5 { #expect(relativeError(online[p].doubles, full[p].doubles) < 1e-5, "parameter block \(p)") }
+    }
+
+    @Test func realTimeRecurrentLearningRefusesLargeNets() {
+        var configuration = RecurrentConfiguration()
+        configuration.hidden = 200
+        configuration.rule = RuleSpec(RealTimeRecurrentLearningSettings())
+        #expect { try configuration.validate() } throws: { ($0 as? ConfigurationError)?.field == "hidden" }
+    }
+
     @Test func truncationDropsCreditAcrossWindowsOnly() throws {
         let trainer = try Self.trainer()
         let batch = Self.batch(streams: 3, steps: 6, seed: 5)
