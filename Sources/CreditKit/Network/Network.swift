@@ -172,6 +172,10 @@ public struct Workspace: Sendable {
     public var weightGradients: [Matrix]
     /// `Δbⁱ` before the learning rate, `(1, nᵢ)`.
     public var biasGradients: [Matrix]
+    /// Which training examples the rows hold (their indices in the training set), when the batch
+    /// is drawn from it; −1 otherwise. A rule that keeps per-example state (equilibrium
+    /// propagation's persistent particles) reads it.
+    public var examples: [Int]
 
     /// Every buffer of a step for batches of up to `batchSize` examples.
     public init(architecture: Architecture, batchSize: Int) {
@@ -184,6 +188,7 @@ public struct Workspace: Sendable {
         preActivations = sizes.dropFirst().map { Matrix(rows: batchSize, columns: $0) }
         activities = preActivations
         credits = preActivations
+        examples = Array(repeating: -1, count: batchSize)
         weightGradients = zip(sizes, sizes.dropFirst()).map { Matrix(rows: $0.1, columns: $0.0) }
         biasGradients = sizes.dropFirst().map { Matrix(rows: 1, columns: $0) }
     }

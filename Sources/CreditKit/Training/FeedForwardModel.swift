@@ -105,6 +105,7 @@ public struct FeedForwardModel: TrainingModel {
     public mutating func step(_ indices: ArraySlice<Int>, random: inout RandomSource) -> BatchOutcome {
         workspace.setBatchSize(indices.count)
         data.train.fillBatch(indices, input: &workspace.input, target: &workspace.target)
+        for (row, index) in indices.enumerated() { workspace.examples[row] = index }
         return stepOnFilledBatch(random: &random)
     }
 
@@ -113,6 +114,7 @@ public struct FeedForwardModel: TrainingModel {
     public mutating func step(_ range: Range<Int>, random: inout RandomSource) -> BatchOutcome {
         workspace.setBatchSize(range.count)
         data.train.fillBatch(range, input: &workspace.input, target: &workspace.target)
+        for (row, index) in range.enumerated() { workspace.examples[row] = index }
         return stepOnFilledBatch(random: &random)
     }
 

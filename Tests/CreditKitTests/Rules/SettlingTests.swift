@@ -125,6 +125,32 @@ struct SettlingTests {
         #expect(largest < 1e-5, "largest change \(largest)")
     }
 
+    /// Persistent states: each training example's free phase resumes where its last one ended, so
+    /// a second pass over the same examples starts at equilibrium; rows of unknown examples, and
+    /// evaluation, start from zero.
+    @Test func persistentStatesResumeEachExamplesFreePhase() {
+        var (network, workspace) = Self.problem()
+        for r in 0..<workspace.batchSize { workspace.examples[r] = 2 * r }
+        var settings = SettlingSettings(freeSteps: 300, persistentStates: true, trainingExamples: 20)
+        var rule = EquilibriumPropagation(settings: settings, network: network)
+        var random = RandomSource(seed: 1)
+        var first = workspace
+        rule.assignCredit(network: network, workspace: &first, backend: .portable, random: &random)
+        // One free step from the kept states stays at equilibrium; from zero it is far from it.
+        settings.freeSteps = 1
+        var kept = EquilibriumPropagation(settings: settings, network: network)
+        kept.state = rule.state
+        var fresh = EquilibriumPropagation(settings: SettlingSettings(freeSteps: 1), network: network)
+        var second = workspace, zero = workspace
+        kept.assignCredit(network: network, workspace: &second, backend: .portable, random: &random)
+        fresh.assignCredit(network: network, workspace: &zero, backend: .portable, random: &random)
+        var relaxation = Relaxation()
+        let resumed = relaxation.residual(kept.freeStates, network: network, workspace: workspace, backend: .portable)
+        let restarted = relaxation.residual(fresh.freeStates, network: network, workspace: workspace, backend: .portable)
+        #expect(resumed < 1e-4 && restarted > 1e-2, "resumed \(resumed), restarted \(restarted)")
+        #expect(rule.state.first?.value.rows == 20)
+    }
+
     /// The network answers by its free phase, not by the feed-forward pass.
     @Test func itAnswersByItsFreePhase() {
         var (network, workspace) = Self.problem()

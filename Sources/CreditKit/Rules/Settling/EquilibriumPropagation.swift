@@ -22,18 +22,22 @@ public struct EquilibriumPropagation: LearningRule {
     private var free = LayerScratch(), nudged = LayerScratch(), opposite = LayerScratch()
     /// The β of the last batch (its sign drawn per batch when random).
     public private(set) var lastBeta: Float
+    /// With persistent states: every training example's last free state, its layers side by side.
+    private var particles: Matrix
 
-    /// The rule these settings describe.
-    public init(settings: SettlingSettings) {
+    /// The rule these settings describe (for `network`, whose widths the persistent states take).
+    public init(settings: SettlingSettings, network: Network? = nil) {
         self.settings = settings
         lastBeta = settings.beta
+        let width = network?.layers.reduce(0) { $0 + $1.outputs } ?? 0
+        particles = Matrix(rows: settings.persistentStates ? settings.trainingExamples ?? 0 : 0, columns: width)
     }
 
     public var name: String { settings.description }
 
     public mutating func assignCredit(network: Network, workspace: inout Workspace, backend: LinearAlgebraBackend,
                                       random: inout RandomSource) {
-        settleFreely(network: network, workspace: workspace, backend: backend)
+        settleFreely(network: network, workspace: workspace, backend: backend, persistent: particles.rows > 0)
         nudged.fit(workspace)
         let top = network.depth - 1
         for i in 0...top { nudged[i].copyElements(from: free[i]) }
@@ -63,12 +67,33 @@ public struct EquilibriumPropagation: LearningRule {
         for i in 0...top { workspace.activities[i].copyElements(from: free[i]) }
     }
 
-    /// The free phase from zero states into `free`.
-    private mutating func settleFreely(network: Network, workspace: Workspace, backend: LinearAlgebraBackend) {
+    /// The free phase into `free`: from zero states, or (`persistent`) from each training
+    /// example's last free state, which it then replaces.
+    private mutating func settleFreely(network: Network, workspace: Workspace, backend: LinearAlgebraBackend, persistent: Bool = false) {
         free.fit(workspace)
         for i in 0..<network.depth { free[i].fill(0) }
+        if persistent { exchangeParticles(workspace, load: true) }
         relaxation.relax(&free, steps: settings.freeSteps, stepSize: settings.stepSize, beta: 0, clampOutput: false,
                          network: network, workspace: workspace, backend: backend)
+        if persistent { exchangeParticles(workspace, load: false) }
+    }
+
+    /// Copies the batch's particles into the free states (`load`), or the free states back.
+    /// Rows whose example is unknown (−1) start from zero and are not kept.
+    private mutating func exchangeParticles(_ workspace: Workspace, load: Bool) {
+        let width = particles.columns
+        for r in 0..<workspace.batchSize {
+            let index = workspace.examples[r]
+            guard index >= 0, index < particles.rows else { continue }
+            var offset = index * width
+            for i in 0..<free.all.count {
+                let columns = free[i].columns
+                for j in 0..<columns {
+                    if load { free[i][r, j] = particles.storage[offset + j] } else { particles.storage[offset + j] = free[i][r, j] }
+                }
+                offset += columns
+            }
+        }
     }
 
     public func forEachHebbianTerm(layer ℓ: Int, credit: Matrix, presynaptic: Matrix,
@@ -146,4 +171,10 @@ public struct EquilibriumPropagation: LearningRule {
 
     /// The free phase's states of the last batch (for tests and diagnostics).
     var freeStates: LayerScratch { free }
+
+    /// The persistent states, when kept (`particles`: one row per training example).
+    public var state: [NamedTensor] {
+        get { particles.rows > 0 ? [NamedTensor("particles", particles)] : [] }
+        set { if let kept = newValue[named: "particles"] { particles = kept } }
+    }
 }

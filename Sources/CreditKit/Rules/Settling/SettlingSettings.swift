@@ -43,11 +43,16 @@ public struct SettlingSettings: RuleSettings {
     /// A factor on the learning rate per weight layer, input side first (Scellier's code: 0.1 and
     /// 0.05 for 784-500-10 are lr 0.1 with factors 1, 0.5); empty: 1 for every layer.
     public var layerRates: [Float]
+    /// Every training example's free phase starts where its last one ended (Scellier's
+    /// persistent particles) instead of from zero; evaluation always starts from zero.
+    public var persistentStates: Bool
+    /// The training set's size, found when the run is prepared (the particles' count).
+    public var trainingExamples: Int?
 
     /// EP with Scellier & Bengio's settings for one hidden layer.
     public init(contrast: Contrast = .equilibriumPropagation, beta: Float = 0.5, betaSign: BetaSign = .random,
                 nudgeMode: NudgeMode = .oneSided, freeSteps: Int = 20, nudgedSteps: Int = 4, stepSize: Float = 0.5,
-                layerRates: [Float] = []) {
+                layerRates: [Float] = [], persistentStates: Bool = false, trainingExamples: Int? = nil) {
         self.contrast = contrast
         self.beta = beta
         self.betaSign = betaSign
@@ -56,6 +61,23 @@ public struct SettlingSettings: RuleSettings {
         self.nudgedSteps = nudgedSteps
         self.stepSize = stepSize
         self.layerRates = layerRates
+        self.persistentStates = persistentStates
+        self.trainingExamples = trainingExamples
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case contrast, beta, betaSign, nudgeMode, freeSteps, nudgedSteps, stepSize, layerRates, persistentStates, trainingExamples
+    }
+
+    /// Reads `config.json`; one written before persistent states existed has neither field.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(contrast: try c.decode(Contrast.self, forKey: .contrast), beta: try c.decode(Float.self, forKey: .beta),
+                  betaSign: try c.decode(BetaSign.self, forKey: .betaSign), nudgeMode: try c.decode(NudgeMode.self, forKey: .nudgeMode),
+                  freeSteps: try c.decode(Int.self, forKey: .freeSteps), nudgedSteps: try c.decode(Int.self, forKey: .nudgedSteps),
+                  stepSize: try c.decode(Float.self, forKey: .stepSize), layerRates: try c.decode([Float].self, forKey: .layerRates),
+                  persistentStates: try c.decodeIfPresent(Bool.self, forKey: .persistentStates) ?? false,
+                  trainingExamples: try c.decodeIfPresent(Int.self, forKey: .trainingExamples))
     }
 
     public init?(argument: String) {
@@ -89,6 +111,9 @@ public struct SettlingSettings: RuleSettings {
             .value("settle-step", \.stepSize, field: "stepSize", valueName: "epsilon",
                    help: "ε, the relaxation's step; 1 is the discrete-time form of Laborieux et al. (default 0.5).",
                    expected: "a step ε in (0, 1]", parse: Float.init),
+            .flag("persistent-states", \.persistentStates, field: "persistentStates",
+                  help: "Every training example's free phase starts where its last one ended (Scellier's persistent particles; "
+                      + "default: from zero)."),
             .value("layer-rates", \.layerRates, field: "layerRates", valueName: "factors",
                    help: "Factors on --lr per weight layer, input side first, comma-separated (default 1 each).",
                    expected: "comma-separated positive factors",
@@ -125,8 +150,17 @@ public struct SettlingSettings: RuleSettings {
         }
     }
 
+    public var needsPreparation: Bool { persistentStates && trainingExamples == nil }
+
+    /// With persistent states: the training set's size, the number of particles to keep.
+    public func prepared(for configuration: TrainingConfiguration, data: DataSplit, progress: (String) -> Void) throws -> Self {
+        var settings = self
+        if persistentStates { settings.trainingExamples = data.train.count }
+        return settings
+    }
+
     public func makeRule(for network: Network, loss: Loss, random: inout RandomSource) -> any LearningRule {
-        EquilibriumPropagation(settings: self)
+        EquilibriumPropagation(settings: self, network: network)
     }
 }
 
