@@ -26,6 +26,9 @@ public struct RecurrentConfiguration: RunConfiguration {
     public var seed: UInt64 = 1
     /// Diagnostics on the probe streams every this many windows; 0 = at the end of each epoch only.
     public var probeEvery: Int = 0
+    /// `α`, the leak of leaky units (`hₜ = (1 − α)hₜ₋₁ + α tanh(aₜ)`, time constant 1/α); `nil`:
+    /// vanilla units (α = 1).
+    public var leak: Float?
 
     /// The defaults: a 50-unit RNN on delayed XOR (delay 3) by truncated BPTT over 7 steps.
     public init() {}
@@ -59,8 +62,13 @@ public struct RecurrentConfiguration: RunConfiguration {
                                what: "an RNN of \(hidden) units, \(streams) streams × \(stepsPerEpoch) steps per epoch")
         var random = RandomSource(seed: 0)
         let probe = RecurrentNetwork(inputs: 1, hidden: 1, outputs: 1, random: &random)
+        if let leak { guard leak > 0, leak <= 1 else { throw .invalid(field: "leak", value: "\(leak)", expected: "a leak α in (0, 1]") } }
         switch try RecurrentTransport.make(rule: rule, network: probe, random: &random).0 {
-        case .nodePerturbation(let settings): try settings.validate()
+        case .nodePerturbation(let settings):
+            try settings.validate()
+            if let leak, leak < 1 {
+                throw .invalid(field: "leak", value: "\(leak)", expected: "vanilla units (α = 1) for node perturbation through time")
+            }
         case .realTime:
             // O(H⁴) work per step and stream: a reference for small nets.
             guard hidden <= 128 else {

@@ -72,8 +72,8 @@ public struct RecurrentModel: TrainingModel {
     private var pathLearner: (any FeedbackPathLearner)?
     private var window: RecurrentWindow
     private var noisyWindow: RecurrentWindow
-    /// RTRL's sensitivities, carried from window to window through an epoch.
-    private var realTime: RealTimeRecurrentLearning?
+    /// RTRL's sensitivities or e-prop's traces, carried from window to window through an epoch.
+    private var online: (any OnlineGradient)?
     private var noise: [Matrix]
     private var gradients: [Matrix]
     /// The epoch's streams, drawn when it begins.
@@ -90,12 +90,17 @@ public struct RecurrentModel: TrainingModel {
         let (inputs, outputs, hidden) = (DelayedXOR.inputWidth, 1, configuration.hidden)
         var weightRandom = RandomSource(seed: configuration.seed, stream: 0)
         network = RecurrentNetwork(inputs: inputs, hidden: hidden, outputs: outputs, random: &weightRandom)
+        network.leak = configuration.leak ?? 1
         var feedbackRandom = RandomSource(seed: configuration.seed, stream: 1)
         (transport, feedback, pathLearner) = try RecurrentTransport.make(rule: configuration.rule, network: network, random: &feedbackRandom)
         let k = configuration.bpttSteps, streams = configuration.streams
         window = RecurrentWindow(streams: streams, steps: k, inputs: inputs, hidden: hidden, outputs: outputs)
         noisyWindow = window
-        realTime = transport == .realTime ? RealTimeRecurrentLearning(streams: streams, hidden: hidden, inputs: inputs) : nil
+        switch transport {
+        case .realTime: online = RealTimeRecurrentLearning(streams: streams, hidden: hidden, inputs: inputs)
+        case .eligibility: online = EligibilityTraces(streams: streams, hidden: hidden, inputs: inputs)
+        default: online = nil
+        }
         noise = (0...k).map { _ in Matrix(rows: streams, columns: hidden) }
         gradients = network.parameters.map { Matrix(rows: $0.rows, columns: $0.columns) }
         let settings = OptimizerSettings(kind: configuration.optimizer, momentum: configuration.momentum)
@@ -110,7 +115,9 @@ public struct RecurrentModel: TrainingModel {
     public var ruleName: String { configuration.rule.description }
     public var batchesPerEpoch: Int { configuration.stepsPerEpoch / configuration.bpttSteps }
     public var errorName: String { "err" }
-    public var shape: String { "RNN \(network.inputSize)-\(network.hiddenSize)-\(network.outputSize) tanh" }
+    public var shape: String {
+        "RNN \(network.inputSize)-\(network.hiddenSize)-\(network.outputSize) tanh" + (network.isLeaky ? ", leak \(network.leak)" : "")
+    }
     public var summary: String {
         let c = configuration
         return "\(shape), rule \(c.rule), BPTT window \(c.bpttSteps), \(c.streams) streams × "
@@ -123,7 +130,7 @@ public struct RecurrentModel: TrainingModel {
         epochData = configuration.task.generate(streams: configuration.streams, steps: batchesPerEpoch * configuration.bpttSteps,
                                                 random: &random)
         window.states[0] = Matrix(rows: configuration.streams, columns: configuration.hidden)
-        realTime?.reset()
+        online?.reset()
     }
 
     public mutating func trainBatch(_ w: Int, random: inout RandomSource) -> BatchOutcome {
@@ -142,7 +149,7 @@ public struct RecurrentModel: TrainingModel {
             pathLearner = learner
         } else {
             accumulateGradients(window)
-            if realTime != nil { realTime!.accumulate(window, network: network, into: &gradients, backend: backend) }
+            if online != nil { online!.accumulate(window, network: network, readout: onlineReadout, into: &gradients, backend: backend) }
             applyGradients()
         }
         window.states[0].copyElements(from: window.states[k])
@@ -190,6 +197,9 @@ public struct RecurrentModel: TrainingModel {
         }
     }
 
+    /// What carries an online gradient's learning signal: `W_out` (RTRL, symmetric e-prop) or `B_out`.
+    private var onlineReadout: Matrix { transport == .eligibility(symmetric: false) ? readoutFeedback : network.readoutWeights }
+
     /// `δhₜ = B_out eₜ + B_rec δaₜ₊₁`, `δaₜ = δhₜ ⊙ (1 − hₜ²)`, from the window's last step to
     /// its first (e-prop: `δhₜ = B_out eₜ` alone). `readout`/`recurrent` override the rule's
     /// feedback (the probe's BPTT reference).
@@ -200,16 +210,27 @@ public struct RecurrentModel: TrainingModel {
         if case .eligibility = transport, !exact { throughTime = false } else { throughTime = true }
         let readout = readout ?? (exact || transport == .eligibility(symmetric: true) ? network.readoutWeights : readoutFeedback)
         let recurrent = recurrent ?? (exact ? network.recurrentWeights : recurrentFeedback)
+        // Leaky units: δhₜ also reaches hₜ₋₁ directly, `(1 − α) δhₜ`, and δaₜ = α δhₜ ⊙ (1 − rₜ²).
+        let (leaky, α) = (network.isLeaky, network.leak)
         for t in stride(from: window.steps, through: 1, by: -1) {
             backend.gemm(window.errors[t], .none, readout, .none, into: &window.transported[t])
             if t < window.steps && throughTime {
                 backend.gemm(window.credits[t + 1], .none, recurrent, .none, into: &window.transported[t], beta: 1)
+                if leaky {
+                    let later = window.transported[t + 1], count = later.count
+                    window.transported[t].storage.withUnsafeMutableBufferPointer { g in
+                        later.storage.withUnsafeBufferPointer { next in
+                            for i in 0..<count { g[i] += (1 - α) * next[i] }
+                        }
+                    }
+                }
             }
-            let count = window.credits[t].count
+            let count = window.credits[t].count, scale: Float = leaky ? α : 1
+            let rate = window.rate(t, leaky: leaky)
             window.credits[t].storage.withUnsafeMutableBufferPointer { credit in
                 window.transported[t].storage.withUnsafeBufferPointer { g in
-                    window.states[t].storage.withUnsafeBufferPointer { h in
-                        for i in 0..<count { credit[i] = g[i] * (1 - h[i] * h[i]) }
+                    rate.storage.withUnsafeBufferPointer { r in
+                        for i in 0..<count { credit[i] = scale * g[i] * (1 - r[i] * r[i]) }
                     }
                 }
             }
@@ -284,7 +305,7 @@ public struct RecurrentModel: TrainingModel {
     func truncatedGradients(of batch: SequenceBatch, window k: Int, exact: Bool = true) -> [Matrix] {
         precondition(batch.steps % k == 0)
         var copy = self
-        copy.realTime?.reset()
+        copy.online?.reset()
         var window = RecurrentWindow(streams: batch.streams, steps: k, inputs: network.inputSize, hidden: network.hiddenSize,
                                      outputs: network.outputSize)
         var sum = gradients.map { Matrix(rows: $0.rows, columns: $0.columns) }
@@ -297,8 +318,8 @@ public struct RecurrentModel: TrainingModel {
                 assignCredit(&window)
             }
             copy.accumulateGradients(window)
-            if !exact, copy.realTime != nil {
-                copy.realTime!.accumulate(window, network: network, into: &copy.gradients, backend: backend)
+            if !exact, copy.online != nil {
+                copy.online!.accumulate(window, network: network, readout: onlineReadout, into: &copy.gradients, backend: backend)
             }
             for p in sum.indices { sum[p].add(copy.gradients[p]) }
             window.states[0].copyElements(from: window.states[k])
@@ -340,15 +361,15 @@ public struct RecurrentModel: TrainingModel {
         assignCredit(&reference, readout: network.readoutWeights, recurrent: network.recurrentWeights)
         var copy = self
         copy.accumulateGradients(rule)
-        if realTime != nil {
-            // RTRL's gradient of the last window, its sensitivities carried through the probe's windows before it.
-            var sensitivities = RealTimeRecurrentLearning(streams: probe.streams, hidden: network.hiddenSize, inputs: network.inputSize)
+        if var sensitivities = online {
+            // The online gradient of the last window, its state carried through the probe's windows before it.
+            sensitivities.reset()
             var replay = RecurrentWindow(streams: probe.streams, steps: k, inputs: network.inputSize, hidden: network.hiddenSize,
                                          outputs: network.outputSize)
             for w in 0..<windows {
                 replay.load(probe, from: w * k)
                 network.forward(&replay, backend: backend)
-                sensitivities.accumulate(replay, network: network, into: &copy.gradients, backend: backend)
+                sensitivities.accumulate(replay, network: network, readout: onlineReadout, into: &copy.gradients, backend: backend)
                 replay.states[0].copyElements(from: replay.states[k])
             }
         }

@@ -1,6 +1,6 @@
-/// A vanilla tanh RNN with a linear readout:
+/// A tanh RNN with a linear readout, vanilla or with leaky units (leak `α`, time constant 1/α):
 ///
-///     aₜ = W_in xₜ + W_rec hₜ₋₁ + b,   hₜ = tanh(aₜ),   ŷₜ = W_out hₜ + b_out
+///     aₜ = W_in xₜ + W_rec hₜ₋₁ + b,   hₜ = (1 − α) hₜ₋₁ + α tanh(aₜ),   ŷₜ = W_out hₜ + b_out
 ///
 /// with the squared error `½‖ŷₜ − yₜ‖²` summed over steps. Weights are stored like the
 /// feed-forward layers' (`(outputs, inputs)`), so the transports are the same products.
@@ -15,6 +15,10 @@ public struct RecurrentNetwork: Sendable, Equatable {
     public var readoutWeights: Matrix
     /// `b_out`, `(1, O)`.
     public var readoutBiases: Matrix
+    /// `α`: the share of a unit's state its new input replaces each step (1: vanilla units).
+    public var leak: Float = 1
+    /// Whether the units are leaky (`α < 1`), so that a state is no longer its own rate.
+    public var isLeaky: Bool { leak < 1 }
 
     /// `H`, the hidden units.
     public var hiddenSize: Int { recurrentWeights.rows }
@@ -51,7 +55,20 @@ public struct RecurrentNetwork: Sendable, Equatable {
             window.preActivations[t].fillRows(with: biases)
             backend.gemm(window.inputs[t], .none, inputWeights, .transposed, into: &window.preActivations[t], beta: 1)
             backend.gemm(window.states[t - 1], .none, recurrentWeights, .transposed, into: &window.preActivations[t], beta: 1)
-            Activation.tanh.apply(window.preActivations[t], into: &window.states[t])
+            if isLeaky {
+                // rₜ = tanh(aₜ), hₜ = (1 − α) hₜ₋₁ + α rₜ.
+                Activation.tanh.apply(window.preActivations[t], into: &window.rates[t])
+                let (count, α, before, rate) = (window.states[t].count, leak, window.states[t - 1], window.rates[t])
+                window.states[t].storage.withUnsafeMutableBufferPointer { h in
+                    before.storage.withUnsafeBufferPointer { previous in
+                        rate.storage.withUnsafeBufferPointer { r in
+                            for i in 0..<count { h[i] = (1 - α) * previous[i] + α * r[i] }
+                        }
+                    }
+                }
+            } else {
+                Activation.tanh.apply(window.preActivations[t], into: &window.states[t])
+            }
             if let noise {
                 let count = window.states[t].count
                 window.states[t].storage.withUnsafeMutableBufferPointer { h in
@@ -92,8 +109,10 @@ public struct RecurrentWindow: Sendable {
     public var targets: [Matrix]
     /// `aₜ = W_in xₜ + W_rec hₜ₋₁ + b`.
     public var preActivations: [Matrix]
-    /// `hₜ = tanh(aₜ)`; `states[0]` is the state carried in.
+    /// `hₜ`; `states[0]` is the state carried in.
     public var states: [Matrix]
+    /// `rₜ = tanh(aₜ)` of leaky units (vanilla units' rate is their state, and this stays unused).
+    public var rates: [Matrix]
     /// `ŷₜ = W_out hₜ + b_out`.
     public var outputs: [Matrix]
     /// `eₜ = ŷₜ − yₜ`, the output error.
@@ -114,12 +133,16 @@ public struct RecurrentWindow: Sendable {
         targets = blocks(outputs)
         preActivations = blocks(hidden)
         states = blocks(hidden)
+        rates = blocks(hidden)
         self.outputs = blocks(outputs)
         errors = blocks(outputs)
         credits = blocks(hidden)
         transported = blocks(hidden)
         losses = Array(repeating: 0, count: streams)
     }
+
+    /// `rₜ = tanh(aₜ)`, whose derivative `1 − rₜ²` every credit and trace uses.
+    func rate(_ t: Int, leaky: Bool) -> Matrix { leaky ? rates[t] : states[t] }
 
     /// Copies steps `start ..< start + steps` of `batch` into the window.
     mutating func load(_ batch: SequenceBatch, from start: Int) {

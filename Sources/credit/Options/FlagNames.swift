@@ -13,7 +13,7 @@ enum FlagNames {
         "freezeForwardWeights": "--freeze-forward", "dataset": "--dataset", "noise": "--spikes", "noise.window": "--spike-window",
         "noise.maxRate": "--max-rate", "noise.dropProbability": "--dropout",
         "hidden": "--hidden", "bpttSteps": "--bptt-steps", "streams": "--streams", "stepsPerEpoch": "--steps-per-epoch",
-        "task.delay": "--delay",
+        "task.delay": "--delay", "leak": "--leak",
     ]
 
     /// The flag of `field`; the field itself when no flag sets it (a rule option as written, `--noise`).

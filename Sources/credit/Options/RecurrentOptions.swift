@@ -19,6 +19,10 @@ struct RecurrentOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Parallel streams (the batch).", valueName: "N"))
     var streams: Int = 20
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("Leaky units: hₜ = (1 − α)hₜ₋₁ + α tanh(aₜ), time constant 1/α (default 1: vanilla).",
+                                                        valueName: "alpha"))
+    var leak: Float?
+
     @OptionGroup var ruleChoice: RuleOptions
 
     @OptionGroup var training: OptimizerOptions
@@ -27,7 +31,8 @@ struct RecurrentOptions: ParsableArguments {
         "An RNN takes the rules that work through time: bp (truncated BPTT), fa, np (by sgd), matching, kp, wm, and e-prop "
             + "(eprop: learning signal W_outᵀeₜ; eprop-random: a fixed random B; eligibility traces, nothing sent back in time, "
             + "the weights updated every --bptt-steps steps), and rtrl (the exact online gradient, carried forward in time: O(n⁴) "
-            + "work per step, small nets only, at most 128 units); "
+            + "work per step, small nets only, at most 128 units), and rflo (random e-prop under Murray's name; with --leak its "
+            + "traces are low-pass filtered); "
             + "their feedback is drawn like the forward weights (xavier, every rule's default) unless --feedback says otherwise.\n\n"
             + RuleRegistry.optionsHelp(for: [GeneralFeedbackSettings.self, NodePerturbationSettings.self, MatchingSettings.self,
                                               KolenPollackSettings.self, WeightMirrorSettings.self],
@@ -66,6 +71,7 @@ struct RecurrentOptions: ParsableArguments {
         configuration.probeEvery = training.probeEvery
         configuration.rule = rule
         configuration.task = DelayedXOR(delay: delay)
+        configuration.leak = leak
         configuration.seed = training.seed
         // Validated once, by the library, when the run starts (`RecurrentConfiguration.validated()`).
         return configuration

@@ -10,8 +10,9 @@ struct RecurrentTests {
         "bp": .backprop, "fa": .recurrentFeedbackAlignment, "np": RuleSpec(NodePerturbationSettings(feedback: .xavier)),
     ]
 
-    static func trainer(hidden: Int = 5, steps: Int = 6, rule: RuleSpec = .backprop) throws -> Trainer<RecurrentModel> {
+    static func trainer(hidden: Int = 5, steps: Int = 6, rule: RuleSpec = .backprop, leak: Float? = nil) throws -> Trainer<RecurrentModel> {
         var configuration = RecurrentConfiguration()
+        configuration.leak = leak
         configuration.hidden = hidden
         configuration.bpttSteps = steps
         configuration.streams = 3
@@ -30,7 +31,7 @@ struct RecurrentTests {
     }
 
     /// The summed loss over streams and steps divided by the streams, in double precision.
-    static func loss(_ net: [[Double]], sizes: (h: Int, i: Int), batch: SequenceBatch) -> Double {
+    static func loss(_ net: [[Double]], sizes: (h: Int, i: Int), batch: SequenceBatch, leak α: Double = 1) -> Double {
         let (wIn, wRec, b, wOut, bOut) = (net[0], net[1], net[2], net[3], net[4])
         var total = 0.0
         for s in 0..<batch.streams {
@@ -42,7 +43,7 @@ struct RecurrentTests {
                     for i in 0..<sizes.i { next[u] += wIn[u * sizes.i + i] * Double(batch.inputs[row, i]) }
                     for v in 0..<sizes.h { next[u] += wRec[u * sizes.h + v] * h[v] }
                 }
-                h = next.map { Foundation.tanh($0) }
+                h = zip(h, next).map { (1 - α) * $0 + α * Foundation.tanh($1) }
                 var y = bOut[0]
                 for u in 0..<sizes.h { y += wOut[u] * h[u] }
                 let d = y - Double(batch.targets[row, 0])
@@ -52,8 +53,9 @@ struct RecurrentTests {
         return total / Double(batch.streams)
     }
 
-    @Test func fullWindowBPTTMatchesFiniteDifferences() throws {
-        let trainer = try Self.trainer()
+    @Test(arguments: [Float(1), 0.3])
+    func fullWindowBPTTMatchesFiniteDifferences(_ leak: Float) throws {
+        let trainer = try Self.trainer(leak: leak)
         let batch = Self.batch(streams: 3, steps: 6, seed: 4)
         let analytic = trainer.model.truncatedGradients(of: batch, window: 6)
         let parameters = trainer.network.parameters.map(\.doubles)
@@ -64,7 +66,8 @@ struct RecurrentTests {
                 var up = parameters, down = parameters
                 up[p][index] += 1e-6
                 down[p][index] -= 1e-6
-                numeric.append((Self.loss(up, sizes: sizes, batch: batch) - Self.loss(down, sizes: sizes, batch: batch)) / 2e-6)
+                numeric.append((Self.loss(up, sizes: sizes, batch: batch, leak: Double(leak))
+                    - Self.loss(down, sizes: sizes, batch: batch, leak: Double(leak))) / 2e-6)
             }
             #expect(relativeError(analytic[p].doubles, numeric) < 1e-3, "parameter block \(p)")
         }
@@ -74,9 +77,10 @@ struct RecurrentTests {
     /// `∇W_rec = Σₜ δaₜ hₜ₋₁ᵀ`, `∇W_in = Σₜ δaₜ xₜᵀ` (over the streams) — BPTT with the gradient
     /// stopped through the recurrence; symmetric (`B = W_outᵀ`) and random (the fixed `B_out`).
     /// Symmetric e-prop is also truncated BPTT with a window of one step.
-    @Test(arguments: [EligibilityPropagationSettings.LearningSignal.symmetric, .random])
-    func eligibilityPropagationIsBPTTStoppedThroughTheRecurrence(_ signal: EligibilityPropagationSettings.LearningSignal) throws {
-        let trainer = try Self.trainer(rule: RuleSpec(EligibilityPropagationSettings(learningSignal: signal)))
+    @Test(arguments: [(EligibilityPropagationSettings.LearningSignal.symmetric, Float(1)), (.random, 1), (.symmetric, 0.3), (.random, 0.3)])
+    func eligibilityPropagationIsBPTTStoppedThroughTheRecurrence(_ signal: EligibilityPropagationSettings.LearningSignal, _ leak: Float) throws {
+        let trainer = try Self.trainer(rule: RuleSpec(EligibilityPropagationSettings(learningSignal: signal)), leak: leak)
+        let α = Double(leak)
         let batch = Self.batch(streams: 3, steps: 6, seed: 6)
         let analytic = trainer.model.truncatedGradients(of: batch, window: 6, exact: false)
         let net = trainer.network
@@ -85,20 +89,26 @@ struct RecurrentTests {
         var wIn = [Double](repeating: 0, count: h * i), wRec = [Double](repeating: 0, count: h * h), b = [Double](repeating: 0, count: h)
         for s in 0..<batch.streams {
             var state = [Double](repeating: 0, count: h)
+            // The traces: P_in, P_rec, P_b, filtered with the units' leak.
+            var pIn = [Double](repeating: 0, count: h * i), pRec = [Double](repeating: 0, count: h * h), pB = [Double](repeating: 0, count: h)
             for t in 0..<batch.steps {
                 let row = t * batch.streams + s
                 let x = (0..<i).map { Double(batch.inputs[row, $0]) }
-                let next = (0..<h).map { u in
+                let rate = (0..<h).map { u in
                     Foundation.tanh(Double(net.biases[0, u]) + (0..<i).reduce(0.0) { $0 + Double(net.inputWeights[u, $1]) * x[$1] }
                         + (0..<h).reduce(0.0) { $0 + Double(net.recurrentWeights[u, $1]) * state[$1] })
                 }
+                let next = (0..<h).map { (1 - α) * state[$0] + α * rate[$0] }
                 let e = Double(net.readoutBiases[0, 0]) + (0..<h).reduce(0.0) { $0 + Double(net.readoutWeights[0, $1]) * next[$1] }
                     - Double(batch.targets[row, 0])
                 for u in 0..<h {
-                    let credit = signalWeights[u] * e * (1 - next[u] * next[u])
-                    for v in 0..<h { wRec[u * h + v] += credit * state[v] / Double(batch.streams) }
-                    for c in 0..<i { wIn[u * i + c] += credit * x[c] / Double(batch.streams) }
-                    b[u] += credit / Double(batch.streams)
+                    let slope = α * (1 - rate[u] * rate[u]), learning = signalWeights[u] * e
+                    for v in 0..<h { pRec[u * h + v] = (1 - α) * pRec[u * h + v] + slope * state[v] }
+                    for c in 0..<i { pIn[u * i + c] = (1 - α) * pIn[u * i + c] + slope * x[c] }
+                    pB[u] = (1 - α) * pB[u] + slope
+                    for v in 0..<h { wRec[u * h + v] += learning * pRec[u * h + v] / Double(batch.streams) }
+                    for c in 0..<i { wIn[u * i + c] += learning * pIn[u * i + c] / Double(batch.streams) }
+                    b[u] += learning * pB[u] / Double(batch.streams)
                 }
                 state = next
             }
@@ -106,7 +116,7 @@ struct RecurrentTests {
         #expect(relativeError(analytic[0].doubles, wIn) < 1e-5)
         #expect(relativeError(analytic[1].doubles, wRec) < 1e-5)
         #expect(relativeError(analytic[2].doubles, b) < 1e-5)
-        if signal == .symmetric {
+        if signal == .symmetric && leak == 1 {
             let oneStep = trainer.model.truncatedGradients(of: batch, window: 1)
             #expect(relativeError(analytic[1].doubles, oneStep[1].doubles) < 1e-6)
         }
@@ -114,9 +124,9 @@ struct RecurrentTests {
 
     /// RTRL carries the exact gradient forward: whatever its window (the weights held fixed), its
     /// gradient over the sequence is full-window BPTT's, to Float's resolution.
-    @Test(arguments: [1, 2, 6])
-    func realTimeRecurrentLearningIsFullBPTT(_ window: Int) throws {
-        let trainer = try Self.trainer(steps: window, rule: RuleSpec(RealTimeRecurrentLearningSettings()))
+    @Test(arguments: [(1, Float(1)), (2, 1), (6, 1), (2, 0.3)])
+    func realTimeRecurrentLearningIsFullBPTT(_ window: Int, _ leak: Float) throws {
+        let trainer = try Self.trainer(steps: window, rule: RuleSpec(RealTimeRecurrentLearningSettings()), leak: leak)
         let batch = Self.batch(streams: 3, steps: 6, seed: 7)
         let online = trainer.model.truncatedGradients(of: batch, window: window, exact: false)
         let full = trainer.model.truncatedGradients(of: batch, window: 6)
@@ -128,6 +138,16 @@ struct RecurrentTests {
         configuration.hidden = 200
         configuration.rule = RuleSpec(RealTimeRecurrentLearningSettings())
         #expect { try configuration.validate() } throws: { ($0 as? ConfigurationError)?.field == "hidden" }
+    }
+
+    /// RFLO is random e-prop: the same gradients, under Murray's name.
+    @Test func rfloIsRandomEProp() throws {
+        let batch = Self.batch(streams: 3, steps: 6, seed: 8)
+        let rflo = try Self.trainer(rule: RuleSpec(argument: "rflo")!, leak: 0.2).model.truncatedGradients(of: batch, window: 3, exact: false)
+        let random = try Self.trainer(rule: RuleSpec(argument: "eprop-random")!, leak: 0.2).model
+            .truncatedGradients(of: batch, window: 3, exact: false)
+        #expect(zip(rflo, random).allSatisfy { $0.elements == $1.elements })
+        #expect(RuleSpec(argument: "rflo")!.description == "rflo")
     }
 
     @Test func truncationDropsCreditAcrossWindowsOnly() throws {

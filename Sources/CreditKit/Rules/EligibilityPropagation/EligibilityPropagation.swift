@@ -6,9 +6,11 @@
 ///
 ///     ΔW_rec = −η Σₜ (Lₜ ⊙ (1 − hₜ²)) hₜ₋₁ᵀ,
 ///
-/// BPTT with the gradient stopped through `hₜ₋₁` in the recurrence. `B = W_outᵀ` (symmetric
-/// e-prop) or a fixed random matrix drawn like it (random e-prop). The weights change after every
-/// `--bptt-steps` steps (the window is only the update's period here).
+/// BPTT with the gradient stopped through `hₜ₋₁` in the recurrence. Leaky units (`--leak α`) keep
+/// a filtered trace, `Pₜ = (1 − α)Pₜ₋₁ + α(1 − rₜ²)[xₜ, hₜ₋₁, 1]` (``EligibilityTraces``), which is
+/// RFLO's (Murray 2019: `--rule rflo`, random e-prop under its own name). `B = W_outᵀ` (symmetric
+/// e-prop) or a fixed random matrix drawn like it (random e-prop, RFLO). The weights change after
+/// every `--bptt-steps` steps (the window is only the update's period here).
 public struct EligibilityPropagationSettings: RuleSettings {
     /// Where the learning signal comes from.
     public enum LearningSignal: String, Sendable, Codable, CaseIterable {
@@ -21,22 +23,36 @@ public struct EligibilityPropagationSettings: RuleSettings {
     /// Symmetric or random e-prop.
     public var learningSignal: LearningSignal
 
-    /// Symmetric e-prop (`eprop`) or random (`eprop-random`).
-    public init(learningSignal: LearningSignal = .symmetric) {
+    /// RFLO (Murray 2019) is random e-prop, derived independently for leaky units: the name it is
+    /// asked for by.
+    public var namedRFLO: Bool
+
+    /// Symmetric e-prop (`eprop`), random (`eprop-random`), or the same under Murray's name (`rflo`).
+    public init(learningSignal: LearningSignal = .symmetric, namedRFLO: Bool = false) {
         self.learningSignal = learningSignal
+        self.namedRFLO = namedRFLO
     }
 
     public init?(argument: String) {
         switch argument.lowercased() {
         case "eprop": self.init()
         case "eprop-random": self.init(learningSignal: .random)
+        case "rflo": self.init(learningSignal: .random, namedRFLO: true)
         default: return nil
         }
     }
 
+    private enum CodingKeys: String, CodingKey { case learningSignal, namedRFLO }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(learningSignal: try c.decode(LearningSignal.self, forKey: .learningSignal),
+                  namedRFLO: try c.decodeIfPresent(Bool.self, forKey: .namedRFLO) ?? false)
+    }
+
     public static let identifier = "eprop"
-    public static let argumentHelp = "eprop, eprop-random (recurrent networks)"
-    public var description: String { learningSignal == .symmetric ? "eprop" : "eprop-random" }
+    public static let argumentHelp = "eprop, eprop-random, rflo (recurrent networks)"
+    public var description: String { namedRFLO ? "rflo" : learningSignal == .symmetric ? "eprop" : "eprop-random" }
 
     /// E-prop assigns credit through time only: a feed-forward network has no eligibility to trace.
     public func makeRule(for network: Network, loss: Loss, random: inout RandomSource) throws(ConfigurationError) -> any LearningRule {

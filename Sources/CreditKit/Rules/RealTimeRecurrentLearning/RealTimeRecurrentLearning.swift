@@ -2,12 +2,14 @@
 /// computed forward in time. Each stream carries the sensitivity of its state to every parameter
 /// of the recurrent layer, `Sₜ = ∂hₜ/∂θ` (`θ = W_in, W_rec, b`, an `(H, P)` matrix),
 ///
-///     Sₜ = diag(1 − hₜ²) (W_rec Sₜ₋₁ + ∂aₜ/∂θ),   ∇θ += (W_outᵀ eₜ)ᵀ Sₜ,
+///     Sₜ = (1 − α) Sₜ₋₁ + α diag(1 − rₜ²) (W_rec Sₜ₋₁ + ∂aₜ/∂θ),   ∇θ += (W_outᵀ eₜ)ᵀ Sₜ,
+///
+/// (`rₜ = tanh(aₜ)`; vanilla units, α = 1: `Sₜ = diag(1 − hₜ²)(W_rec Sₜ₋₁ + ∂aₜ/∂θ)`),
 ///
 /// so the gradient at every step is the full one, never truncated — what BPTT over the whole
 /// sequence gives (tested). Its cost is O(H⁴) per step and stream (`W_rec Sₜ₋₁` is H × H × P with
 /// P ≈ H²): a reference for small nets only.
-struct RealTimeRecurrentLearning: Sendable {
+struct RealTimeRecurrentLearning: OnlineGradient {
     let hidden: Int, inputs: Int
     /// `Sₜ₋₁` per stream, `(H, P)`, and the step's new one.
     private var sensitivities: [Matrix], next: Matrix
@@ -38,12 +40,15 @@ struct RealTimeRecurrentLearning: Sendable {
     }
 
     /// Runs the sensitivities through the window's steps and writes the window's gradients of
-    /// `W_in`, `W_rec`, `b` (summed over steps, divided by the streams) into `gradients[0…2]`.
-    mutating func accumulate(_ window: RecurrentWindow, network: RecurrentNetwork, into gradients: inout [Matrix],
+    /// `W_in`, `W_rec`, `b` (summed over steps, divided by the streams) into `gradients[0…2]`;
+    /// the exact gradient takes `readout = W_out`.
+    mutating func accumulate(_ window: RecurrentWindow, network: RecurrentNetwork, readout: Matrix, into gradients: inout [Matrix],
                              backend: LinearAlgebraBackend) {
         flat.fill(0)
         let (h, i, columns) = (hidden, inputs, parameterCount)
+        let (leaky, α) = (network.isLeaky, network.leak)
         for t in 1...window.steps {
+            let rate = window.rate(t, leaky: leaky)
             for s in 0..<window.streams {
                 // next = W_rec S + ∂a/∂θ, then each unit's row times 1 − h².
                 backend.gemm(network.recurrentWeights, .none, sensitivities[s], .none, into: &next)
@@ -53,15 +58,23 @@ struct RealTimeRecurrentLearning: Sendable {
                         for c in 0..<i { n[row + u * i + c] += window.inputs[t][s, c] }
                         for v in 0..<h { n[row + h * i + u * h + v] += window.states[t - 1][s, v] }
                         n[row + h * i + h * h + u] += 1
-                        let slope = 1 - window.states[t][s, u] * window.states[t][s, u]
+                        let slope = (leaky ? α : 1) * (1 - rate[s, u] * rate[s, u])
                         for k in 0..<columns { n[row + k] *= slope }
+                    }
+                }
+                if leaky {
+                    let previous = sensitivities[s]
+                    next.storage.withUnsafeMutableBufferPointer { n in
+                        previous.storage.withUnsafeBufferPointer { p in
+                            for k in 0..<(h * columns) { n[k] += (1 - α) * p[k] }
+                        }
                     }
                 }
                 swap(&sensitivities[s], &next)
                 // ∇θ += (W_outᵀ eₜ)ᵀ Sₜ for this stream.
                 for u in 0..<h {
                     var sum: Float = 0
-                    for o in 0..<network.outputSize { sum += network.readoutWeights[o, u] * window.errors[t][s, o] }
+                    for o in 0..<network.outputSize { sum += readout[o, u] * window.errors[t][s, o] }
                     signal[0, u] = sum
                 }
                 backend.gemm(signal, .none, sensitivities[s], .none, into: &flat, beta: 1)
