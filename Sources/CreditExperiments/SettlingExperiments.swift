@@ -25,6 +25,10 @@ extension ExperimentRegistry {
         scaled.layerRates = rates
         var symmetric = scaled
         symmetric.nudgeMode = .symmetric
+        // One-sided EP's O(β) bias changes sign with β: a random sign cancels it on average, a
+        // fixed one does not (the case symmetric EP was made for).
+        var positive = scaled
+        positive.betaSign = .positive
         let contrastive = SettlingSettings(contrast: .contrastiveHebbian, freeSteps: settling.freeSteps, nudgedSteps: settling.nudgedSteps,
                                            stepSize: settling.stepSize, layerRates: rates)
         let note = "Scellier & Bengio 2017: about 2 % (their code's settings; not verified against the paper's table)"
@@ -35,6 +39,7 @@ extension ExperimentRegistry {
         return [
             run("bp", .backprop),
             run("eqprop", RuleSpec(scaled), paper: paper),
+            run("eqprop-positive", RuleSpec(positive)),
             run("eqprop-symmetric", RuleSpec(symmetric)),
             run("chl", RuleSpec(contrastive)),
             run("pc", .predictiveCoding),
