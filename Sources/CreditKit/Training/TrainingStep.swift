@@ -1,10 +1,11 @@
 /// One training step on the batch in a workspace, the same for every rule:
 ///
-/// 1. the shared forward pass fills `aⁱ = Wⁱhⁱ⁻¹ + bⁱ`, `hⁱ = fᵢ(aⁱ)` (``Network/forward(_:backend:)``);
+/// 1. the shared forward pass fills `aⁱ = Wⁱhⁱ⁻¹ + bⁱ`, `hⁱ = fᵢ(aⁱ)`, the hidden activities spiking or
+///    dropped out where the network's layers say so (``Network/forward(_:random:backend:)``);
 /// 2. the loss writes the output error `e = ∂L/∂aᴸ` into the top credit;
 /// 3. the rule fills every hidden credit `δaⁱ` (``LearningRule/assignCredit(network:workspace:backend:random:)``)
 ///    and learns its feedback weights, if it has any, from the same batch;
-/// 4. ``LocalUpdate`` forms `ΔWⁱ` from the credits and the optimizer applies it; then the
+/// 4. ``LocalUpdate`` forms `ΔWⁱ` from the credits (or a contrastive rule's Hebbian terms) and the optimizer applies it; then the
 ///    optional weight-ball projection, and the rule hears that the forward weights changed.
 ///
 /// ``Trainer`` calls it for every batch; a loop of one's own can call it the same way:

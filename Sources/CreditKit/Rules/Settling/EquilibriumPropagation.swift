@@ -151,7 +151,7 @@ public struct EquilibriumPropagation: LearningRule {
         LocalUpdate.computeGradients(&probe, rule: copy, backend: backend)
         let reference = FixedPointGradient.weightGradients(states: copy.free, network: network, workspace: probe, backend: backend)
         for ℓ in reference.indices {
-            // The rule's change scaled back by its layer rate, so the angle is the direction's alone.
+            // An angle ignores the layer rates, which scale a layer's change as a whole.
             columns.append(.init("angle_dW\(ℓ + 1)_vs_fixed_point", Alignment.angle(probe.weightGradients[ℓ], reference[ℓ])))
         }
         return columns
