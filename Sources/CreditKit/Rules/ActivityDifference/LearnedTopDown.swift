@@ -7,7 +7,7 @@
 /// With the difference reconstruction loss (DRL, Meulemans et al. 2020) every layer below the top
 /// of the rule's chain of targets learns instead how well a corruption of it survives the whole
 /// round trip: up through every higher layer to the chain's top and back down by the difference
-/// steps (``learnDifferenceReconstruction(layer:network:workspace:backend:random:)``).
+/// steps (`learnDifferenceReconstruction(layer:network:workspace:backend:random:)`).
 public struct LearnedTopDown: Sendable {
     /// `G_ℓ` per hidden layer, `(n_ℓ, n_ℓ₊₁)`.
     public internal(set) var weights: [Matrix]

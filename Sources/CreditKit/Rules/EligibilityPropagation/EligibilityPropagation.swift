@@ -7,7 +7,7 @@
 ///     ΔW_rec = −η Σₜ (Lₜ ⊙ (1 − hₜ²)) hₜ₋₁ᵀ,
 ///
 /// BPTT with the gradient stopped through `hₜ₋₁` in the recurrence. Leaky units (`--leak α`) keep
-/// a filtered trace, `Pₜ = (1 − α)Pₜ₋₁ + α(1 − rₜ²)[xₜ, hₜ₋₁, 1]` (``EligibilityTraces``), which is
+/// a filtered trace, `Pₜ = (1 − α)Pₜ₋₁ + α(1 − rₜ²)[xₜ, hₜ₋₁, 1]` (`EligibilityTraces`), which is
 /// RFLO's (Murray 2019: `--rule rflo`, random e-prop under its own name). `B = W_outᵀ` (symmetric
 /// e-prop) or a fixed random matrix drawn like it (random e-prop, RFLO). The weights change after
 /// every `--bptt-steps` steps (the window is only the update's period here).

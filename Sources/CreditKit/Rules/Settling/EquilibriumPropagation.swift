@@ -1,5 +1,5 @@
 /// Equilibrium propagation (Scellier & Bengio 2017) and contrastive Hebbian learning: the
-/// network settles (``Relaxation``) freely to `s⁰`, then again from `s⁰` with its output nudged
+/// network settles (`Relaxation`) freely to `s⁰`, then again from `s⁰` with its output nudged
 /// towards the target (EP, by `β`) or clamped to it (CHL), and every weight changes by the
 /// difference of the two phases' Hebbian products:
 ///
@@ -137,9 +137,9 @@ public struct EquilibriumPropagation: LearningRule {
     }
 
     /// On the probe batch: how far the free phase is from equilibrium after T₁ steps
-    /// (``Relaxation/residual(_:network:workspace:backend:)``), and the angle of each layer's
+    /// (`Relaxation/residual(_:network:workspace:backend:)`), and the angle of each layer's
     /// weight change to the true gradient of the cost at the free fixed point
-    /// (``FixedPointGradient``), the reference EP approximates — backprop's, through the
+    /// (`FixedPointGradient`), the reference EP approximates — backprop's, through the
     /// feed-forward pass, is another function's gradient.
     public func probeColumns(network: Network, workspace: Workspace, backend: LinearAlgebraBackend) -> [GradientDiagnostics.RuleColumn] {
         var copy = self, probe = workspace

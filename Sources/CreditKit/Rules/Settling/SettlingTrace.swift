@@ -1,6 +1,6 @@
 /// One example's relaxation, step by step, for plotting: a freshly drawn hard-sigmoid net and an
 /// input drawn uniformly in [0, 1], the energy and the distance from equilibrium after every
-/// step (``Relaxation``).
+/// step (`Relaxation`).
 public struct SettlingTrace: Sendable {
     /// The energy (`E`, or `F = E + βC` while nudged) and the residual after a step.
     public struct Point: Sendable {
