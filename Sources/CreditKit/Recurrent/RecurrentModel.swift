@@ -37,7 +37,7 @@ enum RecurrentTransport: Equatable {
             return (.paths, feedback, learner)
         }
         throw .invalid(field: "rule", value: rule.description,
-                       expected: "a rule that works through time: bp, fa, np, matching, kp, wm, eprop, eprop-random or rtrl")
+                       expected: "a rule that works through time: bp, fa, np, matching, kp, wm, eprop, eprop-random, rflo or rtrl")
     }
 }
 
