@@ -217,12 +217,8 @@ public struct RecurrentModel: TrainingModel {
             if t < window.steps && throughTime {
                 backend.gemm(window.credits[t + 1], .none, recurrent, .none, into: &window.transported[t], beta: 1)
                 if leaky {
-                    let later = window.transported[t + 1], count = later.count
-                    window.transported[t].storage.withUnsafeMutableBufferPointer { g in
-                        later.storage.withUnsafeBufferPointer { next in
-                            for i in 0..<count { g[i] += (1 - α) * next[i] }
-                        }
-                    }
+                    let later = window.transported[t + 1]
+                    window.transported[t].add(later, scaledBy: 1 - α)
                 }
             }
             let count = window.credits[t].count, scale: Float = leaky ? α : 1

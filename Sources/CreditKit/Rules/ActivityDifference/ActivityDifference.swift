@@ -69,12 +69,12 @@ public struct ActivityDifference: LearningRule {
         if symmetric {
             // δaⁱ = −(Δhⁱ₊ − Δhⁱ₋)/(2η): the +η pass writes −Δhⁱ₊/(2η), the −η pass adds Δhⁱ₋/(2η).
             propagate(nudge: nudge, network: network, workspace: workspace, backend: backend, random: &random)
-            for ℓ in 0..<top { Self.set(&workspace.credits[ℓ], to: change[ℓ], scale: -1 / (2 * nudge)) }
+            for ℓ in 0..<top { workspace.credits[ℓ].copyElements(from: change[ℓ], scaledBy: -1 / (2 * nudge)) }
             propagate(nudge: -nudge, network: network, workspace: workspace, backend: backend, random: &random)
-            for ℓ in 0..<top { Self.add(&workspace.credits[ℓ], change[ℓ], scale: 1 / (2 * nudge)) }
+            for ℓ in 0..<top { workspace.credits[ℓ].add(change[ℓ], scaledBy: 1 / (2 * nudge)) }
         } else {
             propagate(nudge: nudge, network: network, workspace: workspace, backend: backend, random: &random)
-            for ℓ in 0..<top { Self.set(&workspace.credits[ℓ], to: change[ℓ], scale: -1 / nudge) }
+            for ℓ in 0..<top { workspace.credits[ℓ].copyElements(from: change[ℓ], scaledBy: -1 / nudge) }
         }
     }
 
@@ -86,17 +86,17 @@ public struct ActivityDifference: LearningRule {
     private mutating func propagate(nudge η: Float, network: Network, workspace: Workspace, backend: LinearAlgebraBackend,
                                     random: inout RandomSource) {
         let top = network.depth - 1
-        Self.set(&change[top], to: workspace.credits[top], scale: -η)
+        change[top].copyElements(from: workspace.credits[top], scaledBy: -η)
         if let topDown {
             // The difference of two reconstructions, gₗ(hˡ⁺¹ + Δhˡ⁺¹) − gₗ(hˡ⁺¹).
             for ℓ in stride(from: top - 1, through: 0, by: -1) {
-                Self.set(&shifted[ℓ + 1], to: workspace.activities[ℓ + 1], scale: 1)
-                Self.add(&shifted[ℓ + 1], change[ℓ + 1], scale: 1)
+                shifted[ℓ + 1].copyElements(from: workspace.activities[ℓ + 1])
+                shifted[ℓ + 1].add(change[ℓ + 1], scaledBy: 1)
                 topDown.reconstruct(layer: ℓ, from: workspace.activities[ℓ + 1], network: network, preActivation: &shifted[ℓ],
-                                    into: &change[ℓ], backend: backend)
-                topDown.reconstruct(layer: ℓ, from: shifted[ℓ + 1], network: network, preActivation: &shifted[ℓ],
                                     into: &nudgedActivity[ℓ], backend: backend)
-                Self.subtract(&change[ℓ], from: nudgedActivity[ℓ])
+                topDown.reconstruct(layer: ℓ, from: shifted[ℓ + 1], network: network, preActivation: &shifted[ℓ],
+                                    into: &change[ℓ], backend: backend)
+                change[ℓ].add(nudgedActivity[ℓ], scaledBy: -1)
             }
             return
         }
@@ -111,8 +111,7 @@ public struct ActivityDifference: LearningRule {
                     noise.apply(to: &nudgedActivity[ℓ], random: &random)
                 }
             }
-            Self.set(&change[ℓ], to: nudgedActivity[ℓ], scale: 1)
-            Self.add(&change[ℓ], workspace.activities[ℓ], scale: -1)
+            change[ℓ].setDifference(nudgedActivity[ℓ], workspace.activities[ℓ])
         }
     }
 
@@ -122,36 +121,6 @@ public struct ActivityDifference: LearningRule {
         activity.storage.withUnsafeMutableBufferPointer { h in
             forward.storage.withUnsafeBufferPointer { f in
                 for k in 0..<count { h[k] = f[k] == 0 ? 0 : h[k] * scale }
-            }
-        }
-    }
-
-    /// `destination ← scale · source` over the rows in use.
-    private static func set(_ destination: inout Matrix, to source: Matrix, scale: Float) {
-        let count = source.rows * source.columns
-        destination.storage.withUnsafeMutableBufferPointer { d in
-            source.storage.withUnsafeBufferPointer { s in
-                for k in 0..<count { d[k] = scale * s[k] }
-            }
-        }
-    }
-
-    /// `destination ← source − destination` over the rows in use.
-    private static func subtract(_ destination: inout Matrix, from source: Matrix) {
-        let count = source.rows * source.columns
-        destination.storage.withUnsafeMutableBufferPointer { d in
-            source.storage.withUnsafeBufferPointer { s in
-                for k in 0..<count { d[k] = s[k] - d[k] }
-            }
-        }
-    }
-
-    /// `destination ← destination + scale · source` over the rows in use.
-    private static func add(_ destination: inout Matrix, _ source: Matrix, scale: Float) {
-        let count = source.rows * source.columns
-        destination.storage.withUnsafeMutableBufferPointer { d in
-            source.storage.withUnsafeBufferPointer { s in
-                for k in 0..<count { d[k] += scale * s[k] }
             }
         }
     }

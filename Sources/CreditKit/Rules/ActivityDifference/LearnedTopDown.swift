@@ -171,7 +171,7 @@ public struct LearnedTopDown: Sendable {
             Self.reconstruct(weights[k], biases[k], below: network.layers[k], from: cleanAbove, preActivation: &buffers.cleanPre[k],
                              into: &buffers.clean[k], backend: backend)
             buffers.down[k].copyElements(from: buffers.reconstruction[k])
-            Self.addDifference(&buffers.down[k], plus: workspace.activities[k], minus: buffers.clean[k])
+            buffers.down[k].addDifference(workspace.activities[k], buffers.clean[k])
         }
         // d = (rˡ − h̃)/σ²; the gradient reaches G_ℓ through both reconstructions of the last step.
         let sum = reconstructionError(layer: ℓ, reconstruction: buffers.down[ℓ])
@@ -190,18 +190,6 @@ public struct LearnedTopDown: Sendable {
                                    beta: 1, backend: backend)
         LocalUpdate.biasChange(post: buffers.difference[ℓ], into: &biases[ℓ], scale: step, accumulate: true)
         LocalUpdate.biasChange(post: buffers.cleanCredit[ℓ], into: &biases[ℓ], scale: -step, accumulate: true)
-    }
-
-    /// `destination ← destination + plus − minus` over the rows in use.
-    private static func addDifference(_ destination: inout Matrix, plus: Matrix, minus: Matrix) {
-        let count = plus.rows * plus.columns
-        destination.storage.withUnsafeMutableBufferPointer { d in
-            plus.storage.withUnsafeBufferPointer { p in
-                minus.storage.withUnsafeBufferPointer { m in
-                    for k in 0..<count { d[k] += p[k] - m[k] }
-                }
-            }
-        }
     }
 
     /// Buffers shaped like the workspace's, allocated on the first batch, resized to the rows in use.

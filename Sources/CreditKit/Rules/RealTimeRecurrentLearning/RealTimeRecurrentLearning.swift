@@ -62,14 +62,7 @@ struct RealTimeRecurrentLearning: OnlineGradient {
                         for k in 0..<columns { n[row + k] *= slope }
                     }
                 }
-                if leaky {
-                    let previous = sensitivities[s]
-                    next.storage.withUnsafeMutableBufferPointer { n in
-                        previous.storage.withUnsafeBufferPointer { p in
-                            for k in 0..<(h * columns) { n[k] += (1 - α) * p[k] }
-                        }
-                    }
-                }
+                if leaky { next.add(sensitivities[s], scaledBy: 1 - α) }
                 swap(&sensitivities[s], &next)
                 // ∇θ += (W_outᵀ eₜ)ᵀ Sₜ for this stream.
                 for u in 0..<h {

@@ -53,14 +53,14 @@ public struct EquilibriumPropagation: LearningRule {
                 for i in 0...top { opposite[i].copyElements(from: free[i]) }
                 relaxation.relax(&opposite, steps: settings.nudgedSteps, stepSize: settings.stepSize, beta: -β, clampOutput: false,
                                  network: network, workspace: workspace, backend: backend)
-                for i in 0...top { Self.difference(&workspace.credits[i], opposite[i], nudged[i], scale: 1 / (2 * β)) }
+                for i in 0...top { workspace.credits[i].setDifference(opposite[i], nudged[i], scaledBy: 1 / (2 * β)) }
             } else {
-                for i in 0...top { Self.difference(&workspace.credits[i], free[i], nudged[i], scale: 1 / β) }
+                for i in 0...top { workspace.credits[i].setDifference(free[i], nudged[i], scaledBy: 1 / β) }
             }
         case .contrastiveHebbian, .geneRec:
             relaxation.relax(&nudged, steps: settings.nudgedSteps, stepSize: settings.stepSize, beta: 0, clampOutput: true,
                              network: network, workspace: workspace, backend: backend)
-            for i in 0...top { Self.difference(&workspace.credits[i], free[i], nudged[i], scale: 1) }
+            for i in 0...top { workspace.credits[i].setDifference(free[i], nudged[i]) }
         }
         // The network's answer is its free phase: the batch's errors are counted from it. (The
         // Hebbian terms read the phases' own states; nothing else reads these activities.)
@@ -155,18 +155,6 @@ public struct EquilibriumPropagation: LearningRule {
             columns.append(.init("angle_dW\(ℓ + 1)_vs_fixed_point", Alignment.angle(probe.weightGradients[ℓ], reference[ℓ])))
         }
         return columns
-    }
-
-    /// `destination ← scale · (a − b)` over the rows in use.
-    private static func difference(_ destination: inout Matrix, _ a: Matrix, _ b: Matrix, scale: Float) {
-        let count = a.rows * a.columns
-        destination.storage.withUnsafeMutableBufferPointer { d in
-            a.storage.withUnsafeBufferPointer { a in
-                b.storage.withUnsafeBufferPointer { b in
-                    for k in 0..<count { d[k] = scale * (a[k] - b[k]) }
-                }
-            }
-        }
     }
 
     /// The free phase's states of the last batch (for tests and diagnostics).

@@ -38,7 +38,7 @@ public struct PredictiveCoding: LearningRule {
             valueActivity[i].copyElements(from: workspace.activities[i])
             error[i].fill(0)
         }
-        Self.scaled(&error[top], workspace.credits[top], by: -1)
+        error[top].copyElements(from: workspace.credits[top], scaledBy: -1)
         for _ in 0..<settings.inferenceSteps {
             if settings.predictions == .recomputed { recomputeErrors(network: network, workspace: workspace, backend: backend) }
             for i in 0..<top {
@@ -58,7 +58,7 @@ public struct PredictiveCoding: LearningRule {
             }
         }
         if settings.predictions == .recomputed { recomputeErrors(network: network, workspace: workspace, backend: backend) }
-        for i in 0...top { Self.scaled(&workspace.credits[i], error[i], by: -1) }
+        for i in 0...top { workspace.credits[i].copyElements(from: error[i], scaledBy: -1) }
     }
 
     /// `εⁱ = xⁱ − (Wⁱ f(xⁱ⁻¹) + bⁱ)` for the hidden layers, and the output's error at its prediction.
@@ -73,13 +73,13 @@ public struct PredictiveCoding: LearningRule {
                 backend.gemm(valueActivity[i - 1], .none, network.layers[i].weights, .transposed, into: &scratch[i], beta: 1)
             }
             if i < top {
-                Self.difference(&error[i], value[i], scratch[i])
+                error[i].setDifference(value[i], scratch[i])
             } else {
                 // εᴸ = −∂L/∂aᴸ at aᴸ = μᴸ: the output held at the target.
                 network.layers[top].activate(scratch[top], into: &valueActivity[top])
                 loss.gradient(output: valueActivity[top], target: workspace.target, into: &error[top])
                 network.layers[top].multiplyByDerivative(&error[top], preActivation: scratch[top], activity: valueActivity[top])
-                Self.negate(&error[top])
+                error[top].scale(by: -1)
             }
         }
     }
@@ -103,36 +103,6 @@ public struct PredictiveCoding: LearningRule {
                     }
                 }
             }
-        }
-    }
-
-    /// `destination ← a − b` over the rows in use.
-    private static func difference(_ destination: inout Matrix, _ a: Matrix, _ b: Matrix) {
-        let count = a.rows * a.columns
-        destination.storage.withUnsafeMutableBufferPointer { d in
-            a.storage.withUnsafeBufferPointer { a in
-                b.storage.withUnsafeBufferPointer { b in
-                    for k in 0..<count { d[k] = a[k] - b[k] }
-                }
-            }
-        }
-    }
-
-    /// `destination ← scale · source` over the rows in use.
-    private static func scaled(_ destination: inout Matrix, _ source: Matrix, by scale: Float) {
-        let count = source.rows * source.columns
-        destination.storage.withUnsafeMutableBufferPointer { d in
-            source.storage.withUnsafeBufferPointer { s in
-                for k in 0..<count { d[k] = scale * s[k] }
-            }
-        }
-    }
-
-    /// `m ← −m` over the rows in use.
-    private static func negate(_ m: inout Matrix) {
-        let count = m.rows * m.columns
-        m.storage.withUnsafeMutableBufferPointer { m in
-            for k in 0..<count { m[k] = -m[k] }
         }
     }
 }

@@ -60,7 +60,7 @@ public struct TargetPropagation: LearningRule {
             let top = penultimate + 1
             if topDown.readsProbabilities {
                 target[top].copyElements(from: workspace.target)
-                Self.add(&target[top], workspace.credits[top])
+                target[top].add(workspace.credits[top])
             } else {
                 target[top].copyElements(from: workspace.activities[top])
             }
@@ -68,7 +68,7 @@ public struct TargetPropagation: LearningRule {
                                 into: &target[penultimate], backend: backend)
             topDown.reconstruct(layer: penultimate, from: target[top], network: network,
                                 preActivation: &scratch[penultimate], into: &reconstruction[penultimate], backend: backend)
-            Self.combine(&target[penultimate], plus: workspace.activities[penultimate], minus: reconstruction[penultimate])
+            target[penultimate].addDifference(workspace.activities[penultimate], reconstruction[penultimate])
         }
         for ℓ in stride(from: penultimate - 1, through: 0, by: -1) {
             topDown.reconstruct(layer: ℓ, from: target[ℓ + 1], network: network, preActivation: &scratch[ℓ], into: &target[ℓ],
@@ -77,13 +77,13 @@ public struct TargetPropagation: LearningRule {
                 // ĥⁱ = hⁱ + gᵢ(ĥⁱ⁺¹) − gᵢ(hⁱ⁺¹).
                 topDown.reconstruct(layer: ℓ, from: workspace.activities[ℓ + 1], network: network, preActivation: &scratch[ℓ],
                                     into: &reconstruction[ℓ], backend: backend)
-                Self.combine(&target[ℓ], plus: workspace.activities[ℓ], minus: reconstruction[ℓ])
+                target[ℓ].addDifference(workspace.activities[ℓ], reconstruction[ℓ])
             }
         }
         // δaⁱ = (hⁱ − ĥⁱ) ⊙ fᵢ'(aⁱ) / α (SDTP: not divided).
         let scale = topTarget == .label ? 1 : 1 / targetStep
         for ℓ in 0...penultimate {
-            Self.combine(&workspace.credits[ℓ], scale: scale, activity: workspace.activities[ℓ], target: target[ℓ])
+            workspace.credits[ℓ].setDifference(workspace.activities[ℓ], target[ℓ], scaledBy: scale)
             network.layers[ℓ].multiplyByDerivative(&workspace.credits[ℓ], preActivation: workspace.preActivations[ℓ],
                                                    activity: workspace.activities[ℓ])
         }
@@ -110,40 +110,6 @@ public struct TargetPropagation: LearningRule {
 
     /// The targets of the last batch (for tests and diagnostics).
     var targets: [Matrix] { target.all }
-
-    /// `destination ← destination + plus − minus` over the rows in use.
-    private static func combine(_ destination: inout Matrix, plus: Matrix, minus: Matrix) {
-        let count = plus.rows * plus.columns
-        destination.storage.withUnsafeMutableBufferPointer { d in
-            plus.storage.withUnsafeBufferPointer { p in
-                minus.storage.withUnsafeBufferPointer { m in
-                    for k in 0..<count { d[k] += p[k] - m[k] }
-                }
-            }
-        }
-    }
-
-    /// `destination ← destination + source` over the rows in use.
-    private static func add(_ destination: inout Matrix, _ source: Matrix) {
-        let count = source.rows * source.columns
-        destination.storage.withUnsafeMutableBufferPointer { d in
-            source.storage.withUnsafeBufferPointer { s in
-                for k in 0..<count { d[k] += s[k] }
-            }
-        }
-    }
-
-    /// `destination ← scale · (activity − target)` over the rows in use.
-    private static func combine(_ destination: inout Matrix, scale: Float, activity: Matrix, target: Matrix) {
-        let count = activity.rows * activity.columns
-        destination.storage.withUnsafeMutableBufferPointer { d in
-            activity.storage.withUnsafeBufferPointer { h in
-                target.storage.withUnsafeBufferPointer { t in
-                    for k in 0..<count { d[k] = scale * (h[k] - t[k]) }
-                }
-            }
-        }
-    }
 }
 
 /// Target propagation's settings (`--rule tp`, `dtp`, `sdtp` or `drl`): the difference correction,
