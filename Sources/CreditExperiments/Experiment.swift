@@ -16,6 +16,16 @@ public struct Experiment: Sendable {
     public let reconstructions: Bool
     /// Plots this hidden layer's (2-D) activity of test images coloured by digit (a bottleneck).
     public var latentLayer: Int? = nil
+    /// What the table reports and the paper's figures are in: the test error (in %), or the test
+    /// loss per example (autoencoders, the recurrent regressions, the add task's cross-entropy).
+    public var measure: Measure = .testError
+    /// Horizontal lines on the loss chart, `test-loss.svg` (the add task's cross-entropy ladder).
+    public var referenceLosses: [(name: String, value: Double)] = []
+
+    /// The figure of a run that the table reports.
+    public enum Measure: Sendable {
+        case testError, testLoss
+    }
 
     /// The runs whose model is in `models` (all when `nil`).
     public func runs(models: Set<String>?) -> [ExperimentRun] {

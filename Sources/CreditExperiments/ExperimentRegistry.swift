@@ -6,7 +6,7 @@ public enum ExperimentRegistry {
     public static var all: [Experiment] {
         [flamShepherd(table: 2), flamShepherd(table: 3), flamShepherdTable4, flamShepherdAutoencoder, noklandMNIST, kickbackFigure2,
          lansdellFigure2, lansdellFigure5, lansdellFigure3, lansdellFigure4, bartunovMNIST, bartunovFashionMNIST,
-         scellierMNIST, scellierMNISTDeep, spikeNoiseMNIST]
+         scellierMNIST, scellierMNISTDeep, spikeNoiseMNIST, murrayPeriodic, addTask]
     }
 
     /// The experiment called `name`, if there is one.
@@ -348,7 +348,7 @@ public enum ExperimentRegistry {
             configuration.rule = rule
             configuration.epochs = 20
             configuration.learningRate = 0.01
-            configuration.task = DelayedXOR(delay: 6)
+            configuration.task = .delayedXOR(DelayedXOR(delay: 6))
             return ExperimentRun(model: "rnn-50", variant: rule.description, configuration: .recurrent(configuration), paperNote: paper)
         }
         return Experiment(

@@ -106,29 +106,29 @@ public struct ExperimentRunner: Sendable {
         let firstSeed = seeded.map { (run: $0.run, history: $0.trainers[0].history) }
         let feedForward = seeded.compactMap { row in row.trainers[0].feedForward.map { (run: row.run, trainer: $0) } }
 
-        let autoencoder = runs.first?.configuration.feedForward?.autoencoder == true
         // Autoencoders have no error rate: their figure is the test loss per image.
-        func finalFigure(_ history: [EpochRecord]) -> Double { autoencoder ? history.last?.testLoss ?? .nan : history.last?.testError ?? .nan }
+        let byLoss = runs.first?.configuration.feedForward?.autoencoder == true || experiment.measure == .testLoss
+        func finalFigure(_ history: [EpochRecord]) -> Double { byLoss ? history.last?.testLoss ?? .nan : history.last?.testError ?? .nan }
         func bestFigure(_ history: [EpochRecord]) -> Double {
-            let figures = history.map { autoencoder ? $0.testLoss : $0.testError }.filter { !$0.isNaN }
+            let figures = history.map { byLoss ? $0.testLoss : $0.testError }.filter { !$0.isNaN }
             return figures.min() ?? .nan
         }
         func show(_ values: [Double]) -> String {
             let spread = MeanAndStandardError(values)
             guard spread.count > 0 else { return "diverged" }
-            let mean = autoencoder ? String(format: "%.3f", spread.mean) : percent(spread.mean)
+            let mean = byLoss ? String(format: "%.4g", spread.mean) : percent(spread.mean)
             guard values.count > 1 else { return mean }
-            return mean + " ± " + (autoencoder ? String(format: "%.3f", spread.standardError) : String(format: "%.2f", 100 * spread.standardError))
+            return mean + " ± " + (byLoss ? String(format: "%.2g", spread.standardError) : String(format: "%.2f", 100 * spread.standardError))
         }
         events(.output(""))
         events(.output("\(experiment.name) — \(experiment.source)" + (seeds == 1 ? "" : " — mean ± standard error over \(seeds) seeds")))
         let width = seeds == 1 ? 15 : 22
         events(.output("model                   variant                     paper       " + "ours (final)".padding(toLength: width, withPad: " ", startingAt: 0)
                     + "ours (best)"))
-        let measure = autoencoder ? "test_loss" : "test_error_percent"
-        var csv = ["model,variant,seed,paper_test_error_percent,final_\(measure),best_\(measure),epochs,outcome"]
+        let measure = byLoss ? "test_loss" : "test_error_percent"
+        var csv = ["model,variant,seed,paper_\(measure),final_\(measure),best_\(measure),epochs,outcome"]
         for (run, trainers) in seeded {
-            let paper = run.paperTestError.map { String(format: "%.2f%%", $0) } ?? "—"
+            let paper = run.paperTestError.map { String(format: byLoss ? "%.3g" : "%.2f%%", $0) } ?? "—"
             let completed = trainers.filter { $0.failure == nil }.map(\.history)
             let diverged = trainers.count - completed.count
             events(.output(run.model.padding(toLength: 24, withPad: " ", startingAt: 0) + run.variant.padding(toLength: 28, withPad: " ", startingAt: 0)
@@ -136,7 +136,7 @@ public struct ExperimentRunner: Sendable {
                         + show(completed.map(finalFigure)).padding(toLength: width, withPad: " ", startingAt: 0)
                         + show(completed.map(bestFigure))
                         + (diverged > 0 && !completed.isEmpty ? "   (\(diverged) of \(trainers.count) diverged)" : "")))
-            let scale = autoencoder ? 1.0 : 100.0
+            let scale = byLoss ? 1.0 : 100.0
             for outcome in trainers {
                 let (seed, history, failure) = (outcome.seed, outcome.history, outcome.failure)
                 csv.append("\(run.model),\(run.variant),\(seed),\(run.paperTestError.map { "\($0)" } ?? ""),"
@@ -162,13 +162,17 @@ public struct ExperimentRunner: Sendable {
         try AtomicFile.write(report.angleChart, to: root + "/angles.svg")
         if let coherence = report.coherenceChart { try AtomicFile.write(coherence, to: root + "/coherence.svg") }
         if let feedback = report.feedbackChart { try AtomicFile.write(feedback, to: root + "/feedback.svg") }
+        if experiment.measure == .testLoss {
+            try AtomicFile.write(report.lossChart(references: experiment.referenceLosses), to: root + "/test-loss.svg")
+        }
         if experiment.reconstructions {
             try writeReconstructions(feedForward, to: root, events: events)
         }
         if let layer = experiment.latentLayer {
             try writeLatentSpace(feedForward, layer: layer, to: root, events: events)
         }
-        events(.status("wrote \(root)/results.csv, test-error.svg, angles.svg\(experiment.reconstructions ? ", reconstructions-*.png" : "")"))
+        events(.status("wrote \(root)/results.csv, test-error.svg, angles.svg\(experiment.measure == .testLoss ? ", test-loss.svg" : "")"
+                       + (experiment.reconstructions ? ", reconstructions-*.png" : "")))
         return seeded.map { ExperimentOutcome(run: $0.run, seeds: $0.trainers) }
     }
 

@@ -68,17 +68,22 @@ public struct ComparisonReport: Sendable {
         try AtomicFile.write(angleChart, to: root + "/angles.svg")
     }
 
+    /// The test and training loss over training, side by side, with `references` drawn as dashed
+    /// horizontal lines across both (log scale).
+    public func lossChart(references: [(name: String, value: Double)] = []) -> String {
+        let epochs = Double(rows.map(\.history.count).max() ?? 1)
+        func loss(_ quantity: String, _ value: @escaping (EpochRecord) -> Double) -> LineChart {
+            LineChart(title: "\(quantity) — " + title, xLabel: "epoch", yLabel: "loss", series: rows.map { row in
+                .init(name: row.rule, points: row.history.map { (Double($0.epoch), value($0)) })
+            } + references.map { .init(name: $0.name, points: [(1, $0.value), (epochs, $0.value)], dashed: true) }, logarithmicY: true)
+        }
+        return LineChart.panels([loss("Test loss", \.testLoss), loss("Training loss (as trained)", \.trainLoss)])
+    }
+
     /// Test error over training; for rows with no error rate (autoencoders), the test and training
     /// loss instead.
     public var testErrorChart: String {
-        guard rows.contains(where: { $0.history.contains { $0.testError.isFinite } }) else {
-            func loss(_ quantity: String, _ value: @escaping (EpochRecord) -> Double) -> LineChart {
-                LineChart(title: "\(quantity) — " + title, xLabel: "epoch", yLabel: "loss", series: rows.map { row in
-                    .init(name: row.rule, points: row.history.map { (Double($0.epoch), value($0)) })
-                }, logarithmicY: true)
-            }
-            return LineChart.panels([loss("Test loss", \.testLoss), loss("Training loss (as trained)", \.trainLoss)])
-        }
+        guard rows.contains(where: { $0.history.contains { $0.testError.isFinite } }) else { return lossChart() }
         return LineChart(title: "Test error — " + title, xLabel: "epoch", yLabel: "test error (%)", series: rows.map { row in
             .init(name: row.rule, points: row.history.map { (Double($0.epoch), 100 * $0.testError) })
         }, logarithmicY: true).svg()

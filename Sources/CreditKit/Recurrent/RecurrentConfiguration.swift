@@ -21,7 +21,7 @@ public struct RecurrentConfiguration: RunConfiguration {
     /// The rule with its own settings: bp (truncated BPTT), fa, np, matching, kp or wm.
     public var rule: RuleSpec = .backprop
     /// The task every stream runs.
-    public var task = DelayedXOR()
+    public var task: RecurrentTask = .delayedXOR(DelayedXOR())
     /// The seed of every random draw: weights, feedback, streams, noise.
     public var seed: UInt64 = 1
     /// Diagnostics on the probe streams every this many windows; 0 = at the end of each epoch only.
@@ -29,6 +29,21 @@ public struct RecurrentConfiguration: RunConfiguration {
     /// `α`, the leak of leaky units (`hₜ = (1 − α)hₜ₋₁ + α tanh(aₜ)`, time constant 1/α); `nil`:
     /// vanilla units (α = 1).
     public var leak: Float?
+    /// `κ`, the leak of a leaky readout (`ŷₜ = κŷₜ₋₁ + W_out hₜ + b_out`, Bellec et al.'s output
+    /// filter); `nil`: the plain readout (κ = 0).
+    public var readoutLeak: Float?
+    /// `g`, the gain of the initial recurrent weights, `W_rec ~ N(0, g²/H)` (`nil`: 1; Murray's
+    /// notebook: 1.5).
+    public var recurrentGain: Float?
+    /// `a`: the initial readout weights are `U(−a/√H, a/√H)` (Murray's notebook: 0.1); `nil`:
+    /// Xavier-uniform.
+    public var readoutScale: Float?
+    /// Parameters held at their initial values (`W_in`, `W_rec`, `b`, `W_out`, `b_out`): Murray's
+    /// periodic task freezes `W_in`.
+    public var frozen: [String]?
+
+    /// The parameters' names, in the order of the optimizer's slots.
+    public static let parameterNames = ["W_in", "W_rec", "b", "W_out", "b_out"]
 
     /// The defaults: a 50-unit RNN on delayed XOR (delay 3) by truncated BPTT over 7 steps.
     public init() {}
@@ -45,6 +60,34 @@ public struct RecurrentConfiguration: RunConfiguration {
         guard epochs > 0 else { throw .invalid(field: "epochs", value: "\(epochs)", expected: "a positive number of epochs") }
         guard stepsPerEpoch >= bpttSteps else {
             throw .invalid(field: "stepsPerEpoch", value: "\(stepsPerEpoch)", expected: "at least one window of \(bpttSteps) steps")
+        }
+        try task.task.validate()
+        if let trial = task.task.trialLength {
+            // A window never straddles two trials, so a fresh trial is a fresh window's state.
+            guard trial % bpttSteps == 0 else {
+                throw .invalid(field: "bpttSteps", value: "\(bpttSteps)", expected: "a divisor of the \(task.name) task's trial of \(trial) steps")
+            }
+            guard stepsPerEpoch % trial == 0 else {
+                throw .invalid(field: "stepsPerEpoch", value: "\(stepsPerEpoch)", expected: "a multiple of the \(task.name) task's trial of \(trial) steps")
+            }
+        }
+        if let readoutLeak {
+            guard readoutLeak >= 0, readoutLeak < 1 else {
+                throw .invalid(field: "readoutLeak", value: "\(readoutLeak)", expected: "a readout leak κ in [0, 1)")
+            }
+        }
+        if let recurrentGain {
+            guard recurrentGain >= 0, recurrentGain.isFinite else {
+                throw .invalid(field: "recurrentGain", value: "\(recurrentGain)", expected: "a finite gain ≥ 0")
+            }
+        }
+        if let readoutScale {
+            guard readoutScale >= 0, readoutScale.isFinite else {
+                throw .invalid(field: "readoutScale", value: "\(readoutScale)", expected: "a finite scale ≥ 0")
+            }
+        }
+        for name in frozen ?? [] where !Self.parameterNames.contains(name) {
+            throw .invalid(field: "frozen", value: name, expected: "parameter names among \(Self.parameterNames.joined(separator: ", "))")
         }
         guard learningRate > 0, learningRate.isFinite else {
             throw .invalid(field: "learningRate", value: "\(learningRate)", expected: "a positive, finite learning rate")
@@ -69,16 +112,21 @@ public struct RecurrentConfiguration: RunConfiguration {
             if let leak, leak < 1 {
                 throw .invalid(field: "leak", value: "\(leak)", expected: "vanilla units (α = 1) for node perturbation through time")
             }
+            if let readoutLeak, readoutLeak > 0 {
+                throw .invalid(field: "readoutLeak", value: "\(readoutLeak)", expected: "the plain readout (κ = 0) for node perturbation through time")
+            }
         case .realTime:
             // O(H⁴) work per step and stream: a reference for small nets.
+            if let readoutLeak, readoutLeak > 0 {
+                throw .invalid(field: "readoutLeak", value: "\(readoutLeak)", expected: "the plain readout (κ = 0) for RTRL")
+            }
             guard hidden <= 128 else {
                 throw .invalid(field: "hidden", value: "\(hidden)", expected: "at most 128 units for RTRL (O(n⁴) per step: small nets only)")
             }
-            try MemoryBudget.check(floats: Double(RealTimeRecurrentLearning.memory(streams: streams, hidden: hidden, inputs: DelayedXOR.inputWidth) / 4),
+            try MemoryBudget.check(floats: Double(RealTimeRecurrentLearning.memory(streams: streams, hidden: hidden, inputs: task.task.inputWidth) / 4),
                                    field: "hidden", value: "\(hidden)", what: "RTRL's sensitivities for \(hidden) units × \(streams) streams")
         default: break
         }
-        try rule.settings.validate(RuleContext(hiddenLayers: [hidden], hiddenActivations: [.tanh], loss: .squaredError))
-        try task.validate()
+        try rule.settings.validate(RuleContext(hiddenLayers: [hidden], hiddenActivations: [.tanh], loss: task.task.loss))
     }
 }

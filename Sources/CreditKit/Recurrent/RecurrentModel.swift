@@ -31,7 +31,7 @@ enum RecurrentTransport: Equatable {
         }
         if let settings = rule.settings(as: EligibilityPropagationSettings.self) {
             return (.eligibility(symmetric: settings.learningSignal == .symmetric),
-                    FeedbackFamily.xavier.pathFeedback(for: network, random: &random), nil)
+                    settings.feedback.pathFeedback(for: network, random: &random), nil)
         }
         if let (feedback, learner) = rule.settings.makePathLearning(for: network, random: &random) {
             return (.paths, feedback, learner)
@@ -80,6 +80,10 @@ public struct RecurrentModel: TrainingModel {
     private var epochData: SequenceBatch
     private let test: SequenceBatch
     private let probe: SequenceBatch
+    /// The generator and what its outputs mean.
+    private let task: any SequenceTask
+    /// Whether each parameter tensor, in the optimizer's order, is held fixed.
+    private let isFrozen: [Bool]
 
     /// The model `validated` describes. Its weights come from stream 0 of the seed, its feedback
     /// from stream 1.
@@ -87,10 +91,15 @@ public struct RecurrentModel: TrainingModel {
         let configuration = validated.configuration
         self.configuration = configuration
         self.backend = backend
-        let (inputs, outputs, hidden) = (DelayedXOR.inputWidth, 1, configuration.hidden)
+        task = configuration.task.task
+        let (inputs, outputs, hidden) = (task.inputWidth, task.outputWidth, configuration.hidden)
         var weightRandom = RandomSource(seed: configuration.seed, stream: 0)
-        network = RecurrentNetwork(inputs: inputs, hidden: hidden, outputs: outputs, random: &weightRandom)
+        network = RecurrentNetwork(inputs: inputs, hidden: hidden, outputs: outputs, gain: configuration.recurrentGain ?? 1,
+                                   readoutScale: configuration.readoutScale, random: &weightRandom)
         network.leak = configuration.leak ?? 1
+        network.readoutLeak = configuration.readoutLeak ?? 0
+        network.loss = task.loss
+        isFrozen = RecurrentConfiguration.parameterNames.map { (configuration.frozen ?? []).contains($0) }
         var feedbackRandom = RandomSource(seed: configuration.seed, stream: 1)
         (transport, feedback, pathLearner) = try RecurrentTransport.make(rule: configuration.rule, network: network, random: &feedbackRandom)
         let k = configuration.bpttSteps, streams = configuration.streams
@@ -98,7 +107,8 @@ public struct RecurrentModel: TrainingModel {
         noisyWindow = window
         switch transport {
         case .realTime: online = RealTimeRecurrentLearning(streams: streams, hidden: hidden, inputs: inputs)
-        case .eligibility: online = EligibilityTraces(streams: streams, hidden: hidden, inputs: inputs)
+        case .eligibility: online = EligibilityTraces(streams: streams, hidden: hidden, inputs: inputs, outputs: outputs,
+                                                      readoutLeak: network.readoutLeak)
         default: online = nil
         }
         noise = (0...k).map { _ in Matrix(rows: streams, columns: hidden) }
@@ -107,37 +117,53 @@ public struct RecurrentModel: TrainingModel {
         optimizer = Optimizer(settings: settings, learningRate: configuration.learningRate, parameters: network.parameters)
         epochData = SequenceBatch(streams: streams, steps: 0, inputWidth: inputs, outputWidth: outputs)
         var testRandom = RandomSource(seed: configuration.seed, stream: 0x7E57)
-        test = configuration.task.generate(streams: streams, steps: max(5_000 / k, 1) * k, random: &testRandom)
+        // Whole trials, whole windows: the test streams about 5,000 steps, the probe's ten windows (or one trial).
+        let unit = task.trialLength ?? k
+        test = task.generate(streams: streams, steps: max(5_000 / unit, 1) * unit, random: &testRandom)
         var probeRandom = RandomSource(seed: configuration.seed, stream: 0x9E0B)
-        probe = configuration.task.generate(streams: streams, steps: 10 * k, random: &probeRandom)
+        probe = task.generate(streams: streams, steps: max(10 * k / unit, 1) * unit, random: &probeRandom)
     }
 
     public var ruleName: String { configuration.rule.description }
     public var batchesPerEpoch: Int { configuration.stepsPerEpoch / configuration.bpttSteps }
-    public var errorName: String { "err" }
+    public var errorName: String {
+        if case .normalizedError = task.scoring { return "nMSE" }
+        return "err"
+    }
     public var shape: String {
         "RNN \(network.inputSize)-\(network.hiddenSize)-\(network.outputSize) tanh" + (network.isLeaky ? ", leak \(network.leak)" : "")
+            + (network.readoutLeak > 0 ? ", readout leak \(network.readoutLeak)" : "") + (network.loss == .crossEntropy ? ", softmax readout" : "")
     }
     public var summary: String {
         let c = configuration
-        return "\(shape), rule \(c.rule), BPTT window \(c.bpttSteps), \(c.streams) streams × "
-            + "\(c.stepsPerEpoch) steps per epoch, \(c.optimizer.rawValue) lr \(c.learningRate); delayed XOR, delay \(c.task.delay); "
-            + "GEMM: \(backend.name)"
+        let frozen = (c.frozen ?? []).isEmpty ? "" : ", frozen \((c.frozen ?? []).joined(separator: ", "))"
+        return "\(shape), rule \(c.rule), window \(c.bpttSteps), \(c.streams) streams × "
+            + "\(c.stepsPerEpoch) steps per epoch, \(c.optimizer.rawValue) lr \(c.learningRate)\(frozen); \(task)"
+            + (task.trialLength.map { " (trials of \($0) steps)" } ?? "") + "; GEMM: \(backend.name)"
     }
 
     public mutating func beginEpoch(_ epoch: Int, random: inout RandomSource) {
         pathLearner?.epochWillBegin(epoch)
-        epochData = configuration.task.generate(streams: configuration.streams, steps: batchesPerEpoch * configuration.bpttSteps,
-                                                random: &random)
-        window.states[0] = Matrix(rows: configuration.streams, columns: configuration.hidden)
+        epochData = task.generate(streams: configuration.streams, steps: batchesPerEpoch * configuration.bpttSteps, random: &random)
+        window.restart(initialState: task.initialState)
         online?.reset()
+    }
+
+    /// Whether the window that starts at step `start` begins a trial (or the streams), and so a
+    /// fresh state, traces and sensitivities.
+    private func beginsTrial(_ start: Int) -> Bool {
+        start == 0 || task.trialLength.map { start % $0 == 0 } ?? false
     }
 
     public mutating func trainBatch(_ w: Int, random: inout RandomSource) -> BatchOutcome {
         let k = configuration.bpttSteps
+        if beginsTrial(w * k) {
+            window.restart(initialState: task.initialState)
+            online?.reset()
+        }
         window.load(epochData, from: w * k)
         network.forward(&window, backend: backend)
-        var outcome = Self.judge(window, of: epochData, from: w * k)
+        var outcome = Self.judge(window, of: epochData, from: w * k, scoring: task.scoring)
         assignCredit(&window)
         if case .nodePerturbation(let settings) = transport { learnFeedback(epochData, from: w * k, settings: settings, random: &random) }
         if var learner = pathLearner {
@@ -152,26 +178,42 @@ public struct RecurrentModel: TrainingModel {
             if online != nil { online!.accumulate(window, network: network, readout: onlineReadout, into: &gradients, backend: backend) }
             applyGradients()
         }
-        window.states[0].copyElements(from: window.states[k])
-        outcome.examples = k * window.streams
+        window.carryOver()
+        outcome.examples = window.scoredCount
         return outcome
     }
 
-    /// The window's summed loss, and how many of its XOR answers have the wrong sign.
-    private static func judge(_ window: RecurrentWindow, of batch: SequenceBatch, from start: Int) -> BatchOutcome {
-        var outcome = BatchOutcome(loss: window.losses.reduce(0.0) { $0 + Double($1) })
+    /// The window's summed loss over its scored steps, and how many of its answers are wrong: the
+    /// sign of output 0 (delayed XOR), or the largest output against the target's class.
+    private static func judge(_ window: RecurrentWindow, of batch: SequenceBatch, from start: Int, scoring: SequenceScoring) -> BatchOutcome {
+        var outcome = BatchOutcome(loss: window.losses.reduce(0.0) { $0 + Double($1) }, examples: window.scoredCount)
+        if case .normalizedError = scoring { return outcome }
         for t in 1...window.steps {
+            let (output, target) = (window.outputs[t], window.targets[t])
             for s in 0..<window.streams where batch.isTarget[(start + t - 1) * window.streams + s] {
                 outcome.judged += 1
-                if (window.outputs[t][s, 0] > 0) != (window.targets[t][s, 0] > 0) { outcome.wrong += 1 }
+                let right = scoring == .sign ? (output[s, 0] > 0) == (target[s, 0] > 0)
+                    : Self.largest(output, row: s) == Self.largest(target, row: s)
+                if !right { outcome.wrong += 1 }
             }
         }
         return outcome
     }
 
-    /// The share of XOR answers with the wrong sign.
+    /// The column of row `row`'s largest value (the first of ties).
+    private static func largest(_ m: Matrix, row: Int) -> Int {
+        var best = 0
+        for c in 1..<m.columns where m[row, c] > m[row, best] { best = c }
+        return best
+    }
+
+    /// The share of wrong answers, or for a regression the normalized MSE (`2 × loss per step /
+    /// the target's variance`).
     public func trainError(of epoch: BatchOutcome) -> Double {
-        epoch.judged == 0 ? .nan : Double(epoch.wrong) / Double(epoch.judged)
+        if case .normalizedError(let variance) = task.scoring {
+            return epoch.examples == 0 ? .nan : 2 * epoch.loss / Double(epoch.examples) / variance
+        }
+        return epoch.judged == 0 ? .nan : Double(epoch.wrong) / Double(epoch.judged)
     }
 
     public mutating func evaluateTest() -> (loss: Double, error: Double) { evaluate(test) }
@@ -201,8 +243,10 @@ public struct RecurrentModel: TrainingModel {
     private var onlineReadout: Matrix { transport == .eligibility(symmetric: false) ? readoutFeedback : network.readoutWeights }
 
     /// `δhₜ = B_out eₜ + B_rec δaₜ₊₁`, `δaₜ = δhₜ ⊙ (1 − hₜ²)`, from the window's last step to
-    /// its first (e-prop: `δhₜ = B_out eₜ` alone). `readout`/`recurrent` override the rule's
-    /// feedback (the probe's BPTT reference).
+    /// its first (e-prop: `δhₜ = B_out eₜ` alone). A leaky readout first filters the errors
+    /// backwards, `Ēₜ = eₜ + κĒₜ₊₁`, and `Ēₜ` takes `eₜ`'s place (e-prop filters its traces
+    /// forward instead). `readout`/`recurrent` override the rule's feedback (the probe's BPTT
+    /// reference).
     func assignCredit(_ window: inout RecurrentWindow, readout: Matrix? = nil, recurrent: Matrix? = nil) {
         // RTRL forms its gradient forward in time; its credits (for the diagnostics) are BPTT's.
         let exact = transport == .exact || transport == .realTime || (readout != nil && recurrent != nil)
@@ -211,9 +255,10 @@ public struct RecurrentModel: TrainingModel {
         let readout = readout ?? (exact || transport == .eligibility(symmetric: true) ? network.readoutWeights : readoutFeedback)
         let recurrent = recurrent ?? (exact ? network.recurrentWeights : recurrentFeedback)
         // Leaky units: δhₜ also reaches hₜ₋₁ directly, `(1 − α) δhₜ`, and δaₜ = α δhₜ ⊙ (1 − rₜ²).
-        let (leaky, α) = (network.isLeaky, network.leak)
+        let (leaky, α, κ) = (network.isLeaky, network.leak, network.readoutLeak)
+        if κ > 0 { Self.filterErrors(&window, leak: κ) }
         for t in stride(from: window.steps, through: 1, by: -1) {
-            backend.gemm(window.errors[t], .none, readout, .none, into: &window.transported[t])
+            backend.gemm(window.readoutError(t, filtered: κ > 0 && throughTime), .none, readout, .none, into: &window.transported[t])
             if t < window.steps && throughTime {
                 backend.gemm(window.credits[t + 1], .none, recurrent, .none, into: &window.transported[t], beta: 1)
                 if leaky {
@@ -233,10 +278,22 @@ public struct RecurrentModel: TrainingModel {
         }
     }
 
+    /// `Ēₜ = eₜ + κĒₜ₊₁` from the window's last step back (what the window's errors send into
+    /// earlier outputs through a leaky readout; truncated at the window's end).
+    private static func filterErrors(_ window: inout RecurrentWindow, leak κ: Float) {
+        for t in stride(from: window.steps, through: 1, by: -1) {
+            window.filteredErrors[t].copyElements(from: window.errors[t])
+            if t < window.steps {
+                let later = window.filteredErrors[t + 1]
+                window.filteredErrors[t].add(later, scaledBy: κ)
+            }
+        }
+    }
+
     /// The window's weight gradients, summed over its steps and divided by the number of streams,
     /// into `gradients` (in the order of `RecurrentNetwork.parameters`).
     mutating func accumulateGradients(_ window: RecurrentWindow) {
-        let scale = 1 / Float(window.streams)
+        let scale = 1 / Float(window.streams), filtered = network.readoutLeak > 0
         gradients[2].fill(0)
         gradients[4].fill(0)
         for t in 1...window.steps {
@@ -245,17 +302,19 @@ public struct RecurrentModel: TrainingModel {
                                        backend: backend)
             LocalUpdate.hebbianProduct(post: window.credits[t], pre: window.states[t - 1], into: &gradients[1], alpha: scale, beta: beta,
                                        backend: backend)
-            LocalUpdate.hebbianProduct(post: window.errors[t], pre: window.states[t], into: &gradients[3], alpha: scale, beta: beta,
-                                       backend: backend)
+            LocalUpdate.hebbianProduct(post: window.readoutError(t, filtered: filtered), pre: window.states[t], into: &gradients[3],
+                                       alpha: scale, beta: beta, backend: backend)
         }
         for t in 1...window.steps {
             LocalUpdate.biasChange(post: window.credits[t], into: &gradients[2], scale: scale, accumulate: true)
-            LocalUpdate.biasChange(post: window.errors[t], into: &gradients[4], scale: scale, accumulate: true)
+            LocalUpdate.biasChange(post: window.readoutError(t, filtered: filtered), into: &gradients[4], scale: scale, accumulate: true)
         }
     }
 
-    /// The shared optimizer's step on every parameter tensor (one step of Adam's count per window).
+    /// The shared optimizer's step on every parameter tensor that is not frozen (one step of
+    /// Adam's count per window).
     private mutating func applyGradients() {
+        for slot in isFrozen.indices where isFrozen[slot] { gradients[slot].fill(0) }
         optimizer.update(&network.inputWeights, gradient: gradients[0], slot: 0)
         optimizer.update(&network.recurrentWeights, gradient: gradients[1], slot: 1, counted: false)
         optimizer.update(&network.biases, gradient: gradients[2], slot: 2, counted: false)
@@ -306,6 +365,10 @@ public struct RecurrentModel: TrainingModel {
                                      outputs: network.outputSize)
         var sum = gradients.map { Matrix(rows: $0.rows, columns: $0.columns) }
         for w in 0..<(batch.steps / k) {
+            if beginsTrial(w * k) {
+                window.restart(initialState: task.initialState)
+                copy.online?.reset()
+            }
             window.load(batch, from: w * k)
             network.forward(&window, backend: backend)
             if exact {
@@ -318,25 +381,26 @@ public struct RecurrentModel: TrainingModel {
                 copy.online!.accumulate(window, network: network, readout: onlineReadout, into: &copy.gradients, backend: backend)
             }
             for p in sum.indices { sum[p].add(copy.gradients[p]) }
-            window.states[0].copyElements(from: window.states[k])
+            window.carryOver()
         }
         return sum
     }
 
-    /// Mean loss per stream and step, and the share of XOR answers whose sign is wrong.
+    /// Mean loss per scored step and stream, and the share of wrong answers (a regression's
+    /// normalized MSE).
     public func evaluate(_ batch: SequenceBatch) -> (loss: Double, error: Double) {
         var window = RecurrentWindow(streams: batch.streams, steps: configuration.bpttSteps, inputs: network.inputSize,
                                      hidden: network.hiddenSize, outputs: network.outputSize)
         var total = BatchOutcome()
         let k = configuration.bpttSteps
         for w in 0..<(batch.steps / k) {
+            if beginsTrial(w * k) { window.restart(initialState: task.initialState) }
             window.load(batch, from: w * k)
             network.forward(&window, backend: backend)
-            total += Self.judge(window, of: batch, from: w * k)
-            window.states[0].copyElements(from: window.states[k])
+            total += Self.judge(window, of: batch, from: w * k, scoring: task.scoring)
+            window.carryOver()
         }
-        let steps = Double((batch.steps / k) * k * batch.streams)
-        return (total.loss / steps, trainError(of: total))
+        return (total.loss / Double(max(total.examples, 1)), trainError(of: total))
     }
 
     /// The rule against BPTT on the probe streams' last window (its state warmed up by the ones
@@ -348,9 +412,10 @@ public struct RecurrentModel: TrainingModel {
                                    outputs: network.outputSize)
         let windows = probe.steps / k
         for w in 0..<windows {
+            if beginsTrial(w * k) { rule.restart(initialState: task.initialState) }
             rule.load(probe, from: w * k)
             network.forward(&rule, backend: backend)
-            if w < windows - 1 { rule.states[0].copyElements(from: rule.states[k]) }
+            if w < windows - 1 { rule.carryOver() }
         }
         var reference = rule
         assignCredit(&rule)
@@ -363,10 +428,14 @@ public struct RecurrentModel: TrainingModel {
             var replay = RecurrentWindow(streams: probe.streams, steps: k, inputs: network.inputSize, hidden: network.hiddenSize,
                                          outputs: network.outputSize)
             for w in 0..<windows {
+                if beginsTrial(w * k) {
+                    replay.restart(initialState: task.initialState)
+                    sensitivities.reset()
+                }
                 replay.load(probe, from: w * k)
                 network.forward(&replay, backend: backend)
                 sensitivities.accumulate(replay, network: network, readout: onlineReadout, into: &copy.gradients, backend: backend)
-                replay.states[0].copyElements(from: replay.states[k])
+                replay.carryOver()
             }
         }
         var angles: [Double] = []

@@ -41,7 +41,7 @@ extension RecurrentConfiguration {
     /// Floats a run needs at the least: the weights with optimizer buffers, feedback and
     /// gradients, the windows' buffers, and the generated streams of an epoch.
     var memoryFloats: Double {
-        let h = Double(hidden), inputs = Double(DelayedXOR.inputWidth)
+        let h = Double(hidden), inputs = Double(task.task.inputWidth + task.task.outputWidth)
         let parameters = h * h + h * inputs + 2 * h + 1
         let windows = 3 * 8 * Double(bpttSteps + 1) * Double(streams) * (h + inputs + 1)
         let epoch = Double(stepsPerEpoch) * Double(streams) * (inputs + 2)

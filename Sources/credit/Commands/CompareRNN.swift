@@ -35,10 +35,10 @@ struct CompareRNN: ParsableCommand {
         do {
             let configurations = try configurations()
             let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
-            let root = comparison.out ?? "runs/compare-delayed-xor-\(stamp)"
+            let root = comparison.out ?? "runs/compare-\(configurations[0].task.name)-rnn-\(stamp)"
             let base = configurations[0]
             try RuleComparison.run(configurations.map(RunSpecification.recurrent), data: nil, root: root,
-                                   title: "delayed XOR (delay \(base.task.delay)), RNN \(base.hidden) tanh", events: Console.render)
+                                   title: "\(base.task), RNN \(base.hidden) tanh", events: Console.render)
         } catch let error as ExitCode {
             throw error
         } catch {

@@ -6,11 +6,12 @@ import Foundation
 struct TrainRNN: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train-rnn",
-        abstract: "Train a vanilla tanh RNN on delayed XOR with truncated BPTT, or FA, NP, matching, KP or WM through time.",
+        abstract: "Train a tanh RNN on a sequence task with truncated BPTT, or a rule through time: FA, NP, e-prop, RFLO, RTRL, ….",
         discussion: """
-        hₜ = tanh(W_in xₜ + W_rec hₜ₋₁ + b), ŷₜ = W_out hₜ + b_out, on --streams continuous streams; each window \
-        of --bptt-steps runs forward from the state the last one left, sends credit back to its first step, and \
-        takes one optimizer step. The run directory gets config.json, metrics.csv and checkpoint.bin after every \
+        hₜ = (1 − α)hₜ₋₁ + α tanh(W_in xₜ + W_rec hₜ₋₁ + b), ŷₜ = κŷₜ₋₁ + W_out hₜ + b_out (softmax for the add and \
+        evidence tasks), on --streams parallel streams of the --task (continuous, or cut into trials that start afresh); \
+        each window of --bptt-steps runs forward from the state the last one left, sends credit back to its first step \
+        (online rules: carries their traces on), and takes one optimizer step. The run directory gets config.json, metrics.csv and checkpoint.bin after every \
         epoch; --resume DIR continues an interrupted run.
 
         """ + RecurrentOptions.ruleOptionsHelp)
@@ -44,13 +45,14 @@ struct TrainRNN: ParsableCommand {
                     path = out
                 } else {
                     let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
-                    path = try RunDirectory.createUnique(base: "runs/delayed-xor-rnn-\(configuration.rule.fileName)-\(stamp)").path
+                    path = try RunDirectory.createUnique(base: "runs/\(configuration.task.name)-rnn-\(configuration.rule.fileName)-\(stamp)").path
                 }
             }
             let (trainer, _) = try RunSession.run(configuration, in: RunDirectory(path: path), events: Console.render)
             if let last = trainer.history.last {
-                Console.out(String(format: "final test loss %.4f per step, XOR answers %.1f%% wrong; run written to %@",
-                                   last.testLoss, 100 * last.testError, path))
+                let error = trainer.model.errorName == "nMSE" ? String(format: "normalized MSE %.4f", last.testError)
+                    : String(format: "%.1f%% of answers wrong", 100 * last.testError)
+                Console.out(String(format: "final test loss %.4g per step, %@; run written to %@", last.testLoss, error, path))
             }
         } catch let error as ExitCode {
             throw error

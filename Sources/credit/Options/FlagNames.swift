@@ -13,7 +13,8 @@ enum FlagNames {
         "freezeForwardWeights": "--freeze-forward", "dataset": "--dataset", "noise": "--spikes", "noise.window": "--spike-window",
         "noise.maxRate": "--max-rate", "noise.dropProbability": "--dropout",
         "hidden": "--hidden", "bpttSteps": "--bptt-steps", "streams": "--streams", "stepsPerEpoch": "--steps-per-epoch",
-        "task.delay": "--delay", "leak": "--leak",
+        "task.delay": "--delay", "task.period": "--period", "task.firstLag": "--lags", "task.secondLag": "--lags", "task.cues": "--cues",
+        "leak": "--leak", "readoutLeak": "--readout-leak", "recurrentGain": "--recurrent-gain", "readoutScale": "--readout-init", "frozen": "--freeze",
     ]
 
     /// The flag of `field`; the field itself when no flag sets it (a rule option as written, `--noise`).

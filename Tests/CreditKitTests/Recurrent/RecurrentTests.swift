@@ -215,7 +215,7 @@ struct RecurrentTests {
             #expect(throws: ConfigurationError.self, "\(rule)") { try configuration.validate() }
         }
         configuration = RecurrentConfiguration()
-        configuration.task = DelayedXOR(delay: 0)
+        configuration.task = .delayedXOR(DelayedXOR(delay: 0))
         #expect(throws: ConfigurationError.self) { try configuration.validate() }
         configuration = RecurrentConfiguration()
         configuration.momentum = 1

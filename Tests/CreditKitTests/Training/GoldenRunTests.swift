@@ -99,7 +99,7 @@ struct GoldenRunTests {
             configuration.stepsPerEpoch = 1_000
             configuration.epochs = 2
             configuration.rule = rule
-            configuration.task = DelayedXOR(delay: 3)
+            configuration.task = .delayedXOR(DelayedXOR(delay: 3))
             configuration.seed = 3
             return ("rnn-\(rule)", configuration)
         }

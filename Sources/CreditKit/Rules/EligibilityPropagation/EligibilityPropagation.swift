@@ -27,10 +27,19 @@ public struct EligibilityPropagationSettings: RuleSettings {
     /// asked for by.
     public var namedRFLO: Bool
 
+    /// How the random `B` is drawn (random e-prop, RFLO); stored like `W_out`, so `gaussian:1` is
+    /// Murray's `B ~ N(0, 1)` for one output.
+    public var feedback: FeedbackFamily
+
     /// Symmetric e-prop (`eprop`), random (`eprop-random`), or the same under Murray's name (`rflo`).
-    public init(learningSignal: LearningSignal = .symmetric, namedRFLO: Bool = false) {
+    public init(learningSignal: LearningSignal = .symmetric, namedRFLO: Bool = false, feedback: FeedbackFamily = .xavier) {
         self.learningSignal = learningSignal
         self.namedRFLO = namedRFLO
+        self.feedback = feedback
+    }
+
+    public static var options: [RuleOption<Self>] {
+        [.feedbackFamily(\.feedback, help: "How random e-prop's and RFLO's fixed B is drawn (default xavier, like W_out).")]
     }
 
     public init?(argument: String) {
@@ -42,12 +51,13 @@ public struct EligibilityPropagationSettings: RuleSettings {
         }
     }
 
-    private enum CodingKeys: String, CodingKey { case learningSignal, namedRFLO }
+    private enum CodingKeys: String, CodingKey { case learningSignal, namedRFLO, feedback }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(learningSignal: try c.decode(LearningSignal.self, forKey: .learningSignal),
-                  namedRFLO: try c.decodeIfPresent(Bool.self, forKey: .namedRFLO) ?? false)
+                  namedRFLO: try c.decodeIfPresent(Bool.self, forKey: .namedRFLO) ?? false,
+                  feedback: try c.decodeIfPresent(FeedbackFamily.self, forKey: .feedback) ?? .xavier)
     }
 
     public static let identifier = "eprop"

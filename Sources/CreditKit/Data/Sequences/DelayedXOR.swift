@@ -7,7 +7,7 @@
 /// differ and −1 if they agree. Gaps between cues are drawn uniformly from `gaps`, never shorter
 /// than the delay, so trials never overlap. **[reconstructed]**: the paper's delay and input
 /// coding are lost from the text; the authors' code used ±1 bits and a ±1 XOR target.
-public struct DelayedXOR: Sendable, Codable, Equatable {
+public struct DelayedXOR: SequenceTask {
     /// Steps from a go cue to the step that must answer its XOR.
     public var delay: Int
     /// The range the gaps between cues are drawn from.
@@ -15,6 +15,11 @@ public struct DelayedXOR: Sendable, Codable, Equatable {
 
     /// Input channels: the cue and the two bits.
     public static let inputWidth = 3
+    public var inputWidth: Int { Self.inputWidth }
+    public var outputWidth: Int { 1 }
+    public var loss: Loss { .squaredError }
+    public var scoring: SequenceScoring { .sign }
+    public var description: String { "delayed XOR, delay \(delay)" }
 
     /// The task with `delay`; the gaps default to `delay + 2 … delay + 8`.
     public init(delay: Int = 3, gaps: ClosedRange<Int>? = nil) {
@@ -52,28 +57,5 @@ public struct DelayedXOR: Sendable, Codable, Equatable {
             }
         }
         return batch
-    }
-}
-
-/// Parallel input and target streams, step-major (the rows of step `t` are one contiguous block).
-public struct SequenceBatch: Sendable {
-    /// Parallel streams.
-    public let streams: Int
-    /// Steps of every stream.
-    public let steps: Int
-    /// The inputs, row `t·streams + s` for stream `s` at step `t`.
-    public var inputs: Matrix
-    /// The targets, in the inputs' order.
-    public var targets: Matrix
-    /// Steps where the target carries the task (XOR answers); the rest ask for silence.
-    public var isTarget: [Bool]
-
-    /// An all-zero batch of the given size.
-    public init(streams: Int, steps: Int, inputWidth: Int, outputWidth: Int) {
-        self.streams = streams
-        self.steps = steps
-        inputs = Matrix(rows: streams * steps, columns: inputWidth)
-        targets = Matrix(rows: streams * steps, columns: outputWidth)
-        isTarget = Array(repeating: false, count: streams * steps)
     }
 }
