@@ -95,4 +95,34 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
     }
+
+    // The recurrent rules on the 50-unit net: one window of 7 steps over 20 streams of delayed XOR
+    // (divide by 7 for the cost per step). Truncated BPTT sends credit back through the window;
+    // e-prop and RFLO carry traces forward (O(H²) per step and stream); RTRL carries sensitivities
+    // (O(H⁴): the reference, not a contender).
+    let recurrentRules: [(name: String, rule: RuleSpec, leak: Float?)] = [
+        ("truncated bptt", .backprop, nil),
+        ("eprop", RuleSpec(argument: "eprop")!, nil),
+        ("rflo, leak 0.1", RuleSpec(argument: "rflo")!, 0.1),
+        ("rtrl", RuleSpec(argument: "rtrl")!, nil),
+    ]
+    for workload in recurrentRules {
+        for variant in backends {
+            Benchmark("rnn window 3-50-1 tanh, 20 streams × 7 steps, sgd, \(workload.name)\(variant.label)",
+                      configuration: .init(thresholds: variant.thresholds)) { benchmark in
+                var configuration = RecurrentConfiguration()
+                configuration.rule = workload.rule
+                configuration.leak = workload.leak
+                configuration.stepsPerEpoch = 7 * 200
+                var model = try RecurrentModel(configuration.validated(), backend: variant.backend)
+                var random = RandomSource(seed: 2)
+                model.beginEpoch(0, random: &random)
+                blackHole(model.trainBatch(0, random: &random))  // first touch of every buffer
+                benchmark.startMeasurement()
+                for i in benchmark.scaledIterations {
+                    blackHole(model.trainBatch(1 + i % (model.batchesPerEpoch - 1), random: &random))
+                }
+            }
+        }
+    }
 }
