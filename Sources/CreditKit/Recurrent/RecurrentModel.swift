@@ -117,11 +117,12 @@ public struct RecurrentModel: TrainingModel {
         optimizer = Optimizer(settings: settings, learningRate: configuration.learningRate, parameters: network.parameters)
         epochData = SequenceBatch(streams: streams, steps: 0, inputWidth: inputs, outputWidth: outputs)
         var testRandom = RandomSource(seed: configuration.seed, stream: 0x7E57)
-        // Whole trials, whole windows: the test streams about 5,000 steps, the probe's ten windows (or one trial).
+        // Whole trials, whole windows: the test streams about 5,000 steps, the probe's ten windows
+        // (at least 50 steps, or one trial).
         let unit = task.trialLength ?? k
         test = task.generate(streams: streams, steps: max(5_000 / unit, 1) * unit, random: &testRandom)
         var probeRandom = RandomSource(seed: configuration.seed, stream: 0x9E0B)
-        probe = task.generate(streams: streams, steps: max(10 * k / unit, 1) * unit, random: &probeRandom)
+        probe = task.generate(streams: streams, steps: max(max(10 * k, 50) / unit, 1) * unit, random: &probeRandom)
     }
 
     public var ruleName: String { configuration.rule.description }
@@ -403,10 +404,56 @@ public struct RecurrentModel: TrainingModel {
         return (total.loss / Double(max(total.examples, 1)), trainError(of: total))
     }
 
-    /// The rule against BPTT on the probe streams' last window (its state warmed up by the ones
-    /// before): the angles of ΔW_in and ΔW_rec, the angle of δaₜ averaged over the window's steps
-    /// (as hidden layer 1's credit angle), and `B_out`, `B_rec` against `W_out`, `W_rec`.
+    /// The rule against BPTT on the probe streams: the angles of ΔW_in and ΔW_rec, the angle of
+    /// δaₜ averaged over the steps (as hidden layer 1's credit angle), and `B_out`, `B_rec` against
+    /// `W_out`, `W_rec`. A rule that sends credit back through its window is judged on the probe's
+    /// last window (its state warmed up by the ones before) against BPTT through that window; an
+    /// online rule (e-prop, RFLO, RTRL), whose window is only its update period, against the
+    /// gradient it stands in for: full BPTT over the probe (its first trial for a trial task).
     public func diagnose() -> GradientDiagnostics {
+        let (weightAngles, meanAngle) = online == nil ? diagnoseWindow() : diagnoseOnline()
+        // The feedback the rule uses in place of a weight: both for FA-like rules, B_out alone for
+        // random e-prop (it sends nothing through the recurrence), none for BPTT and symmetric e-prop.
+        let readoutPair = GradientDiagnostics.Feedback(layer: 0, kind: "readout", feedback: readoutFeedback, weights: network.readoutWeights)
+        let pairs: [GradientDiagnostics.Feedback]
+        switch transport {
+        case .exact, .eligibility(symmetric: true), .realTime: pairs = []
+        case .eligibility(symmetric: false): pairs = [readoutPair]
+        case .nodePerturbation, .paths:
+            pairs = [readoutPair, .init(layer: 0, kind: "recurrent", feedback: recurrentFeedback, weights: network.recurrentWeights)]
+        }
+        return GradientDiagnostics(weightNames: ["_in", "_rec"], weightAngles: weightAngles, creditAngles: [meanAngle],
+                                   creditSignAgreement: [], coherence: [], feedback: pairs)
+    }
+
+    /// The mean angle between the rule's and the reference's δaₜ over the window's steps where both are nonzero.
+    private static func meanCreditAngle(_ rule: RecurrentWindow, _ reference: RecurrentWindow) -> Double {
+        var angles: [Double] = []
+        for t in 1...rule.steps where Alignment.squaredNorm(reference.credits[t]) > 0 && Alignment.squaredNorm(rule.credits[t]) > 0 {
+            angles.append(Alignment.angle(rule.credits[t], reference.credits[t]))
+        }
+        return angles.isEmpty ? .nan : angles.reduce(0, +) / Double(angles.count)
+    }
+
+    /// The online rule's gradient summed over the probe's span against full BPTT's over the same span.
+    private func diagnoseOnline() -> (weightAngles: [Double], creditAngle: Double) {
+        let k = configuration.bpttSteps, span = min(task.trialLength ?? probe.steps, probe.steps)
+        let head = probe.prefix(steps: span)
+        let ruleGradients = truncatedGradients(of: head, window: k, exact: false), exact = truncatedGradients(of: head, window: span)
+        var rule = RecurrentWindow(streams: head.streams, steps: span, inputs: network.inputSize, hidden: network.hiddenSize,
+                                   outputs: network.outputSize)
+        rule.restart(initialState: task.initialState)
+        rule.load(head, from: 0)
+        network.forward(&rule, backend: backend)
+        var reference = rule
+        assignCredit(&rule)
+        assignCredit(&reference, readout: network.readoutWeights, recurrent: network.recurrentWeights)
+        return ([Alignment.angle(ruleGradients[0], exact[0]), Alignment.angle(ruleGradients[1], exact[1])],
+                Self.meanCreditAngle(rule, reference))
+    }
+
+    /// The rule's credit and gradient on the probe's last window against BPTT's through that window.
+    private func diagnoseWindow() -> (weightAngles: [Double], creditAngle: Double) {
         let k = configuration.bpttSteps
         var rule = RecurrentWindow(streams: probe.streams, steps: k, inputs: network.inputSize, hidden: network.hiddenSize,
                                    outputs: network.outputSize)
@@ -422,43 +469,10 @@ public struct RecurrentModel: TrainingModel {
         assignCredit(&reference, readout: network.readoutWeights, recurrent: network.recurrentWeights)
         var copy = self
         copy.accumulateGradients(rule)
-        if var sensitivities = online {
-            // The online gradient of the last window, its state carried through the probe's windows before it.
-            sensitivities.reset()
-            var replay = RecurrentWindow(streams: probe.streams, steps: k, inputs: network.inputSize, hidden: network.hiddenSize,
-                                         outputs: network.outputSize)
-            for w in 0..<windows {
-                if beginsTrial(w * k) {
-                    replay.restart(initialState: task.initialState)
-                    sensitivities.reset()
-                }
-                replay.load(probe, from: w * k)
-                network.forward(&replay, backend: backend)
-                sensitivities.accumulate(replay, network: network, readout: onlineReadout, into: &copy.gradients, backend: backend)
-                replay.carryOver()
-            }
-        }
-        var angles: [Double] = []
-        for t in 1...k where Alignment.squaredNorm(reference.credits[t]) > 0 && Alignment.squaredNorm(rule.credits[t]) > 0 {
-            angles.append(Alignment.angle(rule.credits[t], reference.credits[t]))
-        }
         let ruleGradients = copy.gradients
         copy.accumulateGradients(reference)
-        let meanAngle: Double = angles.isEmpty ? .nan : angles.reduce(0, +) / Double(angles.count)
-        // The feedback the rule uses in place of a weight: both for FA-like rules, B_out alone for
-        // random e-prop (it sends nothing through the recurrence), none for BPTT and symmetric e-prop.
-        let readoutPair = GradientDiagnostics.Feedback(layer: 0, kind: "readout", feedback: readoutFeedback, weights: network.readoutWeights)
-        let pairs: [GradientDiagnostics.Feedback]
-        switch transport {
-        case .exact, .eligibility(symmetric: true), .realTime: pairs = []
-        case .eligibility(symmetric: false): pairs = [readoutPair]
-        case .nodePerturbation, .paths:
-            pairs = [readoutPair, .init(layer: 0, kind: "recurrent", feedback: recurrentFeedback, weights: network.recurrentWeights)]
-        }
-        return GradientDiagnostics(
-            weightNames: ["_in", "_rec"],
-            weightAngles: [Alignment.angle(ruleGradients[0], copy.gradients[0]), Alignment.angle(ruleGradients[1], copy.gradients[1])],
-            creditAngles: [meanAngle], creditSignAgreement: [], coherence: [], feedback: pairs)
+        return ([Alignment.angle(ruleGradients[0], copy.gradients[0]), Alignment.angle(ruleGradients[1], copy.gradients[1])],
+                Self.meanCreditAngle(rule, reference))
     }
 }
 

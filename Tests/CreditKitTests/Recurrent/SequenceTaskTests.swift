@@ -150,6 +150,17 @@ struct SequenceTaskTests {
         }
     }
 
+    /// An online rule's window is only its update period: its diagnostics compare it with the
+    /// untruncated gradient, which RTRL is (0°) and e-prop, window 1 or not, is not.
+    @Test func onlineRulesAreJudgedAgainstTheUntruncatedGradient() throws {
+        var rtrl = try Self.trainer(task: .delayedXOR(DelayedXOR()), window: 2, rule: RuleSpec(RealTimeRecurrentLearningSettings()))
+        let exact = rtrl.diagnose()
+        #expect(exact.weightAngles.allSatisfy { $0 < 0.5 } && exact.creditAngles[0] < 0.5, "\(exact.weightAngles) \(exact.creditAngles)")
+        var eprop = try Self.trainer(task: .delayedXOR(DelayedXOR()), window: 1, rule: RuleSpec(EligibilityPropagationSettings()))
+        let online = eprop.diagnose()
+        #expect(online.weightAngles[1] > 1 && online.creditAngles[0] > 1, "\(online.weightAngles) \(online.creditAngles)")
+    }
+
     @Test func theAddTaskDependsOnItsLags() {
         let task = AddTask()
         var random = RandomSource(seed: 3)

@@ -120,6 +120,20 @@ public struct SequenceBatch: Sendable {
     /// The steps whose target enters the loss; `nil`: every step (silence is a target too).
     public var isScored: [Bool]?
 
+    /// The first `steps` steps of every stream.
+    public func prefix(steps: Int) -> SequenceBatch {
+        precondition(steps <= self.steps)
+        var head = SequenceBatch(streams: streams, steps: steps, inputWidth: inputs.columns, outputWidth: targets.columns)
+        let rows = steps * streams
+        for r in 0..<rows {
+            for c in 0..<inputs.columns { head.inputs[r, c] = inputs[r, c] }
+            for c in 0..<targets.columns { head.targets[r, c] = targets[r, c] }
+        }
+        head.isTarget = Array(isTarget[0..<rows])
+        head.isScored = isScored.map { Array($0[0..<rows]) }
+        return head
+    }
+
     /// An all-zero batch of the given size, every step scored.
     public init(streams: Int, steps: Int, inputWidth: Int, outputWidth: Int) {
         self.streams = streams
