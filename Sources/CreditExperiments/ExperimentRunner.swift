@@ -74,19 +74,15 @@ public struct ExperimentRunner: Sendable {
     @discardableResult
     public func run(_ experiment: Experiment, events: (RunEvent) -> Void = { _ in }) throws -> [ExperimentOutcome] {
         let root = self.root ?? "runs/\(experiment.name)"
-        let runs = experiment.runs(models: models).filter { run in
-            (joints.map { chosen in run.configuration.feedForward?.joint.map(chosen.contains) ?? true } ?? true)
-                && (variants?.contains(run.variant) ?? true)
-        }
-        events(.status("\(experiment.name): \(runs.count) runs\(seeds == 1 ? "" : " × \(seeds) seeds") — \(experiment.source)"))
+        let planned = plan(experiment)
+        events(.status("\(experiment.name): \(planned.count) runs\(seeds == 1 ? "" : " × \(seeds) seeds") — \(experiment.source)"))
         var loaded: [DatasetName: DataSplit] = [:]
         var seeded: [(run: ExperimentRun, trainers: [ExperimentOutcome.Seed])] = []
-        for run in runs {
+        for (run, instances) in planned {
             var trainers: [ExperimentOutcome.Seed] = []
-            for s in 0..<seeds {
-                let configuration = run.configuration.withEpochs(epochs ?? experiment.defaultEpochs, seedOffset: s)
-                let seed = configuration.seed
-                let directory = RunDirectory(path: Self.directory(of: run, root: root, seed: seed, offset: s, seeds: seeds))
+            for instance in instances {
+                let (configuration, seed) = (instance.specification, instance.specification.seed)
+                let directory = RunDirectory(path: root + "/" + instance.directory)
                 let label = seeds == 1 ? run.label : "\(run.label) seed \(seed)"
                 switch configuration {
                 case .feedForward(let configuration):
@@ -103,6 +99,43 @@ public struct ExperimentRunner: Sendable {
             }
             seeded.append((run, trainers))
         }
+        try report(experiment, seeded: seeded, root: root, events: events)
+        return seeded.map { ExperimentOutcome(run: $0.run, seeds: $0.trainers) }
+    }
+
+    /// One planned training of a run: its configuration with the seed and epochs set, and its
+    /// directory relative to the experiment's root.
+    public struct Instance: Sendable {
+        /// The configuration to train.
+        public var specification: RunSpecification
+        /// `<model>-<variant>` or `<model>-<variant>-seed<N>`.
+        public var directory: String
+    }
+
+    /// The experiment's runs that the choices keep, each with its seeds: what `run` trains and a
+    /// sweep writes out.
+    public func plan(_ experiment: Experiment) -> [(run: ExperimentRun, instances: [Instance])] {
+        let root = self.root ?? "runs/\(experiment.name)"
+        let runs = experiment.runs(models: models).filter { run in
+            (joints.map { chosen in run.configuration.feedForward?.joint.map(chosen.contains) ?? true } ?? true)
+                && (variants?.contains(run.variant) ?? true)
+        }
+        return runs.map { run in
+            (run, (0..<seeds).map { s in
+                let specification = run.configuration.withEpochs(epochs ?? experiment.defaultEpochs, seedOffset: s)
+                let path = Self.directory(of: run, root: root, seed: specification.seed, offset: s, seeds: seeds)
+                return Instance(specification: specification, directory: String(path.dropFirst(root.count + 1)))
+            })
+        }
+    }
+
+    /// The table of the paper's figure beside ours over `seeded` (each run with the histories of
+    /// its seeds), results.csv, feedback.csv and the charts, into `root`; reconstructions and
+    /// latent codes where the seeds carry their trainers.
+    public func report(_ experiment: Experiment, seeded: [(run: ExperimentRun, trainers: [ExperimentOutcome.Seed])], root: String,
+                       events: (RunEvent) -> Void) throws {
+        let runs = seeded.map(\.run)
+        let seeds = seeded.map(\.trainers.count).max() ?? 1
         let firstSeed = seeded.map { (run: $0.run, history: $0.trainers[0].history) }
         let feedForward = seeded.compactMap { row in row.trainers[0].feedForward.map { (run: row.run, trainer: $0) } }
 
@@ -165,15 +198,15 @@ public struct ExperimentRunner: Sendable {
         if experiment.measure == .testLoss {
             try AtomicFile.write(report.lossChart(references: experiment.referenceLosses), to: root + "/test-loss.svg")
         }
-        if experiment.reconstructions {
+        let pictures = experiment.reconstructions && !feedForward.isEmpty
+        if pictures {
             try writeReconstructions(feedForward, to: root, events: events)
         }
-        if let layer = experiment.latentLayer {
+        if let layer = experiment.latentLayer, !feedForward.isEmpty {
             try writeLatentSpace(feedForward, layer: layer, to: root, events: events)
         }
         events(.status("wrote \(root)/results.csv, test-error.svg, angles.svg\(experiment.measure == .testLoss ? ", test-loss.svg" : "")"
-                       + (experiment.reconstructions ? ", reconstructions-*.png" : "")))
-        return seeded.map { ExperimentOutcome(run: $0.run, seeds: $0.trainers) }
+                       + (pictures ? ", reconstructions-*.png" : "")))
     }
 
     /// The seeds' histories averaged epoch by epoch (losses and errors, over the runs that reached

@@ -49,8 +49,24 @@ public struct RunDirectory: Sendable {
         public var creditKitVersion: String
     }
 
+    /// `failed.txt`: why the last attempt at the run stopped with an error (`credit run` writes
+    /// it, a new attempt removes it).
+    public var failurePath: String { path + "/failed.txt" }
+
     /// `.lock`: held (`flock`) by the one process writing the run.
     var lockPath: String { path + "/.lock" }
+
+    /// Whether a process holds the run's lock now (it is training).
+    public var isBeingWritten: Bool {
+        let descriptor = open(lockPath, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        if flock(descriptor, LOCK_SH | LOCK_NB) == 0 {
+            flock(descriptor, LOCK_UN)
+            return false
+        }
+        return errno == EWOULDBLOCK
+    }
 
     /// Takes the run's advisory lock for as long as the returned value lives (the system drops it
     /// when the process ends, however it ends), then removes the temporary files a killed writer

@@ -24,6 +24,14 @@ public enum RunSpecification: Sendable, Equatable, Codable {
         }
     }
 
+    /// Epochs it trains.
+    public var epochs: Int {
+        switch self {
+        case .feedForward(let configuration): configuration.epochs
+        case .recurrent(let configuration): configuration.epochs
+        }
+    }
+
     /// The seed of every random draw.
     public var seed: UInt64 {
         switch self {

@@ -42,14 +42,16 @@ struct Reproduce: ParsableCommand {
     @Option(name: .customLong("data"), help: ArgumentHelp("A data root laid out like ../shared/data.", valueName: "dir"))
     var dataRoot: String?
 
+    @OptionGroup var launching: ExecutorOptions
+
     func validate() throws {
         if list { return }
         guard let experiment else { throw ValidationError("expected an experiment name: \(ExperimentRegistry.allNames.joined(separator: ", "))") }
         if let epochs, epochs <= 0 { throw ValidationError("--epochs: expected a positive number of epochs, found '\(epochs)'") }
         guard seeds > 0 else { throw ValidationError("--seeds: expected a positive number of seeds, found '\(seeds)'") }
         if ExperimentRegistry.analysis(named: experiment) != nil {
-            if models != nil || joints != nil || variants != nil || epochs != nil || seeds != 1 {
-                throw ValidationError("--models/--joints/--variants/--epochs/--seeds: \(experiment) is computed, not trained; it takes only --out")
+            if models != nil || joints != nil || variants != nil || epochs != nil || seeds != 1 || launching.executor != nil {
+                throw ValidationError("--models/--joints/--variants/--epochs/--seeds/--executor: \(experiment) is computed, not trained; it takes only --out")
             }
             return
         }
@@ -105,7 +107,16 @@ struct Reproduce: ParsableCommand {
             }
             let runner = ExperimentRunner(root: out, epochs: epochs, seeds: seeds, models: chosenModels, joints: chosenJoints,
                                           variants: chosenVariants, locator: DataLocator(explicitRoot: dataRoot))
-            try runner.run(ExperimentRegistry.named(experiment!)!, events: Console.render)
+            let found = ExperimentRegistry.named(experiment!)!
+            guard launching.executor != nil else {
+                try runner.run(found, events: Console.render)
+                return
+            }
+            // Through a sweep in the same folder: the runs land where a sequential reproduction puts them.
+            let sweep = SweepDirectory(path: out ?? "runs/\(found.name)")
+            let (manifest, specifications) = SweepManifest.of(found, runner: runner, dataRoot: dataRoot)
+            try sweep.create(manifest, specifications: specifications, replacing: true)
+            if try launching.launch(sweep) { try SweepCollector.collect(sweep, events: Console.render) }
         } catch let error as ExitCode {
             throw error
         } catch {
