@@ -7,6 +7,6 @@ struct Credit: ParsableCommand {
         commandName: "credit",
         abstract: "Train neural networks with biologically plausible credit assignment, and measure how well each rule does it.",
         version: CreditKit.version,
-        subcommands: [Train.self, TrainRNN.self, Compare.self, CompareRNN.self, Reproduce.self, Sweep.self, Run.self, Bench.self, Info.self],
+        subcommands: [Train.self, TrainRNN.self, Compare.self, CompareRNN.self, Reproduce.self, Sweep.self, Run.self, Report.self, Bench.self, Info.self],
         defaultSubcommand: nil)
 }

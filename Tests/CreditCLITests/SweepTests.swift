@@ -161,3 +161,51 @@ struct SweepTests {
             && FileManager.default.isExecutableFile(atPath: "/usr/bin/sbatch")
     }
 }
+
+/// `credit report`: one self-contained page of a sweep, opened in a real browser where one is
+/// installed.
+@Suite("The HTML report")
+struct ReportTests {
+    typealias CLI = CommandLineTests
+
+    @Test func aSweepsReportIsOnePageThatABrowserRendersWithoutErrors() throws {
+        let sweep = SweepTests.temporary("sweep-report")
+        defer { try? FileManager.default.removeItem(atPath: sweep) }
+        let made = try CLI.credit("sweep", "--grid", "rule=fa,bp", "--seeds", "2", "--epochs", "2", "--layers", "16", "--out", sweep,
+                                  "--executor", "local:2")
+        #expect(made.status == 0, "\(made.error)")
+        let report = try CLI.credit("report", sweep)
+        #expect(report.status == 0, "\(report.error)")
+        let html = try String(contentsOfFile: sweep + "/report.html", encoding: .utf8)
+        // Self-contained: no script, no stylesheet or image fetched from anywhere.
+        #expect(!html.contains("<script") && !html.contains("<link") && !html.contains("src=\"http") && !html.contains("url(http"))
+        #expect(html.contains("rule=fa</td>") && html.contains("rule=bp</td>"))
+        #expect(html.components(separatedBy: "<svg").count - 1 >= 4, "learning curves, angles, feedback charts")
+        #expect(html.components(separatedBy: "<details>").count - 1 == 4, "one configuration per run")
+        #expect(html.contains("&quot;rule&quot;"), "the configurations are inline")
+        let bad = try CLI.credit("report", sweep + "/specs")
+        #expect(bad.status != 0 && bad.error.contains("specs"), "\(bad.error)")
+
+        guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+            .first(where: FileManager.default.isExecutableFile(atPath:)) else {
+            print("skipped the browser check: no Chromium here (apt-get install chromium)")
+            return
+        }
+        let png = sweep + "/report.png"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: chromium)
+        process.arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0",
+                             "--window-size=1280,2400", "--screenshot=\(png)", "file://" + sweep + "/report.html"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(log)")
+        let consoleErrors = log.split(separator: "\n").filter { $0.contains("CONSOLE") || $0.contains("Uncaught") || $0.contains("Refused") }
+        #expect(consoleErrors.isEmpty, "\(consoleErrors)")
+        let size = (try? FileManager.default.attributesOfItem(atPath: png))?[.size] as? Int ?? 0
+        #expect(size > 20_000, "the screenshot is \(size) bytes")
+    }
+}

@@ -10,12 +10,19 @@ public struct LineChart: Sendable {
         public var points: [(x: Double, y: Double)]
         /// Drawn dashed (e.g. a training curve beside the test curve).
         public var dashed: Bool
+        /// A shaded band around the curve (mean ± standard error over seeds), in order of x.
+        public var band: [(x: Double, low: Double, high: Double)]
+        /// Its colour (`#1f77b4`); the palette's, by the series' place, when nil.
+        public var color: String?
 
         /// A curve through `points`.
-        public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false) {
+        public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false,
+                    band: [(x: Double, low: Double, high: Double)] = [], color: String? = nil) {
             self.name = name
             self.points = points
             self.dashed = dashed
+            self.band = band
+            self.color = color
         }
     }
 
@@ -39,14 +46,16 @@ public struct LineChart: Sendable {
         self.logarithmicY = logarithmicY
     }
 
-    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf"]
+    /// The colours series take in order (`Series.color` overrides).
+    public static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf"]
 
     /// The chart as an SVG fragment of the given size, placed at (originX, originY).
     public func svgGroup(originX: Double, originY: Double, width: Double, height: Double) -> String {
         let left = 64.0, right = 16.0, top = 28.0, bottom = 44.0
         let plotWidth = width - left - right, plotHeight = height - top - bottom
         let transform: (Double) -> Double = logarithmicY ? { log10($0) } : { $0 }
-        let visible = series.flatMap(\.points).filter { $0.y.isFinite && $0.x.isFinite && (!logarithmicY || $0.y > 0) }
+        let visible = (series.flatMap(\.points) + series.flatMap { $0.band.flatMap { [(x: $0.x, y: $0.low), (x: $0.x, y: $0.high)] } })
+            .filter { $0.y.isFinite && $0.x.isFinite && (!logarithmicY || $0.y > 0) }
         var out = "<g transform=\"translate(\(fmt(originX)),\(fmt(originY)))\">\n"
         out += "<text x=\"\(fmt(width / 2))\" y=\"16\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">\(escape(title))</text>\n"
         guard !visible.isEmpty else {
@@ -75,8 +84,15 @@ public struct LineChart: Sendable {
         }
         out += "<text x=\"\(fmt(left + plotWidth / 2))\" y=\"\(fmt(height - 8))\" text-anchor=\"middle\" font-size=\"12\">\(escape(xLabel))</text>\n"
         out += "<text transform=\"translate(14,\(fmt(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\" font-size=\"12\">\(escape(yLabel + (logarithmicY ? " (log)" : "")))</text>\n"
+        for (index, s) in series.enumerated() where !s.band.isEmpty {
+            let color = s.color ?? Self.palette[index % Self.palette.count]
+            let band = s.band.filter { $0.low.isFinite && $0.high.isFinite && (!logarithmicY || $0.low > 0) }
+            guard band.count > 1 else { continue }
+            let outline = band.map { "\(fmt(px($0.x))),\(fmt(py($0.high)))" } + band.reversed().map { "\(fmt(px($0.x))),\(fmt(py($0.low)))" }
+            out += "<polygon fill=\"\(color)\" fill-opacity=\"0.18\" stroke=\"none\" points=\"\(outline.joined(separator: " "))\"/>\n"
+        }
         for (index, s) in series.enumerated() {
-            let color = Self.palette[index % Self.palette.count]
+            let color = s.color ?? Self.palette[index % Self.palette.count]
             let points = s.points.filter { $0.y.isFinite && (!logarithmicY || $0.y > 0) }
             guard !points.isEmpty else { continue }
             let path = points.map { "\(fmt(px($0.x))),\(fmt(py($0.y)))" }.joined(separator: " ")
