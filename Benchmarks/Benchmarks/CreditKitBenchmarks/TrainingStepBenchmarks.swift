@@ -102,6 +102,7 @@ let benchmarks: @Sendable () -> Void = {
     // (O(H⁴): the reference, not a contender).
     let recurrentRules: [(name: String, rule: RuleSpec, leak: Float?)] = [
         ("truncated bptt", .backprop, nil),
+        ("truncated bptt, leak 0.1", .backprop, 0.1),
         ("eprop", RuleSpec(argument: "eprop")!, nil),
         ("rflo, leak 0.1", RuleSpec(argument: "rflo")!, 0.1),
         ("rtrl", RuleSpec(argument: "rtrl")!, nil),

@@ -165,7 +165,7 @@ public struct RecurrentModel: TrainingModel {
         window.load(epochData, from: w * k)
         network.forward(&window, backend: backend)
         var outcome = Self.judge(window, of: epochData, from: w * k, scoring: task.scoring)
-        assignCredit(&window)
+        Self.assignCredit(&window, network: network, transport: transport, feedback: feedback, readout: nil, recurrent: nil, backend: backend)
         if case .nodePerturbation(let settings) = transport { learnFeedback(epochData, from: w * k, settings: settings, random: &random) }
         if var learner = pathLearner {
             pathLearner = nil  // the local copy is then the only one: learning mutates it in place
@@ -249,6 +249,15 @@ public struct RecurrentModel: TrainingModel {
     /// forward instead). `readout`/`recurrent` override the rule's feedback (the probe's BPTT
     /// reference).
     func assignCredit(_ window: inout RecurrentWindow, readout: Matrix? = nil, recurrent: Matrix? = nil) {
+        Self.assignCredit(&window, network: network, transport: transport, feedback: feedback, readout: readout, recurrent: recurrent,
+                          backend: backend)
+    }
+
+    /// The credit of `assignCredit`, static so that the training step can write into the model's
+    /// own window without the call copying the model (and with it every buffer of the window).
+    private static func assignCredit(_ window: inout RecurrentWindow, network: RecurrentNetwork, transport: RecurrentTransport,
+                                     feedback: [Matrix], readout: Matrix?, recurrent: Matrix?, backend: LinearAlgebraBackend) {
+        let (readoutFeedback, recurrentFeedback) = (feedback[0], feedback[1])
         // RTRL forms its gradient forward in time; its credits (for the diagnostics) are BPTT's.
         let exact = transport == .exact || transport == .realTime || (readout != nil && recurrent != nil)
         let throughTime: Bool
@@ -295,19 +304,21 @@ public struct RecurrentModel: TrainingModel {
     /// into `gradients` (in the order of `RecurrentNetwork.parameters`).
     mutating func accumulateGradients(_ window: RecurrentWindow) {
         let scale = 1 / Float(window.streams), filtered = network.readoutLeak > 0
-        gradients[2].fill(0)
+        // An online gradient (e-prop, RTRL) writes the recurrent layer's own: only the readout's here.
+        let recurrentLayer = online == nil
+        if recurrentLayer { gradients[2].fill(0) }
         gradients[4].fill(0)
         for t in 1...window.steps {
             let beta: Float = t == 1 ? 0 : 1
-            LocalUpdate.hebbianProduct(post: window.credits[t], pre: window.inputs[t], into: &gradients[0], alpha: scale, beta: beta,
-                                       backend: backend)
-            LocalUpdate.hebbianProduct(post: window.credits[t], pre: window.states[t - 1], into: &gradients[1], alpha: scale, beta: beta,
-                                       backend: backend)
+            if recurrentLayer {
+                LocalUpdate.hebbianProduct(post: window.credits[t], pre: window.inputs[t], into: &gradients[0], alpha: scale, beta: beta,
+                                           backend: backend)
+                LocalUpdate.hebbianProduct(post: window.credits[t], pre: window.states[t - 1], into: &gradients[1], alpha: scale, beta: beta,
+                                           backend: backend)
+                LocalUpdate.biasChange(post: window.credits[t], into: &gradients[2], scale: scale, accumulate: true)
+            }
             LocalUpdate.hebbianProduct(post: window.readoutError(t, filtered: filtered), pre: window.states[t], into: &gradients[3],
                                        alpha: scale, beta: beta, backend: backend)
-        }
-        for t in 1...window.steps {
-            LocalUpdate.biasChange(post: window.credits[t], into: &gradients[2], scale: scale, accumulate: true)
             LocalUpdate.biasChange(post: window.readoutError(t, filtered: filtered), into: &gradients[4], scale: scale, accumulate: true)
         }
     }
@@ -361,7 +372,8 @@ public struct RecurrentModel: TrainingModel {
     func truncatedGradients(of batch: SequenceBatch, window k: Int, exact: Bool = true) -> [Matrix] {
         precondition(batch.steps % k == 0)
         var copy = self
-        copy.online?.reset()
+        // The exact gradient is BPTT's alone; the rule's own carries its online traces from a fresh start.
+        if exact { copy.online = nil } else { copy.online?.reset() }
         var window = RecurrentWindow(streams: batch.streams, steps: k, inputs: network.inputSize, hidden: network.hiddenSize,
                                      outputs: network.outputSize)
         var sum = gradients.map { Matrix(rows: $0.rows, columns: $0.columns) }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A gradient formed forward in time, step by step, with nothing sent back: RTRL's
 /// sensitivities or e-prop's eligibility traces, carried from window to window through an epoch.
 protocol OnlineGradient: Sendable {
@@ -33,6 +35,10 @@ struct EligibilityTraces: OnlineGradient {
     private var signal: Matrix, sum: Matrix
     /// The readout's gradient summed over the streams, `(O, H + 1)` (leaky readout only).
     private var readoutSum: Matrix
+    /// The window's learning signals `L₁…L_k` and the running backward sum Λ, `(streams, H)` each,
+    /// then one stream's scaled slopes `(k, H)` and presynaptic rows `(k, I + H + 1)`: the
+    /// window-at-once form of leaky traces (sized by the first window).
+    private var signals: [Matrix] = [], running: Matrix, slopes = Matrix(rows: 0, columns: 0), presynaptic = Matrix(rows: 0, columns: 0)
 
     init(streams: Int, hidden: Int, inputs: Int, outputs: Int = 1, readoutLeak: Float = 0) {
         self.hidden = hidden
@@ -46,6 +52,7 @@ struct EligibilityTraces: OnlineGradient {
         signal = Matrix(rows: streams, columns: hidden)
         sum = Matrix(rows: hidden, columns: inputs + hidden + 1)
         readoutSum = Matrix(rows: leaky ? outputs : 0, columns: hidden + 1)
+        running = Matrix(rows: streams, columns: hidden)
     }
 
     mutating func reset() {
@@ -56,29 +63,42 @@ struct EligibilityTraces: OnlineGradient {
 
     mutating func accumulate(_ window: RecurrentWindow, network: RecurrentNetwork, readout: Matrix, into gradients: inout [Matrix],
                              backend: LinearAlgebraBackend) {
+        if readoutLeak == 0 {
+            if network.isLeaky {
+                accumulateWindow(window, leak: network.leak, readout: readout, into: &gradients, backend: backend)
+            } else {
+                accumulateMemoryless(window, readout: readout, into: &gradients, backend: backend)
+            }
+            return
+        }
         sum.fill(0)
-        let (h, i, width) = (hidden, inputs, inputs + hidden + 1)
-        let (leaky, α, κ) = (network.isLeaky, network.leak, readoutLeak)
+        let (h, i) = (hidden, inputs)
+        let (α, κ) = (network.leak, readoutLeak)
         if κ > 0 { readoutSum.fill(0) }
         for t in 1...window.steps {
             backend.gemm(window.errors[t], .none, readout, .none, into: &signal)
-            let (rate, input, before, learning) = (window.rate(t, leaky: leaky), window.inputs[t], window.states[t - 1], signal)
+            let (rate, input, before) = (window.rate(t, leaky: network.isLeaky), window.inputs[t], window.states[t - 1])
             for s in 0..<window.streams {
-                traces[s].storage.withUnsafeMutableBufferPointer { p in
-                    sum.storage.withUnsafeMutableBufferPointer { g in
-                        for u in 0..<h {
-                            let row = u * width, slope = α * (1 - rate[s, u] * rate[s, u]), keep = 1 - α
-                            for c in 0..<i { p[row + c] = keep * p[row + c] + slope * input[s, c] }
-                            for v in 0..<h { p[row + i + v] = keep * p[row + i + v] + slope * before[s, v] }
-                            p[row + i + h] = keep * p[row + i + h] + slope
-                        }
-                        if κ > 0 {
-                            filtered[s].storage.withUnsafeMutableBufferPointer { f in
-                                for k in 0..<(h * width) { f[k] = κ * f[k] + p[k] }
-                                Self.meet(learning, stream: s, traces: UnsafeBufferPointer(f), into: g, hidden: h, width: width)
+                rate.storage.withUnsafeBufferPointer { r in
+                    input.storage.withUnsafeBufferPointer { x in
+                        before.storage.withUnsafeBufferPointer { hPrevious in
+                            signal.storage.withUnsafeBufferPointer { l in
+                                traces[s].storage.withUnsafeMutableBufferPointer { p in
+                                    sum.storage.withUnsafeMutableBufferPointer { g in
+                                        let (x, hPrevious) = (x.baseAddress! + s * i, hPrevious.baseAddress! + s * h)
+                                        let (r, l) = (r.baseAddress! + s * h, l.baseAddress! + s * h)
+                                        if κ > 0 {
+                                            filtered[s].storage.withUnsafeMutableBufferPointer { f in
+                                                Self.step(p.baseAddress!, filtered: f.baseAddress!, leak: α, readoutLeak: κ, rates: r, signal: l,
+                                                          x: x, hPrevious: hPrevious, into: g.baseAddress!, hidden: h, inputs: i)
+                                            }
+                                        } else {
+                                            Self.step(p.baseAddress!, filtered: nil, leak: α, readoutLeak: 0, rates: r, signal: l,
+                                                      x: x, hPrevious: hPrevious, into: g.baseAddress!, hidden: h, inputs: i)
+                                        }
+                                    }
+                                }
                             }
-                        } else {
-                            Self.meet(learning, stream: s, traces: UnsafeBufferPointer(p), into: g, hidden: h, width: width)
                         }
                     }
                 }
@@ -99,12 +119,135 @@ struct EligibilityTraces: OnlineGradient {
         }
     }
 
-    /// `∇[u, ·] += Lₜ[u] P[u, ·]` for every unit of stream `s`.
-    private static func meet(_ learning: Matrix, stream s: Int, traces p: UnsafeBufferPointer<Float>, into g: UnsafeMutableBufferPointer<Float>,
-                             hidden: Int, width: Int) {
-        for u in 0..<hidden {
-            let row = u * width, l = learning[s, u]
-            for k in 0..<width { g[row + k] += l * p[row + k] }
+    /// One step of one stream's traces: per unit u, `P[u] ← (1 − α)P[u] + α(1 − r[u]²)[x, h₋₁, 1]`,
+    /// through a leaky readout `P̄[u] ← κP̄[u] + P[u]`, then `∇[u] += L[u] P̄[u]` (P̄ = P without
+    /// it). Raw pointers and plain loops over a row, so that the compiler vectorizes them.
+    @inline(__always)
+    private static func step(_ p: UnsafeMutablePointer<Float>, filtered: UnsafeMutablePointer<Float>?, leak α: Float, readoutLeak κ: Float,
+                             rates r: UnsafePointer<Float>, signal l: UnsafePointer<Float>, x: UnsafePointer<Float>,
+                             hPrevious: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>, hidden h: Int, inputs i: Int) {
+        let width = i + h + 1, keep = 1 - α
+        for u in 0..<h {
+            let row = p + u * width, slope = α * (1 - r[u] * r[u])
+            for c in 0..<i { row[c] = keep * row[c] + slope * x[c] }
+            let recurrent = row + i
+            for v in 0..<h { recurrent[v] = keep * recurrent[v] + slope * hPrevious[v] }
+            row[i + h] = keep * row[i + h] + slope
+            let gradient = g + u * width, signal = l[u]
+            if let filtered {
+                let f = filtered + u * width
+                for k in 0..<width {
+                    f[k] = κ * f[k] + row[k]
+                    gradient[k] += signal * f[k]
+                }
+            } else {
+                for k in 0..<width { gradient[k] += signal * row[k] }
+            }
+        }
+    }
+
+    /// Leaky units through a plain readout, a window at once — the same sums as the step-by-step
+    /// traces (tested against them), in matrix products. With γ = 1 − α, `cₜ = α(1 − rₜ²)` and
+    /// `zₜ = [xₜ, hₜ₋₁, 1]`, the traces after step t of the window are `γᵗP₀ + Σ_{τ≤t} γ^{t−τ} cτ ⊗ zτ`,
+    /// so `Σₜ Lₜ ⊙ Pₜ = (γΛ₁) ⊙ P₀ + Σ_τ (cτ ⊙ Λτ) zτᵀ` with `Λτ = Lτ + γΛτ₊₁` — a product over the
+    /// streams per step — and the traces carried on are `γᵏP₀ + Σ_τ γ^{k−τ} cτ ⊗ zτ`, one product
+    /// per stream. The weights are fixed through the window, so this is what the online traces
+    /// compute, step for step; it only orders the sums differently.
+    private mutating func accumulateWindow(_ window: RecurrentWindow, leak α: Float, readout: Matrix, into gradients: inout [Matrix],
+                                           backend: LinearAlgebraBackend) {
+        let (k, h, i, streams) = (window.steps, hidden, inputs, window.streams)
+        let width = i + h + 1, γ = 1 - α, scale = 1 / Float(streams)
+        if signals.count != k + 1 {
+            signals = (0...k).map { _ in Matrix(rows: streams, columns: h) }
+            slopes = Matrix(rows: k, columns: h)
+            presynaptic = Matrix(rows: k, columns: width)
+        }
+        for t in 1...k { backend.gemm(window.errors[t], .none, readout, .none, into: &signals[t]) }
+        // Λτ from the window's end back, and the products Σ_τ (cτ ⊙ Λτ) zτᵀ over the streams.
+        running.fill(0)
+        for τ in stride(from: k, through: 1, by: -1) {
+            let (rate, learning, count) = (window.rates[τ], signals[τ], running.count)
+            running.storage.withUnsafeMutableBufferPointer { λ in
+                learning.storage.withUnsafeBufferPointer { l in
+                    for n in 0..<count { λ[n] = l[n] + γ * λ[n] }
+                }
+            }
+            // The product's post factor, cτ ⊙ Λτ, in this step's signal buffer (its signal is in Λ now).
+            let lambda = running
+            signals[τ].storage.withUnsafeMutableBufferPointer { d in
+                lambda.storage.withUnsafeBufferPointer { λ in
+                    rate.storage.withUnsafeBufferPointer { r in
+                        for n in 0..<count { d[n] = α * (1 - r[n] * r[n]) * λ[n] }
+                    }
+                }
+            }
+            let beta: Float = τ == k ? 0 : 1
+            LocalUpdate.hebbianProduct(post: signals[τ], pre: window.inputs[τ], into: &gradients[0], alpha: scale, beta: beta, backend: backend)
+            LocalUpdate.hebbianProduct(post: signals[τ], pre: window.states[τ - 1], into: &gradients[1], alpha: scale, beta: beta,
+                                       backend: backend)
+            LocalUpdate.biasChange(post: signals[τ], into: &gradients[2], scale: scale, accumulate: τ != k)
+        }
+        // The traces carried in, met by γΛ₁ (into `sum`); then carried on, one product per stream.
+        let decay = Float(pow(Double(γ), Double(k)))
+        sum.fill(0)
+        for s in 0..<streams {
+            let lambda = running
+            traces[s].storage.withUnsafeBufferPointer { p in
+                lambda.storage.withUnsafeBufferPointer { λ in
+                    sum.storage.withUnsafeMutableBufferPointer { g in
+                        for u in 0..<h {
+                            let weight = γ * λ[s * h + u], row = u * width
+                            guard weight != 0 else { continue }
+                            for n in row..<(row + width) { g[n] += weight * p[n] }
+                        }
+                    }
+                }
+            }
+            slopes.storage.withUnsafeMutableBufferPointer { c in
+                presynaptic.storage.withUnsafeMutableBufferPointer { z in
+                    for τ in 1...k {
+                        let weight = α * Float(pow(Double(γ), Double(k - τ)))
+                        window.rates[τ].storage.withUnsafeBufferPointer { r in
+                            for u in 0..<h { c[(τ - 1) * h + u] = weight * (1 - r[s * h + u] * r[s * h + u]) }
+                        }
+                        window.inputs[τ].storage.withUnsafeBufferPointer { x in
+                            for n in 0..<i { z[(τ - 1) * width + n] = x[s * i + n] }
+                        }
+                        window.states[τ - 1].storage.withUnsafeBufferPointer { before in
+                            for v in 0..<h { z[(τ - 1) * width + i + v] = before[s * h + v] }
+                        }
+                        z[(τ - 1) * width + i + h] = 1
+                    }
+                }
+            }
+            backend.gemm(slopes, .transposed, presynaptic, .none, into: &traces[s], alpha: 1, beta: decay)
+        }
+        for u in 0..<h {
+            for c in 0..<i { gradients[0][u, c] += scale * sum[u, c] }
+            for v in 0..<h { gradients[1][u, v] += scale * sum[u, i + v] }
+            gradients[2][0, u] += scale * sum[u, i + h]
+        }
+    }
+
+    /// Vanilla units through a plain readout keep no memory (`Pₜ = (1 − hₜ²)[xₜ, hₜ₋₁, 1]`), so
+    /// the sum over streams of `Lₜ ⊙ Pₜ` is a Hebbian product of `δₜ = Lₜ ⊙ (1 − hₜ²)` with the
+    /// presynaptic activity: two GEMMs per step, BPTT's gradient without its pass back in time.
+    private mutating func accumulateMemoryless(_ window: RecurrentWindow, readout: Matrix, into gradients: inout [Matrix],
+                                               backend: LinearAlgebraBackend) {
+        let scale = 1 / Float(window.streams)
+        gradients[2].fill(0)
+        for t in 1...window.steps {
+            backend.gemm(window.errors[t], .none, readout, .none, into: &signal)
+            let (count, state) = (signal.count, window.states[t])
+            signal.storage.withUnsafeMutableBufferPointer { l in
+                state.storage.withUnsafeBufferPointer { r in
+                    for k in 0..<count { l[k] *= 1 - r[k] * r[k] }
+                }
+            }
+            let beta: Float = t == 1 ? 0 : 1
+            LocalUpdate.hebbianProduct(post: signal, pre: window.inputs[t], into: &gradients[0], alpha: scale, beta: beta, backend: backend)
+            LocalUpdate.hebbianProduct(post: signal, pre: window.states[t - 1], into: &gradients[1], alpha: scale, beta: beta, backend: backend)
+            LocalUpdate.biasChange(post: signal, into: &gradients[2], scale: scale, accumulate: true)
         }
     }
 
