@@ -85,6 +85,7 @@ public struct Network: Sendable, Equatable {
     ///
     /// Concretely, for each layer: `A ← 1·bᵀ` then `A ← H_below · Wᵀ + A` (one GEMM), `H ← f(A)`.
     public func forward(_ workspace: inout Workspace, backend: LinearAlgebraBackend) {
+        workspace.hasNoisyActivities = false
         for ℓ in 0..<depth {
             forward(layer: ℓ, from: ℓ == 0 ? workspace.input : workspace.activities[ℓ - 1],
                     preActivation: &workspace.preActivations[ℓ], activity: &workspace.activities[ℓ], backend: backend)
@@ -94,6 +95,7 @@ public struct Network: Sendable, Equatable {
     /// The forward pass of training: as ``forward(_:backend:)``, with every noisy hidden layer's
     /// activity replaced by its noisy realisation (spikes or dropout) before the next layer reads it.
     public func forward(_ workspace: inout Workspace, random: inout RandomSource, backend: LinearAlgebraBackend) {
+        workspace.hasNoisyActivities = layers.contains { $0.noise != nil }
         for ℓ in 0..<depth {
             forward(layer: ℓ, from: ℓ == 0 ? workspace.input : workspace.activities[ℓ - 1],
                     preActivation: &workspace.preActivations[ℓ], activity: &workspace.activities[ℓ], backend: backend)
@@ -176,6 +178,10 @@ public struct Workspace: Sendable {
     /// is drawn from it; −1 otherwise. A rule that keeps per-example state (equilibrium
     /// propagation's persistent particles) reads it.
     public var examples: [Int]
+    /// Whether the last forward pass replaced activities by their noisy realisations (training);
+    /// false after a noiseless pass (evaluation, the gradient probe), where a rule must not infer
+    /// a dropout mask from them.
+    public var hasNoisyActivities = false
 
     /// Every buffer of a step for batches of up to `batchSize` examples.
     public init(architecture: Architecture, batchSize: Int) {

@@ -114,4 +114,16 @@ struct ActivityNoiseTests {
             #expect(trainer.history.last!.testError < 0.25, "\(noise.kind): \(trainer.history.last!.testError)")
         }
     }
+
+    /// The gradient probe runs a noiseless forward pass: NGRAD with dropout must not read a mask
+    /// into it (it once did, scaling every unit by 1/(1 − p): 89° to backprop), so it reads as
+    /// exact as NGRAD does without dropout.
+    @Test func ngradWithDropoutIsProbedAsTheNoiselessNetwork() throws {
+        let data = try DatasetCatalog.load(.digits, locator: DataLocator(environment: [:], allowDownload: false))
+        var configuration = TrainingConfiguration(hiddenLayers: [32, 32], rule: .activityDifference, epochs: 1, seed: 2)
+        configuration.noise = .dropout(0.5)
+        var trainer = try Trainer(configuration: configuration, data: data)
+        let diagnostics = trainer.diagnose()
+        #expect(diagnostics.weightAngles.allSatisfy { $0 < 2 }, "\(diagnostics.weightAngles)")
+    }
 }

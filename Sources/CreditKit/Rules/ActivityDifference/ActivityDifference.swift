@@ -106,7 +106,10 @@ public struct ActivityDifference: LearningRule {
             network.layers[ℓ].activate(shifted[ℓ], into: &nudgedActivity[ℓ])
             if let noise = network.layers[ℓ].noise {
                 if noise.kind == .dropout {
-                    Self.keepMask(&nudgedActivity[ℓ], of: workspace.activities[ℓ], scale: 1 / (1 - noise.dropProbability))
+                    // The forward pass's mask where it had one (training); a noiseless pass (the probe) has none.
+                    if workspace.hasNoisyActivities {
+                        Self.keepMask(&nudgedActivity[ℓ], of: workspace.activities[ℓ], scale: 1 / (1 - noise.dropProbability))
+                    }
                 } else {
                     noise.apply(to: &nudgedActivity[ℓ], random: &random)
                 }
