@@ -46,7 +46,7 @@ struct CommandLineTests {
                       error: String(decoding: err, as: UTF8.self))
     }
 
-    @Test(arguments: ["train", "train-rnn", "compare", "compare-rnn", "reproduce", "bench", "info"])
+    @Test(arguments: ["train", "train-rnn", "compare", "compare-rnn", "reproduce", "sweep", "run", "report", "bench", "info"])
     func everyCommandExplainsItself(_ command: String) throws {
         let result = try Self.credit(command, "--help")
         #expect(result.status == 0)

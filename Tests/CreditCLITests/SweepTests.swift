@@ -146,6 +146,32 @@ struct SweepTests {
         #expect(FileManager.default.fileExists(atPath: slurm + "/logs/0008.log"))
     }
 
+    /// A random search draws its points from the seed, inside the ranges, log-uniformly when
+    /// asked; a bad range or a flag `credit train` refuses is refused before anything is written.
+    @Test func aRandomSearchDrawsItsPointsInsideTheRanges() throws {
+        let sweep = Self.temporary("sweep-sample")
+        defer { try? FileManager.default.removeItem(atPath: sweep) }
+        let made = try CLI.credit("sweep", "--sample", "lr=log:0.001:0.1", "--samples", "5", "--grid", "rule=fa,dfa", "--epochs", "1",
+                                  "--layers", "8", "--out", sweep, "--dry-run")
+        #expect(made.status == 0, "\(made.error)")
+        let specs = try FileManager.default.contentsOfDirectory(atPath: sweep + "/specs").sorted()
+        #expect(specs.count == 10)
+        var rates: Set<Double> = []
+        for spec in specs {
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sweep + "/specs/" + spec))) as! [String: Any]
+            let rate = (json["configuration"] as! [String: Any])["learningRate"] as! Double
+            #expect(rate >= 0.001 && rate <= 0.1, "\(rate)")
+            rates.insert(rate)
+        }
+        #expect(rates.count == 5, "the same 5 points for both rules: \(rates)")
+        for (arguments, named) in [(["--sample", "lr=0.1:0.01"], "--sample"), (["--sample", "lr=log:0:1"], "--sample"),
+                                   (["--grid", "lr=-1,0.1"], "lr=-1"), (["--grid", "epochs=1,2"], "--epochs"), (["--samples", "3"], "--samples")] {
+            let refused = try CLI.credit(["sweep"] + arguments + ["--out", sweep + "-bad", "--dry-run"])
+            #expect(refused.status == 64 && refused.error.contains(named), "\(arguments): \(refused.error)")
+            #expect(!FileManager.default.fileExists(atPath: sweep + "-bad"))
+        }
+    }
+
     /// Whether `sbatch` is installed and the controller answers.
     static var slurmAnswers: Bool {
         let process = Process()
