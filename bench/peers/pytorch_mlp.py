@@ -80,11 +80,12 @@ def main():
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--workload", type=int, default=None, help="only this workload (0, 1, 2)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
-    for workload in WORKLOADS:
+    for workload in WORKLOADS if args.workload is None else [WORKLOADS[args.workload]]:
         run(*workload, steps=args.steps, repeats=args.repeats)
 
 
