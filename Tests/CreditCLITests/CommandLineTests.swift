@@ -197,3 +197,36 @@ struct CommandLineTests {
         #expect(metrics.split(separator: "\n").count == 3)
     }
 }
+
+/// `credit info` and `credit bench` say when OpenBLAS is pinned to kernels narrower than the CPU
+/// has, by how much (measured), and how to change it.
+@Suite("A held-back BLAS")
+struct HeldBackBLASTests {
+    static func info(coreType: String?) throws -> String {
+        let process = Process()
+        process.executableURL = try #require(CommandLineTests.executable)
+        process.arguments = ["info"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENBLAS_CORETYPE"] = coreType
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text
+    }
+
+    @Test func aPinnedCoreTypeIsReportedWithItsMeasuredCost() throws {
+        let free = try Self.info(coreType: nil)
+        #expect(!free.contains("warning:"), "\(free)")
+        guard free.contains("core type:  SkylakeX") || free.contains("core type:  Cooperlake") || free.contains("core type:  SapphireRapids") else {
+            print("skipped: no OpenBLAS with AVX-512 kernels here, nothing to hold back")
+            return
+        }
+        let pinned = try Self.info(coreType: "Haswell")
+        #expect(pinned.contains("warning: OpenBLAS runs Haswell kernels on a CPU with AVX-512"), "\(pinned)")
+        #expect(pinned.contains("× faster") && pinned.contains("unset OPENBLAS_CORETYPE"), "\(pinned)")
+    }
+}

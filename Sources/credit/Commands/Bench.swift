@@ -72,6 +72,17 @@ struct Bench: ParsableCommand {
         Console.out(row("training step", Double(batch) / step, flopsPerStep / step / 1e9, step * 1e3))
         Console.out(row("GEMMs alone (\(shapes.count) products)", Double(batch) / gemm, flopsPerStep / gemm / 1e9, gemm * 1e3))
         Console.out(String(format: "training runs at %.0f%% of the GEMM-only rate; %.1f MFLOP per step", 100 * gemm / step, flopsPerStep / 1e6))
+        // Every product of the step, by shape, and the kernel that ran it.
+        Console.out("products of one step (C m×n = op(A) m×k · op(B) k×n), all by \(backend.kernelDescription):")
+        var counts: [(shape: GEMMShape, count: Int)] = []
+        for shape in shapes {
+            if let i = counts.firstIndex(where: { $0.shape == shape }) { counts[i].count += 1 } else { counts.append((shape, 1)) }
+        }
+        for (shape, count) in counts {
+            let ops = "\(shape.transA == .none ? "A" : "Aᵀ")·\(shape.transB == .none ? "B" : "Bᵀ")"
+            Console.out(String(format: "  %5d×%-5d k %-5d %@%@  ×%d", shape.m, shape.n, shape.k, ops, shape.beta == 0 ? "" : " + C", count))
+        }
+        for line in HeldBackBLAS.report(backend) { Console.out(line) }
     }
 
     private func row(_ name: String, _ samples: Double, _ gflops: Double, _ ms: Double) -> String {

@@ -9,8 +9,16 @@ struct Info: ParsableCommand {
     @Option(name: .customLong("data"), help: ArgumentHelp("A data root to include in the search.", valueName: "dir"))
     var dataRoot: String?
 
+    @Flag(name: .customLong("gemm-rate"), help: .hidden)
+    var gemmRate = false
+
     func run() throws {
         let backend = LinearAlgebraBackend.shared
+        if gemmRate {
+            // One number for HeldBackBLAS: this backend's sgemm GFLOP/s.
+            Console.out(String(format: "%.3f", backend.measuredGEMMRate()))
+            return
+        }
         let cpu = CPUFeatures.current()
         Console.out("CreditKit \(CreditKit.version)")
         Console.out("CPU:        \(cpu.modelName.isEmpty ? "unknown" : cpu.modelName) (\(cpu.vectorClass), \(ProcessInfo.processInfo.activeProcessorCount) cores)")
@@ -19,6 +27,7 @@ struct Info: ParsableCommand {
         Console.out("core type:  \(backend.coreType ?? (backend.isPortable ? "portable SIMD8 kernel" : "not reported"))")
         Console.out("threads:    \(backend.threads.map(String.init) ?? "not reported")")
         for note in backend.notes { Console.out("note:       \(note)") }
+        for line in HeldBackBLAS.report(backend) { Console.out(line) }
         Console.out("select with CREDITKIT_BLAS=auto|openblas|mkl|blis|system|accelerate|none|/path/to/lib.so")
         Console.out("")
         let locator = DataLocator(explicitRoot: dataRoot)
