@@ -70,13 +70,6 @@ struct ExecutorOptions: ParsableArguments {
         }
     }
 
-    /// The `credit` executable running now, by its full path (what the workers and the batch script run).
-    static var executable: String {
-        let link = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        if FileManager.default.isExecutableFile(atPath: link), link != "/proc/self/exe" { return link }
-        return Bundle.main.executablePath ?? CommandLine.arguments[0]
-    }
-
     /// Launches the runs of `sweep` that need it (`ids`, or every one not done, running or diverged);
     /// a local sweep runs to the end, a Slurm sweep is submitted (and with `--wait` watched to the
     /// end). Returns whether every run has ended.
@@ -93,7 +86,7 @@ struct ExecutorOptions: ParsableArguments {
         switch try kind(fallback: fallback) {
         case .local(let workers):
             let cores = ProcessInfo.processInfo.activeProcessorCount
-            let executor = LocalExecutor(executable: Self.executable, workers: workers, threadsPerWorker: max(1, cores / workers),
+            let executor = LocalExecutor(executable: Console.executable, workers: workers, threadsPerWorker: max(1, cores / workers),
                                          extraArguments: extra)
             manifest.submissions.append(.init(executor: "local:\(workers)", jobID: nil, ids: ids, date: ISO8601DateFormatter().string(from: Date())))
             try sweep.writeManifest(manifest)
@@ -104,7 +97,7 @@ struct ExecutorOptions: ParsableArguments {
             SweepLine.finish(Date().timeIntervalSince(start))
             return true
         case .slurm:
-            let executor = SlurmExecutor(executable: Self.executable, options: slurmOptions, concurrency: maxConcurrent, extraArguments: extra)
+            let executor = SlurmExecutor(executable: Console.executable, options: slurmOptions, concurrency: maxConcurrent, extraArguments: extra)
             let job = try executor.submit(sweep, manifest: manifest, ids: ids)
             Console.status("\(sweep.path): submitted job array \(job) (\(ids.count) tasks) with \(sweep.scriptPath); "
                            + "`credit sweep status \(sweep.path)`")

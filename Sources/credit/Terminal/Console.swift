@@ -38,6 +38,14 @@ enum Console {
         }
     }
 
+    /// The `credit` executable running now, by its full path (what sweep workers, batch scripts
+    /// and measuring child processes run).
+    static var executable: String {
+        let link = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        if FileManager.default.isExecutableFile(atPath: link), link != "/proc/self/exe" { return link }
+        return Bundle.main.executablePath ?? CommandLine.arguments[0]
+    }
+
     /// Reports a user-facing failure in one line and exits non-zero.
     static func fail(_ error: any Error) -> ExitCode {
         ProgressLine.clear()

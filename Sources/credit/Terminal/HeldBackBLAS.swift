@@ -25,10 +25,8 @@ enum HeldBackBLAS {
 
     /// The GEMM rate of this executable run with `OPENBLAS_CORETYPE=core` (`credit info --gemm-rate`).
     private static func rate(withCoreType core: String) -> Double? {
-        let link = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        let executable = FileManager.default.isExecutableFile(atPath: link) ? link : CommandLine.arguments[0]
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
+        process.executableURL = URL(fileURLWithPath: Console.executable)
         process.arguments = ["info", "--gemm-rate"]
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_CORETYPE"] = core
