@@ -70,9 +70,10 @@ struct ExecutorOptions: ParsableArguments {
         }
     }
 
-    /// Launches the runs of `sweep` that need it (`ids`, or every one not done, running or diverged);
-    /// a local sweep runs to the end, a Slurm sweep is submitted (and with `--wait` watched to the
-    /// end). Returns whether every run has ended.
+    /// Launches the runs of `sweep` that need it (every one not done, running, queued or diverged)
+    /// on this executor, or `fallback` (the sweep's last) when none is given: a local sweep runs to
+    /// the end, a Slurm sweep is submitted (and with `--wait` watched to the end). Returns whether
+    /// every run has ended.
     @discardableResult
     func launch(_ sweep: SweepDirectory, fallback: String? = nil) throws -> Bool {
         var manifest = try sweep.readManifest()
