@@ -39,6 +39,8 @@ struct EligibilityTraces: OnlineGradient {
     /// then one stream's scaled slopes `(k, H)` and presynaptic rows `(k, I + H + 1)`: the
     /// window-at-once form of leaky traces (sized by the first window).
     private var signals: [Matrix] = [], running: Matrix, slopes = Matrix(rows: 0, columns: 0), presynaptic = Matrix(rows: 0, columns: 0)
+    /// `α γ^{k−τ}` for τ = 1 … k: each step's weight in the traces carried out of the window.
+    private var stepWeights: [Float] = []
 
     init(streams: Int, hidden: Int, inputs: Int, outputs: Int = 1, readoutLeak: Float = 0) {
         self.hidden = hidden
@@ -161,7 +163,9 @@ struct EligibilityTraces: OnlineGradient {
             signals = (0...k).map { _ in Matrix(rows: streams, columns: h) }
             slopes = Matrix(rows: k, columns: h)
             presynaptic = Matrix(rows: k, columns: width)
+            stepWeights = Array(repeating: 0, count: k)
         }
+        for τ in 1...k { stepWeights[τ - 1] = α * Float(pow(Double(γ), Double(k - τ))) }
         for t in 1...k { backend.gemm(window.errors[t], .none, readout, .none, into: &signals[t]) }
         // Λτ from the window's end back, and the products Σ_τ (cτ ⊙ Λτ) zτᵀ over the streams.
         running.fill(0)
@@ -206,7 +210,7 @@ struct EligibilityTraces: OnlineGradient {
             slopes.storage.withUnsafeMutableBufferPointer { c in
                 presynaptic.storage.withUnsafeMutableBufferPointer { z in
                     for τ in 1...k {
-                        let weight = α * Float(pow(Double(γ), Double(k - τ)))
+                        let weight = stepWeights[τ - 1]
                         window.rates[τ].storage.withUnsafeBufferPointer { r in
                             for u in 0..<h { c[(τ - 1) * h + u] = weight * (1 - r[s * h + u] * r[s * h + u]) }
                         }
