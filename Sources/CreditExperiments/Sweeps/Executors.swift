@@ -76,7 +76,7 @@ public struct LocalExecutor: Sendable {
     /// Starts `credit run` for run `id`, its output appended to its log.
     private func launch(_ id: String, in sweep: SweepDirectory) throws -> (id: String, process: Process, log: FileHandle, started: Date) {
         let logPath = sweep.logPath(id)
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         guard let log = FileHandle(forWritingAtPath: logPath) else {
             throw TrainingError.output(file: logPath, reason: "cannot open the task's log")
         }
