@@ -30,23 +30,15 @@ struct RecurrentTests {
         return batch
     }
 
-    /// The summed loss over streams and steps divided by the streams, in double precision.
+    /// The summed loss over streams and steps divided by the streams, in double precision (the
+    /// forward pass of ``SequenceTaskTests/run``: one linear output, a plain readout, from zero).
     static func loss(_ net: [[Double]], sizes: (h: Int, i: Int), batch: SequenceBatch, leak α: Double = 1) -> Double {
-        let (wIn, wRec, b, wOut, bOut) = (net[0], net[1], net[2], net[3], net[4])
         var total = 0.0
         for s in 0..<batch.streams {
-            var h = Array(repeating: 0.0, count: sizes.h)
+            let outputs = SequenceTaskTests.run(net, sizes: (sizes.h, sizes.i, 1), batch: batch, stream: s, leak: α, readoutLeak: 0,
+                                                initial: 0).outputs
             for t in 0..<batch.steps {
-                let row = t * batch.streams + s
-                var next = b
-                for u in 0..<sizes.h {
-                    for i in 0..<sizes.i { next[u] += wIn[u * sizes.i + i] * Double(batch.inputs[row, i]) }
-                    for v in 0..<sizes.h { next[u] += wRec[u * sizes.h + v] * h[v] }
-                }
-                h = zip(h, next).map { (1 - α) * $0 + α * Foundation.tanh($1) }
-                var y = bOut[0]
-                for u in 0..<sizes.h { y += wOut[u] * h[u] }
-                let d = y - Double(batch.targets[row, 0])
+                let d = outputs[t + 1][0] - Double(batch.targets[t * batch.streams + s, 0])
                 total += 0.5 * d * d
             }
         }
