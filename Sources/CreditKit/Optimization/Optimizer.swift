@@ -41,7 +41,10 @@ public struct Optimizer: Sendable, Equatable {
     /// Steps taken (Adam's bias correction counts them).
     public private(set) var step: Int = 0
     /// Per parameter tensor (weights and biases of each layer, in that order, so layer ℓ's are
-    /// slots 2ℓ and 2ℓ+1): the velocity (momentum) or first moment `m` (Adam). Empty for SGD.
+    /// slots 2ℓ and 2ℓ+1): the first moment `m` (Adam), or for momentum the velocity already
+    /// decayed for the next step, `μ·v` — what that step adds its gradient to. Keeping it decayed
+    /// lets the local update write into it with `β = 1`, which spares BLAS a scaling pass over
+    /// every weight matrix; the arithmetic is the same, rounding for rounding. Empty for SGD.
     public var firstMoments: [Matrix]
     /// Per parameter tensor: Adam's second moment `v`. Empty otherwise.
     public var secondMoments: [Matrix]
@@ -64,8 +67,9 @@ public struct Optimizer: Sendable, Equatable {
     /// forms out of the rule's credits in `workspace`.
     ///
     /// For SGD and momentum the local update writes straight into its destination — the weights
-    /// (`α = −η/batch`, `β = 1`) or the velocity (`α = −η/batch`, `β = μ`) — so the step makes one
-    /// pass over the weights fewer than forming `∇W` first; Adam needs `∇W` itself.
+    /// (`α = −η/batch`, `β = 1`) or the decayed velocity (`α = −η/batch`, `β = 1`), which one
+    /// fused pass then adds to the weights and decays for the next step — so the step makes
+    /// fewer passes over the weights than forming `∇W` first; Adam needs `∇W` itself.
     public mutating func step(_ network: inout Network, rule: any LearningRule, workspace: inout Workspace,
                               backend: LinearAlgebraBackend) {
         step += 1
@@ -82,8 +86,8 @@ public struct Optimizer: Sendable, Equatable {
                 network.layers[ℓ].biases.add(workspace.biasGradients[ℓ])
             case .momentum:
                 LocalUpdate.formWeightChange(layer: ℓ, rule: rule, credit: credit, presynaptic: presynaptic,
-                                             into: &firstMoments[2 * ℓ], alpha: scale, beta: settings.momentum, backend: backend)
-                network.layers[ℓ].weights.add(firstMoments[2 * ℓ])
+                                             into: &firstMoments[2 * ℓ], alpha: scale, beta: 1, backend: backend)
+                Self.addVelocityAndDecay(&network.layers[ℓ].weights, velocity: &firstMoments[2 * ℓ], momentum: settings.momentum)
                 LocalUpdate.formBiasChange(layer: ℓ, rule: rule, credit: credit, presynaptic: presynaptic,
                                            into: &workspace.biasGradients[ℓ], scale: mean)
                 update(&network.layers[ℓ].biases, gradient: workspace.biasGradients[ℓ], slot: 2 * ℓ + 1, counted: false)
@@ -120,14 +124,16 @@ public struct Optimizer: Sendable, Equatable {
             parameter.storage.withUnsafeMutableBufferPointer { p in
                 gradient.storage.withUnsafeBufferPointer { g in
                     firstMoments[slot].storage.withUnsafeMutableBufferPointer { v in
+                        // v holds μ·v_{t−1}: v_t = μ·v_{t−1} − η g, θ += v_t, then decay for step t+1.
                         let p = p.baseAddress!, g = g.baseAddress!, v = v.baseAddress!
                         Self.forEachBlock(count) { i in
-                            let velocity = mu * load8(v + i) - eta * load8(g + i)
-                            store8(velocity, v + i)
+                            let velocity = load8(v + i) - eta * load8(g + i)
                             store8(load8(p + i) + velocity, p + i)
+                            store8(mu * velocity, v + i)
                         } scalar: { i in
-                            v[i] = mu * v[i] - eta * g[i]
-                            p[i] += v[i]
+                            let velocity = v[i] - eta * g[i]
+                            p[i] += velocity
+                            v[i] = mu * velocity
                         }
                     }
                 }
@@ -158,6 +164,40 @@ public struct Optimizer: Sendable, Equatable {
                 }
             }
         }
+    }
+
+    /// `θ ← θ + v`, then `v ← μ·v`: applies a velocity the local update has just formed and decays
+    /// it for the next step, in one pass (split across cores for large tensors).
+    static func addVelocityAndDecay(_ parameter: inout Matrix, velocity: inout Matrix, momentum: Float) {
+        precondition(parameter.count == velocity.count)
+        let count = parameter.count
+        parameter.storage.withUnsafeMutableBufferPointer { p in
+            velocity.storage.withUnsafeMutableBufferPointer { v in
+                var operands = (parameter: p.baseAddress!, velocity: v.baseAddress!, momentum: momentum)
+                withUnsafePointer(to: &operands) { operands in
+                    Parallel.forEachChunk(count, context: operands) { context, lower, upper in
+                        typealias Operands = (parameter: UnsafeMutablePointer<Float>, velocity: UnsafeMutablePointer<Float>, momentum: Float)
+                        let (p, v, mu) = context.assumingMemoryBound(to: Operands.self).pointee
+                        var i = lower
+                        while i + 8 <= upper {
+                            let velocity = load8(v + i)
+                            store8(load8(p + i) + velocity, p + i)
+                            store8(mu * velocity, v + i)
+                            i += 8
+                        }
+                        while i < upper { p[i] += v[i]; v[i] *= mu; i += 1 }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Momentum's buffers as this optimizer keeps them (decayed, `μ·v`) from buffers that hold the
+    /// velocity itself (checkpoints written before the decayed form): `μ·v` is exactly what
+    /// the step that wrote them would have stored.
+    public mutating func decayVelocities() {
+        guard settings.kind == .momentum else { return }
+        for k in firstMoments.indices { firstMoments[k].scale(by: settings.momentum) }
     }
 
     /// Sets the step counter (when restoring a checkpoint).

@@ -18,6 +18,8 @@ public struct Checkpoint: Sendable {
         var ruleStateNames: [String]
         var ruleStateShapes: [[Int]]
         var history: [EpochRecord]
+        /// Absent in checkpoints written before momentum kept its velocity decayed (`μ·v`).
+        var momentumBuffersDecayed: Bool?
     }
 
     static let magic = "CKPT0002"
@@ -32,6 +34,10 @@ public struct Checkpoint: Sendable {
     public var parameters: [NamedTensor]
     /// The optimizer's first moments, then its second moments (see ``Optimizer``).
     public var optimizerBuffers: [Matrix]
+    /// Whether momentum's buffers hold the decayed velocity `μ·v`, as ``Optimizer/firstMoments``
+    /// does; `false` for checkpoints written before, which hold `v` (``Trainer/restore(_:file:)``
+    /// converts them).
+    public var momentumBuffersDecayed: Bool = true
     /// The rule's state (``TrainingModel/ruleState``).
     public var ruleState: [NamedTensor]
     /// Every finished epoch.
@@ -55,7 +61,8 @@ public struct Checkpoint: Sendable {
             ruleName: ruleName, optimizer: optimizer, optimizerStep: optimizerStep,
             parameterNames: parameters.map(\.name), parameterShapes: parameters.map { TensorArchive.shape($0.value) },
             optimizerBufferShapes: optimizerBuffers.map(TensorArchive.shape),
-            ruleStateNames: ruleState.map(\.name), ruleStateShapes: ruleState.map { TensorArchive.shape($0.value) }, history: history)
+            ruleStateNames: ruleState.map(\.name), ruleStateShapes: ruleState.map { TensorArchive.shape($0.value) }, history: history,
+            momentumBuffersDecayed: momentumBuffersDecayed)
         let tensors = parameters.map(\.value) + optimizerBuffers + ruleState.map(\.value)
         try TensorArchive.write(header, tensors: tensors, magic: Self.magic, to: path)
     }
@@ -70,11 +77,13 @@ public struct Checkpoint: Sendable {
                               + "rule tensors but holds \(header.parameterShapes.count) and \(header.ruleStateShapes.count)")
         }
         let parameterCount = header.parameterShapes.count, bufferCount = header.optimizerBufferShapes.count
-        return Checkpoint(
+        var checkpoint = Checkpoint(
             ruleName: header.ruleName, optimizer: header.optimizer, optimizerStep: header.optimizerStep,
             parameters: zip(header.parameterNames, tensors.prefix(parameterCount)).map { NamedTensor($0, $1) },
             optimizerBuffers: Array(tensors[parameterCount..<(parameterCount + bufferCount)]),
             ruleState: zip(header.ruleStateNames, tensors.suffix(header.ruleStateShapes.count)).map { NamedTensor($0, $1) },
             history: header.history)
+        checkpoint.momentumBuffersDecayed = header.momentumBuffersDecayed ?? false
+        return checkpoint
     }
 }

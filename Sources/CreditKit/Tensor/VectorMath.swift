@@ -11,7 +11,8 @@ enum VectorMath {
         // Swift's generic SIMD rounding and Float→Int conversions run lane by lane; adding
         // 1.5·2²³ rounds to nearest in the float unit and leaves n in the low mantissa bits.
         let roundingMagic = SIMD8<Float>(repeating: 12_582_912)
-        let clamped = pointwiseMax(pointwiseMin(x, SIMD8(repeating: 88.3)), SIMD8(repeating: -87.3))
+        // Clamped by masked blends: the generic pointwiseMin/Max are not inlined into this loop.
+        let clamped = x.replacing(with: 88.3, where: x .> 88.3).replacing(with: -87.3, where: x .< -87.3)
         let shifted = clamped * 1.442_695_04 + roundingMagic
         let n = shifted - roundingMagic
         // ln 2 split in two so that n·ln2_high is exact.
@@ -26,8 +27,8 @@ enum VectorMath {
         p = p * r + 1
         let integerN = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
         let twoToTheN = unsafeBitCast((integerN &+ 127) &<< 23, to: SIMD8<Float>.self)
-        // The clamp above maps NaN to a bound (min/max return the other operand); put it back, so
-        // that a weight gone NaN shows as a NaN loss instead of a saturated unit.
+        // NaN is no bound's and passes the clamp; keep it NaN explicitly, so that a weight gone NaN
+        // shows as a NaN loss instead of a saturated unit.
         return (p * twoToTheN).replacing(with: x, where: x .!= x)
     }
 

@@ -112,6 +112,7 @@ public struct Trainer<Model: TrainingModel>: Sendable {
         model.ruleState = checkpoint.ruleState
         model.optimizer.firstMoments = Array(checkpoint.optimizerBuffers.prefix(optimizer.firstMoments.count))
         model.optimizer.secondMoments = Array(checkpoint.optimizerBuffers.dropFirst(optimizer.firstMoments.count))
+        if !checkpoint.momentumBuffersDecayed { model.optimizer.decayVelocities() }
         model.optimizer.restore(step: checkpoint.optimizerStep)
         history = checkpoint.history
     }

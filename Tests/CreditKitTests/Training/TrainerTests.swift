@@ -46,6 +46,27 @@ struct TrainerTests {
         #expect(metrics.split(separator: "\n").count == 3)  // header and two finished epochs
     }
 
+    /// Momentum keeps its velocity decayed (`μ·v`); a checkpoint from before, which holds `v`, is
+    /// converted on restore instead of being read as if decayed.
+    @Test func aCheckpointHoldingTheUndecayedVelocityIsConverted() throws {
+        var trainer = try Trainer(configuration: configuration(epochs: 1), data: Self.digits)
+        try trainer.trainEpoch()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("creditkit-ckpt-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var old = trainer.checkpoint
+        old.momentumBuffersDecayed = false
+        try old.write(to: path)
+        let read = try Checkpoint.read(from: path)
+        #expect(!read.momentumBuffersDecayed)
+        var restored = try Trainer(configuration: configuration(epochs: 1), data: Self.digits)
+        try restored.restore(read)
+        let mu = trainer.model.optimizer.settings.momentum
+        #expect(restored.model.optimizer.firstMoments.map { Array($0.elements) } == old.optimizerBuffers.map { $0.elements.map { mu * $0 } })
+
+        try trainer.checkpoint.write(to: path)
+        #expect(try Checkpoint.read(from: path).momentumBuffersDecayed)
+    }
+
     /// Rules that learn their feedback resume exactly too: the learned B, the exact solver's sums
     /// and the matching rule's last weights are in the checkpoint, the settings in config.json.
     @Test(arguments: ["np-sgd", "np-exact", "matching", "kp", "wm", "ngrad-learned"])
