@@ -96,13 +96,17 @@ public struct LinearAlgebraBackend: Sendable {
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        recorder?.record(GEMMShape(transA: transA, transB: transB, m: m, n: n, k: k, beta: beta))
+        let start = recorder?.isTiming == true ? DispatchTime.now().uptimeNanoseconds : 0
         if let sgemm {
             sgemm.call(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                        a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         } else {
             PortableGEMM.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                               a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+        if let recorder {
+            let nanoseconds = recorder.isTiming ? DispatchTime.now().uptimeNanoseconds - start : 0
+            recorder.record(GEMMShape(transA: transA, transB: transB, m: m, n: n, k: k, beta: beta), nanoseconds: nanoseconds)
         }
     }
 }
@@ -132,13 +136,31 @@ public struct GEMMShape: Sendable, Equatable {
 public final class GEMMRecorder: @unchecked Sendable {
     private let lock = NSLock()
     private var recorded: [GEMMShape] = []
+    private var nanoseconds: UInt64 = 0
+    /// Whether every product is also timed (``timeInProducts``).
+    public let isTiming: Bool
 
-    /// An empty log.
-    public init() {}
+    /// An empty log; with `timing`, the wall time spent inside the products is summed as well.
+    public init(timing: Bool = false) { isTiming = timing }
 
-    func record(_ shape: GEMMShape) {
+    func record(_ shape: GEMMShape, nanoseconds elapsed: UInt64) {
         lock.lock()
-        recorded.append(shape)
+        if recorded.count < 4096 { recorded.append(shape) }  // a timing log runs for many steps
+        nanoseconds += elapsed
+        lock.unlock()
+    }
+
+    /// The wall time spent inside the recorded products, in seconds (zero unless timing).
+    public var timeInProducts: Double {
+        lock.lock()
+        defer { lock.unlock() }
+        return Double(nanoseconds) / 1e9
+    }
+
+    /// Forgets the time summed so far (the shapes stay).
+    public func resetTime() {
+        lock.lock()
+        nanoseconds = 0
         lock.unlock()
     }
 
@@ -150,14 +172,38 @@ public final class GEMMRecorder: @unchecked Sendable {
     }
 }
 
-/// The resolved `cblas_sgemm` entry point of a loaded library.
+/// The resolved `cblas_sgemm` entry point of a loaded library, and OpenBLAS's thread control.
+///
+/// OpenBLAS runs every product on all its threads above a small size. For a product of a few
+/// million multiply-adds (a batch of 32 through a 50-unit layer) waking the second thread costs
+/// more than it saves: measured on a 2-core AVX-512 machine, 32×50 k 784 takes 53 µs on one
+/// thread and 72 µs on two. So products with `m·n·k` below ``singleThreadedBelow`` run on one
+/// thread and the rest on the library's count. The count is set per product under one lock held
+/// through the call, because it is process-wide and decides the bits of some products (OpenBLAS
+/// splits `A·Bᵀ` differently on one thread and on two): the same shape always runs on the same
+/// number of threads, whichever threads of the process call.
 struct CBLASFunctions: @unchecked Sendable {
     typealias SGEMM = @convention(c) (
         Int32, Int32, Int32, Int32, Int32, Int32, Float,
         UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32, Float,
         UnsafeMutablePointer<Float>?, Int32) -> Void
+    typealias SetThreads = @convention(c) (Int32) -> Void
+
+    /// Products with fewer multiply-adds than this run on one thread.
+    static let singleThreadedBelow = 1 << 22
 
     let sgemm: SGEMM
+    /// `openblas_set_num_threads` and the library's thread count, when it has more than one.
+    private let threadControl: (set: SetThreads, threads: Int32)?
+
+    init(sgemm: SGEMM, setThreads: SetThreads? = nil, threads: Int? = nil) {
+        self.sgemm = sgemm
+        if let setThreads, let threads, threads > 1 {
+            threadControl = (setThreads, Int32(threads))
+        } else {
+            threadControl = nil
+        }
+    }
 
     private static let rowMajor: Int32 = 101, noTrans: Int32 = 111, trans: Int32 = 112
 
@@ -165,8 +211,33 @@ struct CBLASFunctions: @unchecked Sendable {
     func call(transA: Transpose, transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
               a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        sgemm(Self.rowMajor, transA == .none ? Self.noTrans : Self.trans,
-              transB == .none ? Self.noTrans : Self.trans,
-              Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        let product = {
+            sgemm(Self.rowMajor, transA == .none ? Self.noTrans : Self.trans,
+                  transB == .none ? Self.noTrans : Self.trans,
+                  Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        }
+        guard let threadControl else { return product() }
+        let wanted: Int32 = m * n * k < Self.singleThreadedBelow ? 1 : threadControl.threads
+        ThreadSetting.shared.withThreads(wanted, set: threadControl.set, product)
+    }
+}
+
+/// The thread count last given to OpenBLAS, behind the lock every threaded-library product takes.
+final class ThreadSetting: @unchecked Sendable {
+    static let shared = ThreadSetting()
+    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private var current: Int32 = -1   // guarded by lock
+
+    private init() { pthread_mutex_init(lock, nil) }
+
+    @inline(__always)
+    func withThreads(_ wanted: Int32, set: CBLASFunctions.SetThreads, _ body: () -> Void) {
+        pthread_mutex_lock(lock)
+        if current != wanted {
+            set(wanted)
+            current = wanted
+        }
+        body()
+        pthread_mutex_unlock(lock)
     }
 }

@@ -30,8 +30,8 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
             activity.storage.withUnsafeMutableBufferPointer { h in
                 let a = a.baseAddress!, h = h.baseAddress!
                 switch self {
-                case .tanh: Self.map(a, h, count, VectorMath.tanh)
-                case .sigmoid: Self.map(a, h, count, VectorMath.sigmoid)
+                case .tanh: Self.mapOnCores(a, h, count, Self.tanhChunk)
+                case .sigmoid: Self.mapOnCores(a, h, count, Self.sigmoidChunk)
                 case .relu, .positiveRectifier:
                     Self.map(a, h, count) { $0.replacing(with: 0, where: $0 .< 0) }
                 case .negativeRectifier:
@@ -132,6 +132,28 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
                 }
             }
         }
+    }
+
+    /// `exp` costs some forty instructions per eight units, so a hidden layer's worth of tanh or
+    /// sigmoid (a batch of 128 × 800) is already worth splitting across cores.
+    private static let transcendentalChunk = 1 << 14
+
+    private typealias MapOperands = (x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>)
+
+    private static func mapOnCores(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int,
+                                   _ chunk: Parallel.ChunkKernel) {
+        var operands: MapOperands = (x, y)
+        withUnsafePointer(to: &operands) { Parallel.forEachChunk(count, minimumPerThread: transcendentalChunk, context: $0, chunk) }
+    }
+
+    private static let tanhChunk: Parallel.ChunkKernel = { context, lower, upper in
+        let (x, y) = context.assumingMemoryBound(to: MapOperands.self).pointee
+        map(x + lower, y + lower, upper - lower, VectorMath.tanh)
+    }
+
+    private static let sigmoidChunk: Parallel.ChunkKernel = { context, lower, upper in
+        let (x, y) = context.assumingMemoryBound(to: MapOperands.self).pointee
+        map(x + lower, y + lower, upper - lower, VectorMath.sigmoid)
     }
 
     @inline(__always)

@@ -12,9 +12,12 @@ enum Parallel {
     /// rather than a Swift closure so that handing it to other threads allocates nothing.
     typealias ChunkKernel = @convention(c) (_ context: UnsafeRawPointer, _ lower: Int, _ upper: Int) -> Void
 
-    /// Calls `kernel(context, chunk)` on disjoint chunks of `0..<count`, aligned to 8 elements.
-    static func forEachChunk(_ count: Int, context: UnsafeRawPointer, _ kernel: ChunkKernel) {
-        let chunks = min(cores, count / minimumElementsPerThread)
+    /// Calls `kernel(context, chunk)` on disjoint chunks of `0..<count`, aligned to 8 elements,
+    /// each at least `minimumPerThread` long (lower it for work that costs more than memory
+    /// traffic per element, such as `exp`).
+    static func forEachChunk(_ count: Int, minimumPerThread: Int = minimumElementsPerThread, context: UnsafeRawPointer,
+                             _ kernel: ChunkKernel) {
+        let chunks = min(cores, count / minimumPerThread)
         guard chunks > 1 else { kernel(context, 0, count); return }
         WorkerPool.shared.run(Job(kernel: kernel, context: context, count: count, chunk: (count / chunks + 7) & ~7, parts: chunks))
     }

@@ -40,7 +40,10 @@ struct Bench: ParsableCommand {
         let configuration = try model.configuration(epochs: 1)
         let data = try DatasetCatalog.load(configuration.dataset, locator: model.locator)
         let backend = LinearAlgebraBackend.shared
-        var trainer = try Trainer(configuration: configuration, data: data, backend: backend)
+        // Every product of the timed steps is timed too (two clock reads each): how much of a step
+        // is spent inside them, against the same products replayed on their own.
+        let clock = GEMMRecorder(timing: true)
+        var trainer = try Trainer(configuration: configuration, data: data, backend: backend.recording(into: clock))
         let batch = configuration.batchSize
         var random = RandomSource(seed: configuration.seed, stream: 99)
         let batchCount = data.train.count / batch
@@ -59,19 +62,23 @@ struct Bench: ParsableCommand {
         // Alternate the two measurements so that the machine's noise falls on both alike.
         let replay = GEMMReplay(shapes, backend: backend)
         replay.run(times: max(steps / 5, 3))
-        var stepTimes: [Double] = [], gemmTimes: [Double] = []
+        var stepTimes: [Double] = [], gemmTimes: [Double] = [], inProducts: [Double] = []
         for r in 0..<repeats {
+            clock.resetTime()
             let start = DispatchTime.now().uptimeNanoseconds
             for s in 0..<steps { trainer.model.step(batchIndices(r * steps + s), random: &random) }
             stepTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(steps))
+            inProducts.append(clock.timeInProducts / Double(steps))
             gemmTimes.append(replay.secondsPerRun(times: steps))
         }
-        let step = median(stepTimes), gemm = median(gemmTimes)
+        let step = median(stepTimes), gemm = median(gemmTimes), productsInStep = median(inProducts)
 
         Console.out("workload                     samples/s     GFLOP/s   ms/step")
         Console.out(row("training step", Double(batch) / step, flopsPerStep / step / 1e9, step * 1e3))
         Console.out(row("GEMMs alone (\(shapes.count) products)", Double(batch) / gemm, flopsPerStep / gemm / 1e9, gemm * 1e3))
         Console.out(String(format: "training runs at %.0f%% of the GEMM-only rate; %.1f MFLOP per step", 100 * gemm / step, flopsPerStep / 1e6))
+        Console.out(String(format: "within a step: %.3f ms in the products, %.3f ms outside them (measured on their own: %.3f ms)",
+                           productsInStep * 1e3, max(0, step - productsInStep) * 1e3, gemm * 1e3))
         // Every product of the step, by shape, and the kernel that ran it.
         Console.out("products of one step (C m×n = op(A) m×k · op(B) k×n), all by \(backend.kernelDescription):")
         var counts: [(shape: GEMMShape, count: Int)] = []
