@@ -156,15 +156,18 @@ public struct ExperimentRunner: Sendable {
         events(.output(""))
         events(.output("\(experiment.name) — \(experiment.source)" + (seeds == 1 ? "" : " — mean ± standard error over \(seeds) seeds")))
         let width = seeds == 1 ? 15 : 22
-        events(.output("model                   variant                     paper       " + "ours (final)".padding(toLength: width, withPad: " ", startingAt: 0)
-                    + "ours (best)"))
+        // Columns as wide as the longest label (a random search's variants name every sampled flag).
+        let (modelWidth, variantWidth) = Self.labelWidths(seeded.map(\.run))
+        events(.output("model".padding(toLength: modelWidth, withPad: " ", startingAt: 0) + "variant".padding(toLength: variantWidth, withPad: " ", startingAt: 0)
+                    + "paper       " + "ours (final)".padding(toLength: width, withPad: " ", startingAt: 0) + "ours (best)"))
         let measure = byLoss ? "test_loss" : "test_error_percent"
         var csv = ["model,variant,seed,paper_\(measure),final_\(measure),best_\(measure),epochs,outcome"]
         for (run, trainers) in seeded {
             let paper = run.paperTestError.map { String(format: byLoss ? "%.3g" : "%.2f%%", $0) } ?? "—"
             let completed = trainers.filter { $0.failure == nil }.map(\.history)
             let diverged = trainers.count - completed.count
-            events(.output(run.model.padding(toLength: 24, withPad: " ", startingAt: 0) + run.variant.padding(toLength: 28, withPad: " ", startingAt: 0)
+            events(.output(run.model.padding(toLength: modelWidth, withPad: " ", startingAt: 0)
+                        + run.variant.padding(toLength: variantWidth, withPad: " ", startingAt: 0)
                         + paper.padding(toLength: 12, withPad: " ", startingAt: 0)
                         + show(completed.map(finalFigure)).padding(toLength: width, withPad: " ", startingAt: 0)
                         + show(completed.map(bestFigure))
@@ -173,7 +176,7 @@ public struct ExperimentRunner: Sendable {
             for outcome in trainers {
                 let (seed, history, failure) = (outcome.seed, outcome.history, outcome.failure)
                 csv.append("\(run.model),\(run.variant),\(seed),\(run.paperTestError.map { "\($0)" } ?? ""),"
-                           + "\(scale * finalFigure(history)),\(scale * bestFigure(history)),\(history.count),"
+                           + "\(Self.csvNumber(scale * finalFigure(history))),\(Self.csvNumber(scale * bestFigure(history))),\(history.count),"
                            + "\"\(failure.map { "diverged: " + $0.replacingOccurrences(of: "\"", with: "'") } ?? "completed")\"")
             }
         }
@@ -209,6 +212,18 @@ public struct ExperimentRunner: Sendable {
                        + (pictures ? ", reconstructions-*.png" : "")))
     }
 
+    /// The widths of the model and variant columns: the longest label and two spaces, at least
+    /// the headers' widths.
+    static func labelWidths(_ runs: [ExperimentRun], variantMinimum: Int = 28) -> (model: Int, variant: Int) {
+        (max(24, (runs.map(\.model.count).max() ?? 0) + 2), max(variantMinimum, (runs.map(\.variant.count).max() ?? 0) + 2))
+    }
+
+    /// A figure for a CSV cell: ten significant digits, so that 100 × 0.1571 shows as 15.71
+    /// rather than 15.709999999999999.
+    static func csvNumber(_ value: Double) -> String {
+        value.isFinite ? String(format: "%.10g", value) : "\(value)"
+    }
+
     /// The seeds' histories averaged epoch by epoch (losses and errors, over the runs that reached
     /// that epoch); the diagnostics are the first history's.
     private func meanHistory(_ histories: [[EpochRecord]]) -> [EpochRecord] {
@@ -234,19 +249,21 @@ public struct ExperimentRunner: Sendable {
         events(.output(""))
         events(.output("at the end: relative error ‖Wᵀ−B‖/‖W‖ and sign congruence of each B; angle of δa to backprop's per hidden layer"))
         var csv = ["model,variant,quantity,value"]
+        let (modelWidth, variantWidth) = Self.labelWidths(measured.map(\.0), variantMinimum: 20)
         for (run, diagnostics) in measured {
             // The matrices that stand for a forward weight's transpose (not DFA's direct ones).
             let standing = diagnostics.feedback.filter { $0.kind != "direct" }
             let matrices = standing.map { f in String(format: "%@ %.3f %.1f%%", f.tag, f.relativeError, f.signCongruence) }
             let angles = diagnostics.creditAngles.enumerated().map { String(format: "∠δa%d %.1f°", $0 + 1, $1) }
-            events(.output(run.model.padding(toLength: 24, withPad: " ", startingAt: 0) + run.variant.padding(toLength: 20, withPad: " ", startingAt: 0)
+            events(.output(run.model.padding(toLength: modelWidth, withPad: " ", startingAt: 0)
+                        + run.variant.padding(toLength: variantWidth, withPad: " ", startingAt: 0)
                         + (matrices + angles).joined(separator: "  ")))
             for f in standing {
-                csv.append("\(run.model),\(run.variant),relative_error_\(f.tag),\(f.relativeError)")
-                csv.append("\(run.model),\(run.variant),sign_congruence_percent_\(f.tag),\(f.signCongruence)")
+                csv.append("\(run.model),\(run.variant),relative_error_\(f.tag),\(Self.csvNumber(Double(f.relativeError)))")
+                csv.append("\(run.model),\(run.variant),sign_congruence_percent_\(f.tag),\(Self.csvNumber(Double(f.signCongruence)))")
             }
             for (ℓ, angle) in diagnostics.creditAngles.enumerated() {
-                csv.append("\(run.model),\(run.variant),angle_da\(ℓ + 1)_degrees,\(angle)")
+                csv.append("\(run.model),\(run.variant),angle_da\(ℓ + 1)_degrees,\(Self.csvNumber(Double(angle)))")
             }
         }
         try AtomicFile.write(csv.joined(separator: "\n") + "\n", to: root + "/feedback.csv")

@@ -93,4 +93,18 @@ struct ExperimentRunnerTests {
         #expect(line.contains("test nMSE 0.0116") && !line.contains("%"), "\(line)")
         #expect(RunSession.epochLine(record, of: 2, prefix: "", error: "err").contains("test err 1.16%"))
     }
+
+    /// A random search's variant names every sampled flag: the table's column grows to fit it
+    /// (it was cut at 28 characters), and the CSV holds 15.71, not 15.709999999999999.
+    @Test func longVariantsFitTheirColumnAndFiguresPrintShort() {
+        let configuration = TrainingConfiguration(dataset: .digits, hiddenLayers: [4], epochs: 1)
+        let variant = "lr=0.0009876 target-step=0.117 backward-noise=0.3769"
+        let runs = [ExperimentRun(model: "grid", variant: variant, configuration: configuration),
+                    ExperimentRun(model: "grid", variant: "bp", configuration: configuration)]
+        #expect(ExperimentRunner.labelWidths(runs) == (model: 24, variant: variant.count + 2))
+        #expect(ExperimentRunner.labelWidths([runs[1]]) == (model: 24, variant: 28))
+        #expect(ExperimentRunner.csvNumber(100 * 0.1571) == "15.71")
+        #expect(ExperimentRunner.csvNumber(1.0 / 3) == "0.3333333333")
+        #expect(ExperimentRunner.csvNumber(.nan) == "nan")
+    }
 }
