@@ -179,23 +179,25 @@ public enum ExperimentRegistry {
     // MARK: Activity differences and target propagation (Lillicrap et al. 2020; Bartunov et al. 2018)
 
     /// Bartunov et al. 2018, Table 1's fully connected MNIST net: 5 hidden layers of 256 tanh
-    /// units and a softmax output, Adam (lr 10⁻³, batch 128; the paper ran a random search per rule
+    /// units and a softmax output, Adam (lr 10⁻³ × 0.95 per epoch, batch 128; the paper ran a random search per rule
     /// for up to 500 epochs), with the rules built so far: BP, FA, DFA, DTP in parallel and
     /// alternating (top-down weights pre-trained for one epoch), and NGRAD through the transposes
     /// and through learned top-down weights.
     static var bartunovMNIST: Experiment { bartunov(on: .mnist) }
 
-    /// The same net, rules and recipe on Fashion-MNIST (no paper values).
+    /// The same net and rules on Fashion-MNIST (no paper values), with the recipe it was first
+    /// measured with: decay 0.92, DTP-alternating on the default settings.
     static var bartunovFashionMNIST: Experiment { bartunov(on: .fashionMNIST) }
 
     static func bartunov(on dataset: DatasetName) -> Experiment {
         let model = "5x256-tanh"
         let mnist = dataset == .mnist
-        func run(_ variant: String, _ rule: RuleSpec, paper: Double?, decay: Float = 0.92) -> ExperimentRun {
+        func run(_ variant: String, _ rule: RuleSpec, paper: Double?, decay: Float? = nil) -> ExperimentRun {
             let paper = mnist ? paper : nil
             let configuration = TrainingConfiguration(dataset: dataset, hiddenLayers: Array(repeating: 256, count: 5), activation: .tanh,
                                                       loss: .crossEntropy, rule: rule, epochs: 60, batchSize: 128, learningRate: 1e-3,
-                                                      optimizer: .adam, learningRateDecay: decay, seed: 1, inputScaling: .global)
+                                                      optimizer: .adam, learningRateDecay: decay ?? (mnist ? 0.95 : 0.92), seed: 1,
+                                                      inputScaling: .global)
             return ExperimentRun(model: model, variant: variant, configuration: configuration, paperTestError: paper,
                                  paperNote: paper == nil && mnist ? "not in Bartunov et al. 2018" : nil)
         }
@@ -209,8 +211,10 @@ public enum ExperimentRegistry {
         return Experiment(
             name: mnist ? "bartunov-mnist" : "bartunov-fashion-mnist",
             source: mnist ? "Bartunov et al. 2018, Table 1 (MNIST, fully connected), and NGRAD (Lillicrap et al. 2020)"
-                : "bartunov-mnist's net, rules and recipe on Fashion-MNIST (no paper values)",
-            notes: "5×256 tanh + softmax, Adam 10⁻³ × 0.92 per epoch, batch 128, inputs standardized, 60 epochs (backprop, 40 epochs: "
+                : "bartunov-mnist's net and rules on Fashion-MNIST, Adam decay 0.92, DTP-alternating on the defaults (no paper values)",
+            notes: "5×256 tanh + softmax, Adam 10⁻³ × 0.95 per epoch (× 0.92 on Fashion-MNIST), batch 128, inputs standardized, 60 "
+                + "epochs (backprop at 100 epochs: "
+                + "× 0.95 1.56 % final, × 0.97 1.64 %; 40 epochs: "
                 + "10⁻³ × 0.9 reached 1.65 % best, 10⁻⁴ 2.06 %, 3·10⁻⁴ × 0.95 1.77 %, batch 64 1.71 %, batch 32 1.67 %, per-pixel "
                 + "scaling 2.41 %, raw inputs 1.72 %, momentum 1.77–1.87 %); the paper's figures are the best test "
                 + "error within 500 epochs after a random search per rule. DRL is Meulemans et al. 2020's (their MNIST table is not "
@@ -223,7 +227,7 @@ public enum ExperimentRegistry {
                 run("dfa", .directFeedbackAlignment, paper: 2.75),
                 run("dtp-parallel", .differenceTargetPropagation, paper: 2.86),
                 run("dtp-alternating", RuleSpec(mnist ? searchedDTP : TargetPropagationSettings(topDown: alternating)), paper: 1.83,
-                    decay: mnist ? 0.96 : 0.92),
+                    decay: mnist ? 0.96 : nil),
                 run("sdtp-alternating", RuleSpec(TargetPropagationSettings(topTarget: .label, topDown: alternating)), paper: 2.28),
                 run("drl-alternating", RuleSpec(TargetPropagationSettings(topDown: differenceReconstruction)), paper: nil),
                 run("ngrad-transpose", .activityDifference, paper: nil),
