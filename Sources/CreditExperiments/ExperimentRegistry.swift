@@ -179,10 +179,10 @@ public enum ExperimentRegistry {
     // MARK: Activity differences and target propagation (Lillicrap et al. 2020; Bartunov et al. 2018)
 
     /// Bartunov et al. 2018, Table 1's fully connected MNIST net: 5 hidden layers of 256 tanh
-    /// units and a softmax output, Adam (lr 10⁻³ × 0.95 per epoch, batch 128; the paper ran a random search per rule
-    /// for up to 500 epochs), with the rules built so far: BP, FA, DFA, DTP in parallel and
-    /// alternating (top-down weights pre-trained for one epoch), and NGRAD through the transposes
-    /// and through learned top-down weights.
+    /// units and a softmax output, Adam (lr 10⁻³ × 0.95 per epoch, batch 128; the paper ran a
+    /// random search per rule for up to 500 epochs), with BP, FA, DFA, DTP in parallel and
+    /// alternating (top-down weights pre-trained for one epoch), SDTP, DRL, and NGRAD through the
+    /// transposes and through learned top-down weights.
     static var bartunovMNIST: Experiment { bartunov(on: .mnist) }
 
     /// The same net and rules on Fashion-MNIST (no paper values), with the recipe it was first
