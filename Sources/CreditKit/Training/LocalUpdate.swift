@@ -30,7 +30,8 @@ public enum LocalUpdate {
     /// `C ← α · Σ_terms sign · postᵀ · pre + β · C` for layer ℓ (`C` is `(outputs, inputs)`):
     /// the GEMMs that form a weight change, written straight into `destination`. The optimizer
     /// chooses the destination: the weights themselves for SGD (`α = −η/batch`, `β = 1`), the
-    /// velocity for momentum (`β = μ`), or a gradient buffer for Adam (`α = 1/batch`, `β = 0`).
+    /// velocity for momentum (kept decayed, `μ·v`, so `β = 1` too), or a gradient buffer for Adam
+    /// (`α = 1/batch`, `β = 0`).
     public static func formWeightChange(layer ℓ: Int, rule: any LearningRule, credit: Matrix, presynaptic: Matrix,
                                         into destination: inout Matrix, alpha: Float, beta: Float, backend: LinearAlgebraBackend) {
         var first = true
