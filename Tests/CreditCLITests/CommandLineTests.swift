@@ -27,11 +27,17 @@ struct CommandLineTests {
 
     static func credit(_ arguments: String...) throws -> Result { try credit(arguments) }
 
-    static func credit(_ arguments: [String]) throws -> Result {
+    /// Runs `credit arguments`, with `environment`'s variables set (or, where `nil`, removed).
+    static func credit(_ arguments: [String], environment: [String: String?] = [:]) throws -> Result {
         let executable = try #require(Self.executable, "no credit executable beside \(CommandLine.arguments[0])")
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            var variables = ProcessInfo.processInfo.environment
+            for (name, value) in environment { variables[name] = value }
+            process.environment = variables
+        }
         let output = Pipe(), error = Pipe()
         process.standardOutput = output
         process.standardError = error
@@ -203,19 +209,7 @@ struct CommandLineTests {
 @Suite("A held-back BLAS")
 struct HeldBackBLASTests {
     static func info(coreType: String?) throws -> String {
-        let process = Process()
-        process.executableURL = try #require(CommandLineTests.executable)
-        process.arguments = ["info"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["OPENBLAS_CORETYPE"] = coreType
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return text
+        try CommandLineTests.credit(["info"], environment: ["OPENBLAS_CORETYPE": coreType]).output
     }
 
     @Test func aPinnedCoreTypeIsReportedWithItsMeasuredCost() throws {

@@ -36,11 +36,8 @@ enum BLASLoader {
     static func load(request: String?) -> LinearAlgebraBackend {
         let request = (request ?? "auto").trimmingCharacters(in: .whitespaces)
         var notes: [String] = []
-        if ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] == nil {
-            setenv("OPENBLAS_THREAD_TIMEOUT", openBLASThreadTimeout, 0)
-            notes.append("OPENBLAS_THREAD_TIMEOUT=\(openBLASThreadTimeout): idle OpenBLAS threads sleep after 2^\(openBLASThreadTimeout) "
-                         + "cycles instead of spinning for 2^28; products under \(CBLASFunctions.singleThreadedBelow) multiply-adds run on one thread")
-        }
+        let setsTimeout = ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] == nil
+        if setsTimeout { setenv("OPENBLAS_THREAD_TIMEOUT", openBLASThreadTimeout, 0) }
         let candidates: [Candidate]
         switch request.lowercased() {
         case "", "auto":
@@ -59,7 +56,11 @@ enum BLASLoader {
             for file in candidate.files {
                 switch open(file, kind: candidate.kind) {
                 case .success(let backend):
-                    return backend.with(notes: notes + backend.notes)
+                    let threading = backend.kind == .openBLAS && setsTimeout
+                        ? ["OPENBLAS_THREAD_TIMEOUT=\(openBLASThreadTimeout): idle OpenBLAS threads sleep after 2^\(openBLASThreadTimeout) cycles "
+                           + "instead of spinning for 2^28; products under \(CBLASFunctions.singleThreadedBelow) multiply-adds run on one thread"]
+                        : []
+                    return backend.with(notes: notes + threading + backend.notes)
                 case .failure(let reason):
                     notes.append("\(file): \(reason)")
                 }

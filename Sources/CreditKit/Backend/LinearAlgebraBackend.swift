@@ -140,13 +140,13 @@ public final class GEMMRecorder: @unchecked Sendable {
     /// Whether every product is also timed (``timeInProducts``).
     public let isTiming: Bool
 
-    /// An empty log; with `timing`, the wall time spent inside the products is summed as well.
+    /// An empty log of shapes, or with `timing` a clock of the wall time spent inside the products
+    /// instead (it runs through many steps, so it keeps no shapes).
     public init(timing: Bool = false) { isTiming = timing }
 
     func record(_ shape: GEMMShape, nanoseconds elapsed: UInt64) {
         lock.lock()
-        if recorded.count < 4096 { recorded.append(shape) }  // a timing log runs for many steps
-        nanoseconds += elapsed
+        if isTiming { nanoseconds += elapsed } else { recorded.append(shape) }  // a timing log runs for many steps
         lock.unlock()
     }
 
@@ -211,14 +211,14 @@ struct CBLASFunctions: @unchecked Sendable {
     func call(transA: Transpose, transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
               a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        let product = {
-            sgemm(Self.rowMajor, transA == .none ? Self.noTrans : Self.trans,
-                  transB == .none ? Self.noTrans : Self.trans,
-                  Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        // No closure around the call: this runs several times per training step.
+        if let threadControl {
+            ThreadSetting.shared.acquire(m * n * k < Self.singleThreadedBelow ? 1 : threadControl.threads, set: threadControl.set)
         }
-        guard let threadControl else { return product() }
-        let wanted: Int32 = m * n * k < Self.singleThreadedBelow ? 1 : threadControl.threads
-        ThreadSetting.shared.withThreads(wanted, set: threadControl.set, product)
+        sgemm(Self.rowMajor, transA == .none ? Self.noTrans : Self.trans,
+              transB == .none ? Self.noTrans : Self.trans,
+              Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        if threadControl != nil { ThreadSetting.shared.release() }
     }
 }
 
@@ -230,14 +230,17 @@ final class ThreadSetting: @unchecked Sendable {
 
     private init() { pthread_mutex_init(lock, nil) }
 
+    /// Takes the lock and gives OpenBLAS `wanted` threads if it has another count; the product
+    /// runs before ``release()``.
     @inline(__always)
-    func withThreads(_ wanted: Int32, set: CBLASFunctions.SetThreads, _ body: () -> Void) {
+    func acquire(_ wanted: Int32, set: CBLASFunctions.SetThreads) {
         pthread_mutex_lock(lock)
         if current != wanted {
             set(wanted)
             current = wanted
         }
-        body()
-        pthread_mutex_unlock(lock)
     }
+
+    @inline(__always)
+    func release() { pthread_mutex_unlock(lock) }
 }
