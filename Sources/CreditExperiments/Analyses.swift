@@ -26,9 +26,10 @@ extension ExperimentRegistry {
     /// layer against η, one-sided and symmetric, on a 4-layer tanh and a 4-layer sigmoid net.
     static var ngradFirstOrder: Analysis {
         Analysis(name: "ngrad-first-order", source: "Lillicrap et al. 2020, appendix (Supplementary Figure 1)",
-                 notes: "NGRAD's credit against backprop's as the output nudge η shrinks: slope 1 one-sided, 2 symmetric, until "
-                    + "single precision's rounding of a difference of activities (~10⁻⁷/η) takes over.") { root, events in
-            let nudges: [Float] = (0...12).map { powf(10, -0.25 * Float($0) - 0.5) }  // 10^-0.5 … 10^-3.5
+                 notes: "NGRAD's credit against backprop's as the output nudge η shrinks: slope 1 one-sided, 2 symmetric until "
+                    + "the error meets single precision's rounding (~10⁻⁷) and stays there (the changes of activity are taken "
+                    + "without cancellation, so it does not grow as 10⁻⁷/η).") { root, events in
+            let nudges: [Float] = (0...18).map { powf(10, -0.25 * Float($0) - 0.5) }  // 10^-0.5 … 10^-5
             var csv = ["net,nudge,one_sided_relative_error,symmetric_relative_error"]
             var series: [LineChart.Series] = []
             for activation in [Activation.tanh, .sigmoid] {
@@ -37,15 +38,16 @@ extension ExperimentRegistry {
                 series.append(.init(name: "\(activation.rawValue), one-sided", points: zip(nudges, errors).map { (Double(log10($0)), $1.oneSided) }))
                 series.append(.init(name: "\(activation.rawValue), symmetric", points: zip(nudges, errors).map { (Double(log10($0)), $1.symmetric) },
                                     dashed: true))
-                let slope = { (values: [Double]) -> Double in
-                    // Over the first five nudges, above the rounding floor.
-                    let xs = nudges.prefix(5).map { log(Double($0)) }, ys = values.prefix(5).map(log)
-                    let (mx, my) = (xs.reduce(0, +) / 5, ys.reduce(0, +) / 5)
+                let slope = { (values: [Double], count: Int) -> Double in
+                    // Over the first `count` nudges, above the rounding floor.
+                    let xs = nudges.prefix(count).map { log(Double($0)) }, ys = values.prefix(count).map(log)
+                    let (mx, my) = (xs.reduce(0, +) / Double(count), ys.reduce(0, +) / Double(count))
                     return zip(xs, ys).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) } / xs.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
                 }
-                events(.output(String(format: "%@: slope one-sided %.2f, symmetric %.2f (η from 0.32 to 0.032); error at η = 10⁻³: %.2g, %.2g",
-                                      activation.rawValue, slope(errors.map(\.oneSided)), slope(errors.map(\.symmetric)),
-                                      errors[10].oneSided, errors[10].symmetric)))
+                events(.output(String(format: "%@: slope one-sided %.2f (η from 0.32 to 10⁻⁵), symmetric %.2f (0.32 to 0.01); "
+                                      + "error at η = 10⁻³: %.2g, %.2g; at 10⁻⁵: %.2g, %.2g",
+                                      activation.rawValue, slope(errors.map(\.oneSided), nudges.count), slope(errors.map(\.symmetric), 7),
+                                      errors[10].oneSided, errors[10].symmetric, errors[18].oneSided, errors[18].symmetric)))
             }
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
             try AtomicFile.write(csv.joined(separator: "\n") + "\n", to: root + "/first-order.csv")

@@ -87,7 +87,7 @@ struct AnalysisTests {
         #expect(lines.count == 2 && lines.allSatisfy { $0.contains("slope one-sided 0.9") || $0.contains("slope one-sided 1.0") }, "\(lines)")
         #expect(lines.allSatisfy { $0.contains("symmetric 1.9") || $0.contains("symmetric 2.0") }, "\(lines)")
         let csv = try String(contentsOfFile: root + "/first-order.csv", encoding: .utf8).split(separator: "\n")
-        #expect(csv.count == 27)
+        #expect(csv.count == 39)
         #expect(FileManager.default.fileExists(atPath: root + "/first-order.svg"))
         #expect(ExperimentRegistry.allNames.contains("ngrad-first-order"))
     }

@@ -87,6 +87,106 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
         }
     }
 
+    /// `Δh = f(a + δ) − f(a)`, the change of activity that a shift `δ` of the pre-activation makes,
+    /// given `h = f(a)`: computed without subtracting two activities, whose rounding (about 10⁻⁷
+    /// of `h`) would swamp any change smaller than that — an activity difference late in training,
+    /// when the output error is tiny. For tanh, `tanh(a + δ) − tanh(a) = tanh δ · (1 − h²)/(1 + h tanh δ)`;
+    /// sigmoid is tanh of a/2 (`2h(1 − h) tanh(δ/2)/(1 + (2h − 1) tanh(δ/2))`); the rectifiers and
+    /// the hard sigmoid change by δ, or not at all, where `a` and `a + δ` lie on one side of a kink
+    /// (the hard sigmoid by δ clamped to `[−a, 1 − a]` from inside).
+    /// Lanes where the quotient's denominator is small (both sides near opposite saturation, so no
+    /// cancellation to fear) take the difference as it stands.
+    public func change(preActivation: Matrix, activity: Matrix, shift: Matrix, into change: inout Matrix, positiveUnits: Int = .max) {
+        precondition(preActivation.rows == shift.rows && preActivation.columns == shift.columns
+            && activity.rows == shift.rows && activity.columns == shift.columns)
+        change.resizeRows(shift.rows)
+        if self == .mixedRectifier {
+            let columns = shift.columns
+            change.storage.withUnsafeMutableBufferPointer { d in
+                preActivation.storage.withUnsafeBufferPointer { a in
+                    shift.storage.withUnsafeBufferPointer { δ in
+                        for k in 0..<(shift.rows * columns) {
+                            let (before, after) = (a[k], a[k] + δ[k])
+                            let sign: Float = k % columns < positiveUnits ? 1 : -1
+                            d[k] = before > 0 && after > 0 ? sign * δ[k] : sign * (max(after, 0) - max(before, 0))
+                        }
+                    }
+                }
+            }
+            return
+        }
+        let count = shift.rows * shift.columns
+        preActivation.storage.withUnsafeBufferPointer { a in
+            activity.storage.withUnsafeBufferPointer { h in
+                shift.storage.withUnsafeBufferPointer { δ in
+                    change.storage.withUnsafeMutableBufferPointer { d in
+                        var operands = ChangeOperands(activation: self, a: a.baseAddress!, h: h.baseAddress!, shift: δ.baseAddress!,
+                                                      change: d.baseAddress!)
+                        withUnsafePointer(to: &operands) {
+                            Parallel.forEachChunk(count, minimumPerThread: Self.transcendentalChunk, context: $0, Self.changeChunk)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private struct ChangeOperands {
+        let activation: Activation
+        let a: UnsafePointer<Float>, h: UnsafePointer<Float>, shift: UnsafePointer<Float>, change: UnsafeMutablePointer<Float>
+    }
+
+    private static let changeChunk: Parallel.ChunkKernel = { context, lower, upper in
+        let o = context.assumingMemoryBound(to: ChangeOperands.self).pointee
+        var i = lower
+        while i < upper {
+            let lanes = min(8, upper - i)
+            var a = SIMD8<Float>(), h = SIMD8<Float>(), δ = SIMD8<Float>()
+            if lanes == 8 {
+                (a, h, δ) = (load8(o.a + i), load8(o.h + i), load8(o.shift + i))
+            } else {
+                for t in 0..<lanes { (a[t], h[t], δ[t]) = (o.a[i + t], o.h[i + t], o.shift[i + t]) }
+            }
+            let d = o.activation.change(a, h, δ)
+            if lanes == 8 { store8(d, o.change + i) } else { for t in 0..<lanes { o.change[i + t] = d[t] } }
+            i += 8
+        }
+    }
+
+    /// Eight lanes of ``change(preActivation:activity:shift:into:positiveUnits:)``.
+    @inline(__always)
+    private func change(_ a: SIMD8<Float>, _ h: SIMD8<Float>, _ δ: SIMD8<Float>) -> SIMD8<Float> {
+        switch self {
+        case .tanh, .sigmoid:
+            // With T the tanh of the (half) pre-activation and u of the (half) shift:
+            // Δ = scale · u (1 − T²)/(1 + T u); T = h for tanh, 2h − 1 for sigmoid (whose 1 − T² is 4h(1 − h)).
+            let (t, u, scale): (SIMD8<Float>, SIMD8<Float>, Float) = self == .tanh
+                ? (h, VectorMath.tanhRelative(δ), 1) : (2 * h - 1, VectorMath.tanhRelative(0.5 * δ), 0.5)
+            let denominator = 1 + t * u
+            var d = scale * u * ((1 - t) * (1 + t)) / denominator
+            if any(denominator .< 0.25) {
+                let direct = (self == .tanh ? VectorMath.tanh(a + δ) : VectorMath.sigmoid(a + δ)) - h
+                d.replace(with: direct, where: denominator .< 0.25)
+            }
+            return d
+        case .relu, .positiveRectifier, .negativeRectifier:
+            let after = a + δ
+            var d = after.replacing(with: 0, where: after .< 0) - a.replacing(with: 0, where: a .< 0)
+            d.replace(with: δ, where: (a .> 0) .& (after .> 0))
+            return self == .negativeRectifier ? -d : d
+        case .hardSigmoid:
+            // Inside [0, 1] (its edges too, where a + δ may round back onto the edge) the change is δ
+            // clamped to what the clip leaves, [−a, 1 − a]; outside, the difference as it stands.
+            let after = a + δ
+            func clip(_ x: SIMD8<Float>) -> SIMD8<Float> { x.replacing(with: 0, where: x .< 0).replacing(with: 1, where: x .> 1) }
+            let room = 1 - a
+            let inside = δ.replacing(with: -a, where: δ .< -a).replacing(with: room, where: δ .> room)
+            return (clip(after) - clip(a)).replacing(with: inside, where: (a .>= 0) .& (a .<= 1))
+        case .identity: return δ
+        case .mixedRectifier: preconditionFailure("a mixed layer's change depends on the unit")
+        }
+    }
+
     /// The derivative `f'(a)` of one unit (for tests and diagnostics, not the hot path).
     public func derivative(preActivation a: Float) -> Float {
         switch self {

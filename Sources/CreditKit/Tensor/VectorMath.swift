@@ -40,6 +40,20 @@ enum VectorMath {
     }
 
     /// `σ(x) = 1 / (1 + e⁻ˣ)`.
+    /// `tanh(x)` to a relative error of about 10⁻⁶ everywhere, small `x` included: `1 − 2/(e²ˣ + 1)`
+    /// loses every digit of `tanh(10⁻⁹)` to cancellation (it returns 0), so below |x| = 1/4 the odd
+    /// Taylor series to x⁹ stands in (its first omitted term is below 10⁻⁸ of x there).
+    @inline(__always)
+    static func tanhRelative(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let x2 = x * x
+        var series = SIMD8<Float>(repeating: 62.0 / 2835)
+        series = series * x2 - 17.0 / 315
+        series = series * x2 + 2.0 / 15
+        series = series * x2 - 1.0 / 3
+        series = (series * x2 + 1) * x
+        return tanh(x).replacing(with: series, where: x2 .< 0.0625)
+    }
+
     @inline(__always)
     static func sigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
         1 / (1 + exp(-x))

@@ -100,6 +100,20 @@ struct VectorMathTests {
         #expect(VectorMath.sigmoid(-200) < 1e-30 && VectorMath.sigmoid(200) == 1)
         #expect(!VectorMath.exp(-1000).isNaN && !VectorMath.exp(1000).isNaN)
     }
+
+    /// The relative form keeps its digits where the plain one cancels: `tanh(10⁻⁹)` is 10⁻⁹, not 0.
+    @Test func tanhRelativeIsAccurateRelativeToItsValue() {
+        var worst = 0.0
+        for magnitude in stride(from: -12.0, through: 1.2, by: 0.01) {
+            for sign in [1.0, -1.0] {
+                let x = Float(sign * Foundation.pow(10, magnitude))
+                let exact = Foundation.tanh(Double(x))
+                worst = max(worst, abs(Double(VectorMath.tanhRelative(SIMD8(repeating: x))[0]) - exact) / abs(exact))
+            }
+        }
+        #expect(worst < 1e-6, "worst relative error \(worst)")
+        #expect(VectorMath.tanh(1e-9) == 0, "the plain form cancels (if it no longer does, tanhRelative may be unnecessary)")
+    }
 }
 
 import Foundation
