@@ -123,6 +123,7 @@ struct CommandLineTests {
         (["train", "--rule", "fa", "--backward", "learned"], "--backward: expected a rule that has it"),
         (["train", "--rule", "sdtp", "--target-step", "0.2"], "--target-step: expected no target step with sdtp"),
         (["train", "--rule", "drl", "--backward-noise", "0"], "--backward-noise: expected a noise σ > 0"),
+        (["train", "--rule", "dtp", "--backward-optimizer", "rmsprop"], "--backward-optimizer: expected sgd, momentum or adam"),
         (["train", "--rule", "eqprop", "--activation", "hard-sigmoid", "--loss", "squared-error", "--beta", "0"], "--beta"),
         (["train", "--rule", "eqprop", "--activation", "hard-sigmoid", "--loss", "squared-error", "--free-steps", "0"], "--free-steps"),
         (["train", "--rule", "eqprop", "--activation", "hard-sigmoid", "--loss", "squared-error", "--settle-step", "0"], "--settle-step"),

@@ -203,6 +203,10 @@ public struct Optimizer: Sendable, Equatable {
     /// Sets the step counter (when restoring a checkpoint).
     public mutating func restore(step: Int) { self.step = step }
 
+    /// Counts one step before a series of ``update(_:gradient:slot:counted:)`` calls with
+    /// `counted: false` (Adam's bias correction then sees the same step in each).
+    public mutating func countStep() { step += 1 }
+
     @inline(__always)
     private static func forEachBlock(_ count: Int, vector: (Int) -> Void, scalar: (Int) -> Void) {
         var i = 0

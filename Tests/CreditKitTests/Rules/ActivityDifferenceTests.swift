@@ -106,11 +106,13 @@ struct ActivityDifferenceTests {
     }
 
     /// Learned top-down weights: their de-noising reconstruction loss falls below a random
-    /// start's, and the change they send down moves towards backprop's.
-    @Test func learnedTopDownWeightsReconstructTheLayerBelow() {
+    /// start's, by SGD and by Adam (at its own, smaller step).
+    @Test(arguments: [OptimizerKind.sgd, .adam])
+    func learnedTopDownWeightsReconstructTheLayerBelow(_ optimizer: OptimizerKind) {
         let network = Self.network([8, 16, 12, 4], activation: .tanh)
         var random = RandomSource(seed: 9)
-        var topDown = LearnedTopDown(network: network, learningRate: 0.05, noise: 0.1, random: &random)
+        let step: Float = optimizer == .adam ? 3e-3 : 0.05
+        var topDown = LearnedTopDown(network: network, learningRate: step, noise: 0.1, optimizer: optimizer, random: &random)
         var workspace = Workspace(architecture: network.architecture, batchSize: 64)
         func batch() {
             workspace.input = randomMatrix(64, 8, &random)
@@ -126,10 +128,12 @@ struct ActivityDifferenceTests {
         for ℓ in initial.indices {
             #expect(topDown.lastLoss[ℓ] < initial[ℓ] / 2, "layer \(ℓ + 1): \(initial[ℓ]) → \(topDown.lastLoss[ℓ])")
         }
-        // Their state is named for checkpoints, and restoring it restores them.
-        var copy = LearnedTopDown(network: network, learningRate: 0.05, noise: 0.1, random: &random)
+        // Their state is named for checkpoints (with Adam's moments and step count), and restoring it restores them.
+        var copy = LearnedTopDown(network: network, learningRate: step, noise: 0.1, optimizer: optimizer, random: &random)
         copy.state = topDown.state
-        #expect(copy.weights == topDown.weights && topDown.state.map(\.name) == ["G2", "c2", "G3", "c3"])
+        #expect(copy.weights == topDown.weights && copy.state == topDown.state)
+        let names = ["G2", "c2", "G3", "c3"]
+        #expect(topDown.state.map(\.name) == (optimizer == .sgd ? names : names + names.map { $0 + ".m" } + names.map { $0 + ".v" } + ["topDownSteps"]))
     }
 
     @Test func topDownOptionsWithTransposesAreRefused() {

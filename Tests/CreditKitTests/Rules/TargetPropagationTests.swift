@@ -163,6 +163,11 @@ struct TargetPropagationTests {
             + #""topDown": {"learningRate": 0.01, "noise": 0.1, "schedule": "parallel", "pretrainEpochs": 0}}}"#
         let decoded = try JSONDecoder().decode(RuleSpec.self, from: Data(old.utf8))
         #expect(decoded == .differenceTargetPropagation)
+        var adam = RuleSpec(argument: "dtp")!
+        try adam.applyOptions(["--backward-optimizer", "adam", "--backward-lr", "0.001"])
+        #expect(adam == RuleSpec(TargetPropagationSettings(topDown: TopDownSettings(learningRate: 0.001, optimizer: .adam))))
+        let written = try JSONDecoder().decode(RuleSpec.self, from: JSONEncoder().encode(adam))
+        #expect(written == adam)
     }
 
     @Test func aTargetStepThatIsNotPositiveIsRefused() {

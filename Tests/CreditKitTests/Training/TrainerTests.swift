@@ -69,7 +69,7 @@ struct TrainerTests {
 
     /// Rules that learn their feedback resume exactly too: the learned B, the exact solver's sums
     /// and the matching rule's last weights are in the checkpoint, the settings in config.json.
-    @Test(arguments: ["np-sgd", "np-exact", "matching", "kp", "wm", "ngrad-learned"])
+    @Test(arguments: ["np-sgd", "np-exact", "matching", "kp", "wm", "ngrad-learned", "drl-adam"])
     func aResumedRunOfALearnedFeedbackRuleEqualsTheUninterruptedOne(_ variant: String) throws {
         var configuration = configuration(epochs: 3)
         configuration.rule = switch variant {
@@ -77,6 +77,8 @@ struct TrainerTests {
             RuleSpec(NodePerturbationSettings(noise: 0.05, solver: variant == "np-exact" ? .exact : .sgd, warmupEpochs: 1))
         case "ngrad-learned":
             RuleSpec(ActivityDifferenceSettings(backward: .learned, topDown: TopDownSettings(schedule: .alternating, pretrainEpochs: 1)))
+        case "drl-adam":
+            RuleSpec(TargetPropagationSettings(topDown: TopDownSettings(learningRate: 1e-3, noise: 0.1, loss: .difference, optimizer: .adam)))
         default: RuleSpec(argument: variant)!
         }
         var straight = try Trainer(configuration: configuration, data: Self.digits)

@@ -1,7 +1,7 @@
 /// Learned top-down weights for NGRAD: per hidden layer ℓ a reconstruction `g_ℓ(h) = f_ℓ(G_ℓ h + c_ℓ)`
 /// of layer ℓ from layer ℓ+1, `G_ℓ` shaped like `(Wˡ⁺¹)ᵀ`, trained as a de-noising autoencoder of
-/// the layer below: `½‖g_ℓ(f_ℓ₊₁(Wˡ⁺¹ h̃ + bˡ⁺¹)) − h̃‖²` on `h̃ = hˡ + σξ`, by plain SGD at its own
-/// learning rate. The change NGRAD sends down is then the difference of two reconstructions,
+/// the layer below: `½‖g_ℓ(f_ℓ₊₁(Wˡ⁺¹ h̃ + bˡ⁺¹)) − h̃‖²` on `h̃ = hˡ + σξ`, by plain SGD (or momentum,
+/// or Adam, with moments of their own) at its own learning rate. The change NGRAD sends down is then the difference of two reconstructions,
 /// `Δhˡ = g_ℓ(hˡ⁺¹ + Δhˡ⁺¹) − g_ℓ(hˡ⁺¹)` — difference target propagation's correction.
 ///
 /// With the difference reconstruction loss (DRL, Meulemans et al. 2020) every layer below the top
@@ -13,8 +13,11 @@ public struct LearnedTopDown: Sendable {
     public internal(set) var weights: [Matrix]
     /// `c_ℓ` per hidden layer, `(1, n_ℓ)`.
     public internal(set) var biases: [Matrix]
-    /// The SGD step of the reconstruction loss.
+    /// The step size of the reconstruction loss.
     let learningRate: Float
+    /// Momentum's or Adam's state for `G_ℓ`, `c_ℓ` (slots 2ℓ, 2ℓ + 1); `nil` for plain SGD, which
+    /// writes each change straight into the weights.
+    private var optimizer: Optimizer?
     /// `σ`, the corruption of the layer below.
     let noise: Float
     /// What each `G_ℓ` minimises.
@@ -41,12 +44,14 @@ public struct LearnedTopDown: Sendable {
         /// The output as the top-down weights read it (probabilities, when they read those).
         var seen = LayerScratch()
     }
+    /// The reconstruction loss's gradient for `G_ℓ` and `c_ℓ`, when an optimizer takes the step.
+    private var weightGradients: [Matrix] = [], biasGradients: [Matrix] = []
 
     /// Top-down weights for `network`, Xavier-drawn like the forward weights they stand for,
     /// learning `loss` for the targets that start at layer `chainTop` (by default the output),
     /// reading the output as probabilities if `readsProbabilities`.
-    init(network: Network, learningRate: Float, noise: Float, loss: TopDownSettings.ReconstructionLoss = .denoising, chainTop: Int? = nil,
-         readsProbabilities: Bool = false, random: inout RandomSource) {
+    init(network: Network, learningRate: Float, noise: Float, loss: TopDownSettings.ReconstructionLoss = .denoising,
+         optimizer: OptimizerKind = .sgd, chainTop: Int? = nil, readsProbabilities: Bool = false, random: inout RandomSource) {
         weights = (0..<(network.depth - 1)).map { ℓ in
             FeedbackFamily.xavier.transposedMatrix(sources: network.layers[ℓ + 1].outputs, targets: network.layers[ℓ].outputs,
                                                    random: &random).transposed
@@ -58,6 +63,13 @@ public struct LearnedTopDown: Sendable {
         self.chainTop = chainTop ?? network.depth - 1
         self.readsProbabilities = readsProbabilities
         lastLoss = Array(repeating: .nan, count: network.depth - 1)
+        if optimizer != .sgd {
+            let (weights, biases) = (weights, biases)
+            let parameters = weights.indices.flatMap { [weights[$0], biases[$0]] }
+            self.optimizer = Optimizer(settings: OptimizerSettings(kind: optimizer), learningRate: learningRate, parameters: parameters)
+            weightGradients = weights.map { Matrix(rows: $0.rows, columns: $0.columns) }
+            biasGradients = biases.map { Matrix(rows: $0.rows, columns: $0.columns) }
+        }
     }
 
     /// `g_ℓ(above)` into `reconstruction` (its pre-activation into `preActivation`).
@@ -83,6 +95,7 @@ public struct LearnedTopDown: Sendable {
     /// One SGD step of every layer's reconstruction loss on the batch's activities.
     mutating func learn(network: Network, workspace: Workspace, backend: LinearAlgebraBackend, random: inout RandomSource) {
         prepare(workspace)
+        optimizer?.countStep()
         if readsProbabilities {
             let top = weights.count
             buffers.seen.fit(workspace)
@@ -140,9 +153,28 @@ public struct LearnedTopDown: Sendable {
         lastLoss[ℓ] = reconstructionError(layer: ℓ, reconstruction: buffers.reconstruction[ℓ]) / Double(2 * rows)
         network.layers[ℓ].multiplyByDerivative(&buffers.difference[ℓ], preActivation: buffers.reconstructionPre[ℓ],
                                                activity: buffers.reconstruction[ℓ])
-        LocalUpdate.hebbianProduct(post: buffers.difference[ℓ], pre: buffers.up[ℓ], into: &weights[ℓ],
-                                   alpha: -learningRate / Float(rows), beta: 1, backend: backend)
-        LocalUpdate.biasChange(post: buffers.difference[ℓ], into: &biases[ℓ], scale: -learningRate / Float(rows), accumulate: true)
+        addGradient(layer: ℓ, post: buffers.difference[ℓ], pre: buffers.up[ℓ], scale: 1 / Float(rows), first: true, backend: backend)
+        step(layer: ℓ)
+    }
+
+    /// Adds `scale · postᵀ pre` (and `scale · Σ post` for `c_ℓ`) to the reconstruction loss's
+    /// gradient for layer ℓ (`first`: in place of it). By SGD it goes straight into `G_ℓ`, `c_ℓ`
+    /// times `−η`; otherwise into the gradient buffers that ``step(layer:)`` hands the optimizer.
+    private mutating func addGradient(layer ℓ: Int, post: Matrix, pre: Matrix, scale: Float, first: Bool, backend: LinearAlgebraBackend) {
+        if optimizer == nil {
+            LocalUpdate.hebbianProduct(post: post, pre: pre, into: &weights[ℓ], alpha: -learningRate * scale, beta: 1, backend: backend)
+            LocalUpdate.biasChange(post: post, into: &biases[ℓ], scale: -learningRate * scale, accumulate: true)
+        } else {
+            LocalUpdate.hebbianProduct(post: post, pre: pre, into: &weightGradients[ℓ], alpha: scale, beta: first ? 0 : 1,
+                                       backend: backend)
+            LocalUpdate.biasChange(post: post, into: &biasGradients[ℓ], scale: scale, accumulate: !first)
+        }
+    }
+
+    /// The optimizer's step on layer ℓ's gradient (nothing to do for SGD, already applied).
+    private mutating func step(layer ℓ: Int) {
+        optimizer?.update(&weights[ℓ], gradient: weightGradients[ℓ], slot: 2 * ℓ, counted: false)
+        optimizer?.update(&biases[ℓ], gradient: biasGradients[ℓ], slot: 2 * ℓ + 1, counted: false)
     }
 
     /// DRL (Meulemans et al. 2020) for `G_ℓ`, `c_ℓ`: the corruption `h̃ = hˡ + σξ` travels forward
@@ -181,15 +213,12 @@ public struct LearnedTopDown: Sendable {
                                                activity: buffers.reconstruction[ℓ])
         network.layers[ℓ].multiplyByDerivative(&buffers.cleanCredit[ℓ], preActivation: buffers.cleanPre[ℓ],
                                                activity: buffers.clean[ℓ])
-        let step = -learningRate / Float(rows) / (noise * noise)
-        LocalUpdate.hebbianProduct(post: buffers.difference[ℓ], pre: buffers.down[ℓ + 1], into: &weights[ℓ], alpha: step, beta: 1,
-                                   backend: backend)
+        let scale = 1 / Float(rows) / (noise * noise)
+        addGradient(layer: ℓ, post: buffers.difference[ℓ], pre: buffers.down[ℓ + 1], scale: scale, first: true, backend: backend)
         let cleanAbove = Self.readsAsProbabilities(ℓ + 1, top: weights.count, readsProbabilities)
             ? buffers.seen[ℓ + 1] : workspace.activities[ℓ + 1]
-        LocalUpdate.hebbianProduct(post: buffers.cleanCredit[ℓ], pre: cleanAbove, into: &weights[ℓ], alpha: -step,
-                                   beta: 1, backend: backend)
-        LocalUpdate.biasChange(post: buffers.difference[ℓ], into: &biases[ℓ], scale: step, accumulate: true)
-        LocalUpdate.biasChange(post: buffers.cleanCredit[ℓ], into: &biases[ℓ], scale: -step, accumulate: true)
+        addGradient(layer: ℓ, post: buffers.cleanCredit[ℓ], pre: cleanAbove, scale: -scale, first: false, backend: backend)
+        step(layer: ℓ)
     }
 
     /// Buffers shaped like the workspace's, allocated on the first batch, resized to the rows in use.
@@ -238,14 +267,30 @@ public struct LearnedTopDown: Sendable {
         return columns
     }
 
-    /// `G2`, `c2`, `G3`, … by the layer above they read from (as feedback matrices are named).
+    /// `G2`, `c2`, `G3`, … by the layer above they read from (as feedback matrices are named), and
+    /// with an optimizer its moments (`G2.m`, `G2.v`, …) and step count.
     var state: [NamedTensor] {
-        get { weights.indices.flatMap { ℓ in [NamedTensor("G\(ℓ + 2)", weights[ℓ]), NamedTensor("c\(ℓ + 2)", biases[ℓ])] } }
+        get {
+            let tensors = weights.indices.flatMap { ℓ in [NamedTensor("G\(ℓ + 2)", weights[ℓ]), NamedTensor("c\(ℓ + 2)", biases[ℓ])] }
+            guard let optimizer else { return tensors }
+            let names = tensors.map(\.name)
+            return tensors + zip(names, optimizer.firstMoments).map { NamedTensor($0 + ".m", $1) }
+                + zip(names, optimizer.secondMoments).map { NamedTensor($0 + ".v", $1) }
+                + [NamedTensor("topDownSteps", Matrix(rows: 1, columns: 1) { _, _ in Float(optimizer.step) })]
+        }
         set {
             for ℓ in weights.indices {
                 weights[ℓ] = newValue[named: "G\(ℓ + 2)"] ?? weights[ℓ]
                 biases[ℓ] = newValue[named: "c\(ℓ + 2)"] ?? biases[ℓ]
             }
+            guard var optimizer else { return }
+            let names = weights.indices.flatMap { ["G\($0 + 2)", "c\($0 + 2)"] }
+            for (slot, name) in names.enumerated() {
+                if slot < optimizer.firstMoments.count { optimizer.firstMoments[slot] = newValue[named: name + ".m"] ?? optimizer.firstMoments[slot] }
+                if slot < optimizer.secondMoments.count { optimizer.secondMoments[slot] = newValue[named: name + ".v"] ?? optimizer.secondMoments[slot] }
+            }
+            if let steps = newValue[named: "topDownSteps"] { optimizer.restore(step: Int(steps[0, 0])) }
+            self.optimizer = optimizer
         }
     }
 }

@@ -19,7 +19,7 @@ public struct TopDownSettings: Sendable, Codable, Equatable {
         case difference
     }
 
-    /// The SGD step of the reconstruction loss.
+    /// The step size of the reconstruction loss.
     public var learningRate: Float
     /// `σ`, the corruption of the layer below in the de-noising loss.
     public var noise: Float
@@ -29,27 +29,34 @@ public struct TopDownSettings: Sendable, Codable, Equatable {
     public var pretrainEpochs: Int
     /// The de-noising loss or DRL.
     public var loss: ReconstructionLoss
+    /// How a step follows the reconstruction loss's gradient: plain SGD, or momentum or Adam with
+    /// their own moments (Bartunov et al. and Meulemans et al. train their inverses by Adam,
+    /// separate from the forward weights'), at ``learningRate``.
+    public var optimizer: OptimizerKind
 
-    /// Step 0.01, noise 0.1, in parallel, without pre-training, de-noising.
+    /// Step 0.01, noise 0.1, in parallel, without pre-training, de-noising, by SGD.
     public init(learningRate: Float = 0.01, noise: Float = 0.1, schedule: Schedule = .parallel, pretrainEpochs: Int = 0,
-                loss: ReconstructionLoss = .denoising) {
+                loss: ReconstructionLoss = .denoising, optimizer: OptimizerKind = .sgd) {
         self.learningRate = learningRate
         self.noise = noise
         self.schedule = schedule
         self.pretrainEpochs = pretrainEpochs
         self.loss = loss
+        self.optimizer = optimizer
     }
 
-    private enum CodingKeys: String, CodingKey { case learningRate, noise, schedule, pretrainEpochs, loss }
+    private enum CodingKeys: String, CodingKey { case learningRate, noise, schedule, pretrainEpochs, loss, optimizer }
 
-    /// Reads `config.json`; one written before DRL existed has no `loss` and meant de-noising.
+    /// Reads `config.json`; one written before DRL existed has no `loss` and meant de-noising, one
+    /// written before the top-down optimizer existed has no `optimizer` and meant SGD.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(learningRate: try container.decode(Float.self, forKey: .learningRate),
                   noise: try container.decode(Float.self, forKey: .noise),
                   schedule: try container.decode(Schedule.self, forKey: .schedule),
                   pretrainEpochs: try container.decode(Int.self, forKey: .pretrainEpochs),
-                  loss: try container.decodeIfPresent(ReconstructionLoss.self, forKey: .loss) ?? .denoising)
+                  loss: try container.decodeIfPresent(ReconstructionLoss.self, forKey: .loss) ?? .denoising,
+                  optimizer: try container.decodeIfPresent(OptimizerKind.self, forKey: .optimizer) ?? .sgd)
     }
 
     /// Whether the forward weights learn in `epoch` (1-based): not while pre-training, and every
@@ -82,7 +89,7 @@ public struct TopDownSettings: Sendable, Codable, Equatable {
     /// layer `chainTop` (the top of DRL's round trip), reading the output as probabilities if
     /// `readsProbabilities` (SDTP with cross-entropy).
     func make(for network: Network, chainTop: Int, readsProbabilities: Bool = false, random: inout RandomSource) -> LearnedTopDown {
-        LearnedTopDown(network: network, learningRate: learningRate, noise: noise, loss: loss, chainTop: chainTop,
+        LearnedTopDown(network: network, learningRate: learningRate, noise: noise, loss: loss, optimizer: optimizer, chainTop: chainTop,
                        readsProbabilities: readsProbabilities, random: &random)
     }
 
@@ -91,7 +98,7 @@ public struct TopDownSettings: Sendable, Codable, Equatable {
         -> [RuleOption<Settings>] {
         [
             .value("backward-lr", field: "topDown.learningRate", valueName: "eta",
-                   help: "\(when)the top-down weights' SGD step (default 0.01).", expected: "a positive step", parse: Float.init,
+                   help: "\(when)the top-down weights' step size (default 0.01; with Adam about 10⁻⁴–10⁻³).", expected: "a positive step", parse: Float.init,
                    set: { $0[keyPath: keyPath].learningRate = $1 }),
             .value("backward-noise", field: "topDown.noise", valueName: "sigma",
                    help: "\(when)σ of the corruption in their de-noising loss (default 0.1).", expected: "σ ≥ 0", parse: Float.init,
@@ -107,6 +114,10 @@ public struct TopDownSettings: Sendable, Codable, Equatable {
                        + "loss (DRL, Meulemans et al. 2020) through every higher layer (default denoising).",
                    expected: "denoising or difference", parse: ReconstructionLoss.init(rawValue:),
                    set: { $0[keyPath: keyPath].loss = $1 }),
+            .value("backward-optimizer", field: "topDown.optimizer", valueName: "sgd|momentum|adam",
+                   help: "\(when)how the top-down weights step: plain SGD, or momentum or Adam with their own moments "
+                       + "(default sgd; momentum 0.9; Adam's β₁ 0.9, β₂ 0.999).",
+                   expected: "sgd, momentum or adam", parse: OptimizerKind.init(rawValue:), set: { $0[keyPath: keyPath].optimizer = $1 }),
         ]
     }
 }
