@@ -105,14 +105,14 @@ struct ActivityDifferenceTests {
         }
     }
 
-    /// Learned top-down weights: their de-noising reconstruction loss falls below a random
-    /// start's, by SGD and by Adam (at its own, smaller step).
-    @Test(arguments: [OptimizerKind.sgd, .adam])
-    func learnedTopDownWeightsReconstructTheLayerBelow(_ optimizer: OptimizerKind) {
+    /// Learned top-down weights: their reconstruction loss (noise-preserving or de-noising) falls
+    /// below a random start's, by SGD and by Adam (at its own, smaller step).
+    @Test(arguments: [(OptimizerKind.sgd, TopDownSettings.ReconstructionLoss.noisePreserving), (.adam, .noisePreserving), (.sgd, .denoising)])
+    func learnedTopDownWeightsReconstructTheLayerBelow(_ optimizer: OptimizerKind, _ loss: TopDownSettings.ReconstructionLoss) {
         let network = Self.network([8, 16, 12, 4], activation: .tanh)
         var random = RandomSource(seed: 9)
         let step: Float = optimizer == .adam ? 3e-3 : 0.05
-        var topDown = LearnedTopDown(network: network, learningRate: step, noise: 0.1, optimizer: optimizer, random: &random)
+        var topDown = LearnedTopDown(network: network, learningRate: step, noise: 0.1, loss: loss, optimizer: optimizer, random: &random)
         var workspace = Workspace(architecture: network.architecture, batchSize: 64)
         func batch() {
             workspace.input = randomMatrix(64, 8, &random)
@@ -129,7 +129,7 @@ struct ActivityDifferenceTests {
             #expect(topDown.lastLoss[ℓ] < initial[ℓ] / 2, "layer \(ℓ + 1): \(initial[ℓ]) → \(topDown.lastLoss[ℓ])")
         }
         // Their state is named for checkpoints (with Adam's moments and step count), and restoring it restores them.
-        var copy = LearnedTopDown(network: network, learningRate: step, noise: 0.1, optimizer: optimizer, random: &random)
+        var copy = LearnedTopDown(network: network, learningRate: step, noise: 0.1, loss: loss, optimizer: optimizer, random: &random)
         copy.state = topDown.state
         #expect(copy.weights == topDown.weights && copy.state == topDown.state)
         let names = ["G2", "c2", "G3", "c3"]

@@ -168,6 +168,13 @@ struct TargetPropagationTests {
         #expect(adam == RuleSpec(TargetPropagationSettings(topDown: TopDownSettings(learningRate: 0.001, optimizer: .adam))))
         let written = try JSONDecoder().decode(RuleSpec.self, from: JSONEncoder().encode(adam))
         #expect(written == adam)
+        // Before the de-noising form existed, "loss": "denoising" named the noise-preserving one.
+        let legacy = old.replacingOccurrences(of: #""pretrainEpochs": 0}"#, with: #""pretrainEpochs": 0, "loss": "denoising"}"#)
+        #expect(try JSONDecoder().decode(RuleSpec.self, from: Data(legacy.utf8)) == .differenceTargetPropagation)
+        var denoising = RuleSpec(argument: "dtp")!
+        try denoising.applyOptions(["--backward-loss", "denoising"])
+        #expect(denoising == RuleSpec(TargetPropagationSettings(topDown: TopDownSettings(loss: .denoising))))
+        #expect(try JSONDecoder().decode(RuleSpec.self, from: JSONEncoder().encode(denoising)) == denoising)
     }
 
     @Test func aTargetStepThatIsNotPositiveIsRefused() {

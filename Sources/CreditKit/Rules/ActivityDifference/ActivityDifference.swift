@@ -154,7 +154,7 @@ public struct ActivityDifferenceSettings: RuleSettings {
     public enum Backward: String, Sendable, Codable, CaseIterable {
         /// The forward weights' transposes (the caption's symmetric weights).
         case transpose
-        /// Top-down weights learned as de-noising autoencoders of the layer below.
+        /// Top-down weights learned as autoencoders of the layer below.
         case learned
     }
 
@@ -195,7 +195,7 @@ public struct ActivityDifferenceSettings: RuleSettings {
                    expected: "one-sided or symmetric", parse: NudgeMode.init(rawValue:)),
             .value("backward", \.backward, valueName: "transpose|learned",
                    help: "What carries the change down: the forward weights' transposes, or top-down weights learned as "
-                       + "de-noising autoencoders of the layer below (difference target propagation's correction); default transpose.",
+                       + "autoencoders of the layer below (difference target propagation's correction); default transpose.",
                    expected: "transpose or learned", parse: Backward.init(rawValue:)),
         ] + TopDownSettings.options(\.topDown, when: "With --backward learned: ")
     }

@@ -1,7 +1,8 @@
 /// Learned top-down weights for NGRAD: per hidden layer ℓ a reconstruction `g_ℓ(h) = f_ℓ(G_ℓ h + c_ℓ)`
-/// of layer ℓ from layer ℓ+1, `G_ℓ` shaped like `(Wˡ⁺¹)ᵀ`, trained as a de-noising autoencoder of
-/// the layer below: `½‖g_ℓ(f_ℓ₊₁(Wˡ⁺¹ h̃ + bˡ⁺¹)) − h̃‖²` on `h̃ = hˡ + σξ`, by plain SGD (or momentum,
-/// or Adam, with moments of their own) at its own learning rate. The change NGRAD sends down is then the difference of two reconstructions,
+/// of layer ℓ from layer ℓ+1, `G_ℓ` shaped like `(Wˡ⁺¹)ᵀ`, trained as an autoencoder of
+/// the layer below: `½‖g_ℓ(f_ℓ₊₁(Wˡ⁺¹ h̃ + bˡ⁺¹)) − h̃‖²` on `h̃ = hˡ + σξ` (noise-preserving; the
+/// de-noising form regresses `hˡ` instead), by plain SGD (or momentum, or Adam, with moments of
+/// their own) at its own learning rate. The change NGRAD sends down is then the difference of two reconstructions,
 /// `Δhˡ = g_ℓ(hˡ⁺¹ + Δhˡ⁺¹) − g_ℓ(hˡ⁺¹)` — difference target propagation's correction.
 ///
 /// With the difference reconstruction loss (DRL, Meulemans et al. 2020) every layer below the top
@@ -23,7 +24,7 @@ public struct LearnedTopDown: Sendable {
     /// What each `G_ℓ` minimises.
     let loss: TopDownSettings.ReconstructionLoss
     /// The layer the rule's targets start from (the penultimate for DTP, the output for NGRAD and
-    /// SDTP): the top of DRL's round trip. Layers at or above it keep the de-noising loss.
+    /// SDTP): the top of DRL's round trip. Layers at or above it learn the noise-preserving loss.
     let chainTop: Int
     /// Whether the top-down weights read the output layer as softmax probabilities rather than
     /// logits: SDTP with cross-entropy, whose top target is the label, a probability vector.
@@ -50,7 +51,7 @@ public struct LearnedTopDown: Sendable {
     /// Top-down weights for `network`, Xavier-drawn like the forward weights they stand for,
     /// learning `loss` for the targets that start at layer `chainTop` (by default the output),
     /// reading the output as probabilities if `readsProbabilities`.
-    init(network: Network, learningRate: Float, noise: Float, loss: TopDownSettings.ReconstructionLoss = .denoising,
+    init(network: Network, learningRate: Float, noise: Float, loss: TopDownSettings.ReconstructionLoss = .noisePreserving,
          optimizer: OptimizerKind = .sgd, chainTop: Int? = nil, readsProbabilities: Bool = false, random: inout RandomSource) {
         weights = (0..<(network.depth - 1)).map { ℓ in
             FeedbackFamily.xavier.transposedMatrix(sources: network.layers[ℓ + 1].outputs, targets: network.layers[ℓ].outputs,
@@ -106,7 +107,7 @@ public struct LearnedTopDown: Sendable {
             if loss == .difference && ℓ < chainTop {
                 learnDifferenceReconstruction(layer: ℓ, network: network, workspace: workspace, backend: backend, random: &random)
             } else {
-                learnDenoising(layer: ℓ, network: network, workspace: workspace, backend: backend, random: &random)
+                learnReconstruction(layer: ℓ, network: network, workspace: workspace, backend: backend, random: &random)
             }
         }
     }
@@ -123,13 +124,15 @@ public struct LearnedTopDown: Sendable {
         }
     }
 
-    /// `buffers.difference[ℓ] ← reconstruction − h̃`; returns `Σ‖·‖²`.
-    private mutating func reconstructionError(layer ℓ: Int, reconstruction: Matrix) -> Double {
+    /// `buffers.difference[ℓ] ← reconstruction − target` (`target`: the corrupted copy `h̃`, or
+    /// with `clean` the layer's activity); returns `Σ‖·‖²`.
+    private mutating func reconstructionError(layer ℓ: Int, reconstruction: Matrix, clean: Matrix? = nil) -> Double {
         let count = reconstruction.rows * reconstruction.columns
+        let target = clean ?? buffers.noisy[ℓ]
         var sum = 0.0
         buffers.difference[ℓ].storage.withUnsafeMutableBufferPointer { d in
             reconstruction.storage.withUnsafeBufferPointer { r in
-                buffers.noisy[ℓ].storage.withUnsafeBufferPointer { n in
+                target.storage.withUnsafeBufferPointer { n in
                     for k in 0..<count {
                         d[k] = r[k] - n[k]
                         sum += Double(d[k] * d[k])
@@ -140,17 +143,19 @@ public struct LearnedTopDown: Sendable {
         return sum
     }
 
-    /// The de-noising loss `½‖g_ℓ(f_ℓ₊₁(Wˡ⁺¹ h̃ + bˡ⁺¹)) − h̃‖²`, one SGD step.
-    private mutating func learnDenoising(layer ℓ: Int, network: Network, workspace: Workspace, backend: LinearAlgebraBackend,
-                                         random: inout RandomSource) {
+    /// The noise-preserving loss `½‖g_ℓ(f_ℓ₊₁(Wˡ⁺¹ h̃ + bˡ⁺¹)) − h̃‖²`, or the de-noising one with
+    /// `hˡ` in place of the second `h̃`: one step.
+    private mutating func learnReconstruction(layer ℓ: Int, network: Network, workspace: Workspace, backend: LinearAlgebraBackend,
+                                              random: inout RandomSource) {
         let rows = workspace.activities[0].rows
         corrupt(layer: ℓ, workspace: workspace, random: &random)
         network.forward(layer: ℓ + 1, from: buffers.noisy[ℓ], preActivation: &buffers.upPre[ℓ], activity: &buffers.up[ℓ], backend: backend)
         if Self.readsAsProbabilities(ℓ + 1, top: weights.count, readsProbabilities) { Loss.softmaxRows(&buffers.up[ℓ]) }
         Self.reconstruct(weights[ℓ], biases[ℓ], below: network.layers[ℓ], from: buffers.up[ℓ], preActivation: &buffers.reconstructionPre[ℓ],
                          into: &buffers.reconstruction[ℓ], backend: backend)
-        // δ = (r − h̃) ⊙ f_ℓ'(pre).
-        lastLoss[ℓ] = reconstructionError(layer: ℓ, reconstruction: buffers.reconstruction[ℓ]) / Double(2 * rows)
+        // δ = (r − h̃) ⊙ f_ℓ'(pre), or (r − hˡ) ⊙ f_ℓ'(pre).
+        let clean = loss == .denoising ? workspace.activities[ℓ] : nil
+        lastLoss[ℓ] = reconstructionError(layer: ℓ, reconstruction: buffers.reconstruction[ℓ], clean: clean) / Double(2 * rows)
         network.layers[ℓ].multiplyByDerivative(&buffers.difference[ℓ], preActivation: buffers.reconstructionPre[ℓ],
                                                activity: buffers.reconstruction[ℓ])
         addGradient(layer: ℓ, post: buffers.difference[ℓ], pre: buffers.up[ℓ], scale: 1 / Float(rows), first: true, backend: backend)

@@ -1,5 +1,5 @@
-/// How learned top-down weights (``LearnedTopDown``) learn: their SGD step, the corruption of
-/// their de-noising loss, and their schedule beside the forward weights. NGRAD with
+/// How learned top-down weights (``LearnedTopDown``) learn: their step, the corruption of
+/// their reconstruction loss, and their schedule beside the forward weights. NGRAD with
 /// `--backward learned` and the target-propagation rules share it.
 public struct TopDownSettings: Sendable, Codable, Equatable {
     /// When the top-down weights learn.
@@ -12,7 +12,11 @@ public struct TopDownSettings: Sendable, Codable, Equatable {
 
     /// What the top-down weights minimise.
     public enum ReconstructionLoss: String, Sendable, Codable, CaseIterable {
-        /// `½‖g_ℓ(f_ℓ₊₁(h̃)) − h̃‖²` on a corrupted copy `h̃` of the layer below (Bartunov et al.).
+        /// `½‖g_ℓ(f_ℓ₊₁(h̃)) − h̃‖²` on a corrupted copy `h̃ = hˡ + σξ` of the layer below: the
+        /// corruption is carried through the round trip (Lee et al. 2015's code).
+        case noisePreserving = "noise-preserving"
+        /// `½‖g_ℓ(f_ℓ₊₁(h̃)) − hˡ‖²`: the clean activity reconstructed from the corrupted one's image,
+        /// a de-noising autoencoder (Bartunov et al. 2018, §2.1.2 and §5.1, for DTP and SDTP).
         case denoising
         /// The difference reconstruction loss of Meulemans et al. 2020 (DRL): the corruption's
         /// round trip through every higher layer and back by the difference steps.
@@ -21,22 +25,22 @@ public struct TopDownSettings: Sendable, Codable, Equatable {
 
     /// The step size of the reconstruction loss.
     public var learningRate: Float
-    /// `σ`, the corruption of the layer below in the de-noising loss.
+    /// `σ`, the corruption of the layer below in the reconstruction loss.
     public var noise: Float
     /// Parallel or alternating.
     public var schedule: Schedule
     /// Epochs at the start that learn only the top-down weights.
     public var pretrainEpochs: Int
-    /// The de-noising loss or DRL.
+    /// The noise-preserving or de-noising loss, or DRL.
     public var loss: ReconstructionLoss
     /// How a step follows the reconstruction loss's gradient: plain SGD, or momentum or Adam with
     /// their own moments (Bartunov et al. and Meulemans et al. train their inverses by Adam,
     /// separate from the forward weights'), at ``learningRate``.
     public var optimizer: OptimizerKind
 
-    /// Step 0.01, noise 0.1, in parallel, without pre-training, de-noising, by SGD.
+    /// Step 0.01, noise 0.1, in parallel, without pre-training, noise-preserving, by SGD.
     public init(learningRate: Float = 0.01, noise: Float = 0.1, schedule: Schedule = .parallel, pretrainEpochs: Int = 0,
-                loss: ReconstructionLoss = .denoising, optimizer: OptimizerKind = .sgd) {
+                loss: ReconstructionLoss = .noisePreserving, optimizer: OptimizerKind = .sgd) {
         self.learningRate = learningRate
         self.noise = noise
         self.schedule = schedule
@@ -45,18 +49,39 @@ public struct TopDownSettings: Sendable, Codable, Equatable {
         self.optimizer = optimizer
     }
 
-    private enum CodingKeys: String, CodingKey { case learningRate, noise, schedule, pretrainEpochs, loss, optimizer }
+    /// The loss is written under `reconstruction`: files written before the de-noising form
+    /// existed name it under `loss`, where "denoising" meant the noise-preserving form.
+    private enum CodingKeys: String, CodingKey { case learningRate, noise, schedule, pretrainEpochs, reconstruction, loss, optimizer }
 
-    /// Reads `config.json`; one written before DRL existed has no `loss` and meant de-noising, one
-    /// written before the top-down optimizer existed has no `optimizer` and meant SGD.
+    /// What an older `config.json` meant by its `loss`.
+    private enum LegacyLoss: String, Decodable {
+        case denoising, difference
+        var meaning: ReconstructionLoss { self == .difference ? .difference : .noisePreserving }
+    }
+
+    /// Reads `config.json`; one written before DRL existed has no loss and meant the
+    /// noise-preserving form, one written before the top-down optimizer existed has no
+    /// `optimizer` and meant SGD.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        let loss = try container.decodeIfPresent(ReconstructionLoss.self, forKey: .reconstruction)
+            ?? container.decodeIfPresent(LegacyLoss.self, forKey: .loss)?.meaning ?? .noisePreserving
         self.init(learningRate: try container.decode(Float.self, forKey: .learningRate),
                   noise: try container.decode(Float.self, forKey: .noise),
                   schedule: try container.decode(Schedule.self, forKey: .schedule),
                   pretrainEpochs: try container.decode(Int.self, forKey: .pretrainEpochs),
-                  loss: try container.decodeIfPresent(ReconstructionLoss.self, forKey: .loss) ?? .denoising,
+                  loss: loss,
                   optimizer: try container.decodeIfPresent(OptimizerKind.self, forKey: .optimizer) ?? .sgd)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(learningRate, forKey: .learningRate)
+        try container.encode(noise, forKey: .noise)
+        try container.encode(schedule, forKey: .schedule)
+        try container.encode(pretrainEpochs, forKey: .pretrainEpochs)
+        try container.encode(loss, forKey: .reconstruction)
+        try container.encode(optimizer, forKey: .optimizer)
     }
 
     /// Whether the forward weights learn in `epoch` (1-based): not while pre-training, and every
@@ -101,7 +126,7 @@ public struct TopDownSettings: Sendable, Codable, Equatable {
                    help: "\(when)the top-down weights' step size (default 0.01; with Adam about 10⁻⁴–10⁻³).", expected: "a positive step", parse: Float.init,
                    set: { $0[keyPath: keyPath].learningRate = $1 }),
             .value("backward-noise", field: "topDown.noise", valueName: "sigma",
-                   help: "\(when)σ of the corruption in their de-noising loss (default 0.1).", expected: "σ ≥ 0", parse: Float.init,
+                   help: "\(when)σ of the corruption in their reconstruction loss (default 0.1).", expected: "σ ≥ 0", parse: Float.init,
                    set: { $0[keyPath: keyPath].noise = $1 }),
             .value("backward-schedule", field: "topDown.schedule", valueName: "parallel|alternating",
                    help: "\(when)every batch beside the forward weights, or whole epochs in turn (default parallel).",
@@ -109,10 +134,11 @@ public struct TopDownSettings: Sendable, Codable, Equatable {
             .value("backward-pretrain", field: "topDown.pretrainEpochs", valueName: "epochs",
                    help: "\(when)epochs at the start that learn only the top-down weights (default 0).",
                    expected: "a number of epochs ≥ 0", parse: Int.init, set: { $0[keyPath: keyPath].pretrainEpochs = $1 }),
-            .value("backward-loss", field: "topDown.loss", valueName: "denoising|difference",
-                   help: "\(when)what they minimise: the de-noising loss of the layer below, or the difference reconstruction "
-                       + "loss (DRL, Meulemans et al. 2020) through every higher layer (default denoising).",
-                   expected: "denoising or difference", parse: ReconstructionLoss.init(rawValue:),
+            .value("backward-loss", field: "topDown.loss", valueName: "noise-preserving|denoising|difference",
+                   help: "\(when)what they minimise: the reconstruction of a corrupted copy of the layer below (noise-preserving, "
+                       + "Lee et al.) or of the clean layer from the corrupted one (denoising, Bartunov et al.), or the difference "
+                       + "reconstruction loss (DRL, Meulemans et al. 2020) through every higher layer (default noise-preserving).",
+                   expected: "noise-preserving, denoising or difference", parse: ReconstructionLoss.init(rawValue:),
                    set: { $0[keyPath: keyPath].loss = $1 }),
             .value("backward-optimizer", field: "topDown.optimizer", valueName: "sgd|momentum|adam",
                    help: "\(when)how the top-down weights step: plain SGD, or momentum or Adam with their own moments "

@@ -150,7 +150,7 @@ public struct TargetPropagationSettings: RuleSettings {
         case "tp": self.init(difference: false, targetStep: 4)
         case "sdtp": self.init(difference: true, topTarget: .label)
         // Meulemans et al.'s σ is 0.06 on MNIST; DRL divides by σ², so its noise matters less than
-        // the de-noising loss's.
+        // in the other reconstruction losses.
         case "drl": self.init(difference: true, topDown: TopDownSettings(noise: 0.06, loss: .difference))
         default: return nil
         }
