@@ -105,10 +105,11 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
             change.storage.withUnsafeMutableBufferPointer { d in
                 preActivation.storage.withUnsafeBufferPointer { a in
                     shift.storage.withUnsafeBufferPointer { δ in
+                        func rectified(_ x: Float) -> Float { x < 0 ? 0 : x }  // not max(x, 0), which turns NaN into 0
                         for k in 0..<(shift.rows * columns) {
                             let (before, after) = (a[k], a[k] + δ[k])
                             let sign: Float = k % columns < positiveUnits ? 1 : -1
-                            d[k] = before > 0 && after > 0 ? sign * δ[k] : sign * (max(after, 0) - max(before, 0))
+                            d[k] = before > 0 && after > 0 ? sign * δ[k] : sign * (rectified(after) - rectified(before))
                         }
                     }
                 }

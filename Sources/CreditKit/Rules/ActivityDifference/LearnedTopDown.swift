@@ -1,9 +1,9 @@
 /// Learned top-down weights for NGRAD: per hidden layer ℓ a reconstruction `g_ℓ(h) = f_ℓ(G_ℓ h + c_ℓ)`
-/// of layer ℓ from layer ℓ+1, `G_ℓ` shaped like `(Wˡ⁺¹)ᵀ`, trained as an autoencoder of
-/// the layer below: `½‖g_ℓ(f_ℓ₊₁(Wˡ⁺¹ h̃ + bˡ⁺¹)) − h̃‖²` on `h̃ = hˡ + σξ` (noise-preserving; the
-/// de-noising form regresses `hˡ` instead), by plain SGD (or momentum, or Adam, with moments of
-/// their own) at its own learning rate. The change NGRAD sends down is then the difference of two reconstructions,
-/// `Δhˡ = g_ℓ(hˡ⁺¹ + Δhˡ⁺¹) − g_ℓ(hˡ⁺¹)` — difference target propagation's correction.
+/// of layer ℓ from layer ℓ+1, `G_ℓ` shaped like `(Wˡ⁺¹)ᵀ`, trained as an autoencoder of the layer
+/// below: `½‖g_ℓ(f_ℓ₊₁(Wˡ⁺¹ h̃ + bˡ⁺¹)) − h̃‖²` on `h̃ = hˡ + σξ` (noise-preserving; the de-noising
+/// form regresses `hˡ` instead), by plain SGD (or momentum, or Adam, with moments of their own) at
+/// its own learning rate. The change NGRAD sends down is then the difference of two
+/// reconstructions, `Δhˡ = g_ℓ(hˡ⁺¹ + Δhˡ⁺¹) − g_ℓ(hˡ⁺¹)` — difference target propagation's correction.
 ///
 /// With the difference reconstruction loss (DRL, Meulemans et al. 2020) every layer below the top
 /// of the rule's chain of targets learns instead how well a corruption of it survives the whole
@@ -93,7 +93,7 @@ public struct LearnedTopDown: Sendable {
     /// Whether layer `k` (of a network with `top + 1` layers) is read as probabilities.
     private static func readsAsProbabilities(_ k: Int, top: Int, _ readsProbabilities: Bool) -> Bool { readsProbabilities && k == top }
 
-    /// One SGD step of every layer's reconstruction loss on the batch's activities.
+    /// One step of every layer's reconstruction loss on the batch's activities.
     mutating func learn(network: Network, workspace: Workspace, backend: LinearAlgebraBackend, random: inout RandomSource) {
         prepare(workspace)
         optimizer?.countStep()
