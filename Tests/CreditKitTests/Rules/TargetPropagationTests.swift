@@ -59,6 +59,42 @@ struct TargetPropagationTests {
         #expect(relativeError(workspace.credits[2].elements.map(Double.init), reference.credits[2].elements.map(Double.init)) < 1e-5)
     }
 
+    /// The Gauss–Newton changes against an independent computation on a linear net, where
+    /// `J = ∂hᴸ/∂hˡ` is the product of the weights above: `Jᵀ(JJᵀ)⁻¹(−e)` reads 0°, backprop's
+    /// `Jᵀ(−e)` does not (the two differ by the output-space metric `(JJᵀ)⁻¹`).
+    @Test func gaussNewtonTargetsAreTheLeastNormChangesThatMoveTheOutputByTheError() {
+        var random = RandomSource(seed: 8)
+        let network = Network(architecture: Architecture(sizes: [4, 5, 5, 3], hiddenActivation: .identity), initializer: .xavier,
+                              random: &random)
+        var workspace = Workspace(architecture: network.architecture, batchSize: 6)
+        workspace.input = randomMatrix(6, 4, &random)
+        workspace.target = Matrix(rows: 6, columns: 3) { r, c in c == r % 3 ? 1 : 0 }
+        network.forward(&workspace, backend: .portable)
+        network.writeOutputError(loss: .crossEntropy, into: &workspace)
+        var outputChange = workspace.credits[2]
+        outputChange.scale(by: -1)
+        var above = Matrix(rows: 3, columns: 5)
+        LinearAlgebraBackend.portable.gemm(network.layers[2].weights, .none, network.layers[1].weights, .none, into: &above)
+        let jacobians = [above, network.layers[2].weights]  // ∂h³/∂h¹, ∂h³/∂h²
+        func changes(gaussNewton: Bool) -> [Matrix] {
+            jacobians.map { j in
+                let metric = Self.inverse(Matrix(rows: 3, columns: 3) { a, b in (0..<5).reduce(Float(0)) { $0 + j[a, $1] * j[b, $1] } })
+                return Matrix(rows: 6, columns: 5) { r, n in
+                    (0..<3).reduce(Float(0)) { sum, a in
+                        let y = gaussNewton ? (0..<3).reduce(Float(0)) { $0 + metric[a, $1] * outputChange[r, $1] } : outputChange[r, a]
+                        return sum + j[a, n] * y
+                    }
+                }
+            } + [outputChange]
+        }
+        let exact = GaussNewtonTargets.angles(network: network, workspace: workspace, top: 2, changes: changes(gaussNewton: true), rows: 6,
+                                              backend: .portable)
+        let backprop = GaussNewtonTargets.angles(network: network, workspace: workspace, top: 2, changes: changes(gaussNewton: false),
+                                                 rows: 6, backend: .portable)
+        #expect(exact.count == 2 && exact.allSatisfy { $0 < 0.05 }, "\(exact)")
+        #expect(backprop.allSatisfy { $0 > 2 }, "\(backprop)")
+    }
+
     /// SDTP's chain starts at the label: with an exact inverse of a linear output layer the
     /// penultimate target `hᴸ⁻¹ + g(y) − g(hᴸ)` is mapped forward exactly onto `y`.
     @Test func simplifiedTargetsMapForwardOntoTheLabel() throws {

@@ -101,8 +101,23 @@ public struct TargetPropagation: LearningRule {
         set { topDown.state = newValue }
     }
 
+    /// The top-down weights' columns, and each hidden layer's angle between its target change
+    /// `ĥⁱ − hⁱ` and the Gauss–Newton change for the output error (`angle_GN_target1`, …, on 64
+    /// probe examples; see ``GaussNewtonTargets``).
     public func probeColumns(network: Network, workspace: Workspace, backend: LinearAlgebraBackend) -> [GradientDiagnostics.RuleColumn] {
-        topDown.probeColumns(network: network, workspace: workspace, backend: backend)
+        let columns = topDown.probeColumns(network: network, workspace: workspace, backend: backend)
+        let top = network.depth - 1
+        guard top > 0, target.all.count == network.depth else { return columns }
+        var changes = (0..<top).map { ℓ in
+            var change = target[ℓ]
+            change.add(workspace.activities[ℓ], scaledBy: -1)
+            return change
+        }
+        var outputChange = workspace.credits[top]
+        outputChange.scale(by: -1)
+        changes.append(outputChange)
+        let angles = GaussNewtonTargets.angles(network: network, workspace: workspace, top: top, changes: changes, rows: 64, backend: backend)
+        return columns + angles.enumerated().map { .init("angle_GN_target\($0.offset + 1)", $0.element) }
     }
 
     /// `G_ℓ` stands where `(Wˡ⁺¹)ᵀ` would: compared with it like a feedback matrix.
