@@ -103,7 +103,7 @@ public struct TargetPropagation: LearningRule {
 
     /// The top-down weights' columns, and each hidden layer's angle between its target change
     /// `ĥⁱ − hⁱ` and the Gauss–Newton change for the output error (`angle_GN_target1`, …, on 64
-    /// probe examples; see ``GaussNewtonTargets``).
+    /// probe examples; see `GaussNewtonTargets`).
     public func probeColumns(network: Network, workspace: Workspace, backend: LinearAlgebraBackend) -> [GradientDiagnostics.RuleColumn] {
         let columns = topDown.probeColumns(network: network, workspace: workspace, backend: backend)
         let top = network.depth - 1
