@@ -59,6 +59,41 @@ struct TargetPropagationTests {
         #expect(relativeError(workspace.credits[2].elements.map(Double.init), reference.credits[2].elements.map(Double.init)) < 1e-5)
     }
 
+    /// Starting at the output (Meulemans et al.'s chain), exact inverses of a linear net of square
+    /// layers give targets that map forward onto the output step `hᴸ − αe`, and those targets are
+    /// the Gauss–Newton changes: `J⁻¹(−αe)`, 0° in every hidden layer.
+    @Test func anOutputStepThroughExactInversesIsGaussNewton() throws {
+        var random = RandomSource(seed: 11)
+        var network = Network(architecture: Architecture(sizes: [4, 4, 4, 4], hiddenActivation: .identity), initializer: .xavier, random: &random)
+        for ℓ in 0..<3 { network.layers[ℓ].biases = randomMatrix(1, 4, &random, scale: 0.1) }
+        var topDown = LearnedTopDown(network: network, learningRate: 0.01, noise: 0.1, chainTop: 2, random: &random)
+        for ℓ in 0..<2 {  // g_ℓ inverts layer ℓ+1; g₁ reads the output
+            let inverse = Self.inverse(network.layers[ℓ + 1].weights)
+            topDown.weights[ℓ] = inverse
+            topDown.biases[ℓ] = Matrix(rows: 1, columns: 4) { _, i in
+                -(0..<4).reduce(Float(0)) { $0 + inverse[i, $1] * network.layers[ℓ + 1].biases[0, $1] }
+            }
+        }
+        var rule = TargetPropagation(difference: true, topTarget: .outputStep, targetStep: 0.1, topDown: topDown, learnsTopDown: { _ in true })
+        var workspace = Workspace(architecture: network.architecture, batchSize: 8)
+        workspace.input = randomMatrix(8, 4, &random)
+        workspace.target = Matrix(rows: 8, columns: 4) { r, c in c == r % 4 ? 1 : 0 }
+        network.forward(&workspace, backend: .portable)
+        network.writeOutputError(loss: .crossEntropy, into: &workspace)
+        rule.assignCredit(network: network, workspace: &workspace, backend: .portable, random: &random)
+        var pre = Matrix(rows: 8, columns: 4), mapped = pre
+        network.forward(layer: 2, from: rule.targets[1], preActivation: &pre, activity: &mapped, backend: .portable)
+        let stepped = zip(workspace.activities[2].elements, workspace.credits[2].elements).map { $0 - 0.1 * $1 }
+        #expect(zip(mapped.elements, stepped).allSatisfy { abs($0 - $1) < 1e-4 }, "\(mapped.elements) against \(stepped)")
+        let columns = rule.probeColumns(network: network, workspace: workspace, backend: .portable)
+        let angles = (1...2).map { ℓ in columns.first { $0.name == "angle_GN_target\(ℓ)" }?.value ?? .nan }
+        #expect(angles.allSatisfy { $0 < 0.05 }, "\(angles)")
+        var cli = RuleSpec(argument: "drl")!
+        try cli.applyOptions(["--top-target", "output-step"])
+        #expect(cli == RuleSpec(TargetPropagationSettings(topTarget: .outputStep, topDown: TopDownSettings(noise: 0.06, loss: .difference))))
+        #expect(throws: ConfigurationError.self) { try cli.applyOptions(["--top-target", "label"]) }
+    }
+
     /// The Gauss–Newton changes against an independent computation on a linear net, where
     /// `J = ∂hᴸ/∂hˡ` is the product of the weights above: `Jᵀ(JJᵀ)⁻¹(−e)` reads 0°, backprop's
     /// `Jᵀ(−e)` does not (the two differ by the output-space metric `(JJᵀ)⁻¹`).

@@ -13,8 +13,11 @@
 ///
 /// SDTP (Bartunov et al. 2018) takes the label itself as the output's target and starts the chain
 /// one layer higher, `ĥᴸ⁻¹ = hᴸ⁻¹ + gᴸ⁻¹(y) − gᴸ⁻¹(hᴸ)`, with no gradient at all; its credit is not
-/// divided (there is no α). DRL is DTP whose top-down weights learn the difference reconstruction
-/// loss (``TopDownSettings/ReconstructionLoss/difference``).
+/// divided (there is no α). With the output step (``TargetPropagationSettings/TopTarget/outputStep``,
+/// Meulemans et al. 2020's DTP) the chain starts at the output too, `ĥᴸ = hᴸ − α e`, and reaches
+/// the penultimate layer through learned weights. DRL is DTP whose top-down weights learn the
+/// difference reconstruction loss (``TopDownSettings/ReconstructionLoss/difference``), up to where
+/// the chain starts.
 public struct TargetPropagation: LearningRule {
     /// TP or DTP.
     public let difference: Bool
@@ -55,6 +58,18 @@ public struct TargetPropagation: LearningRule {
             target[penultimate].copyElements(from: workspace.activities[penultimate])
             backend.gemm(workspace.credits[penultimate + 1], .none, network.layers[penultimate + 1].weights, .none,
                          into: &target[penultimate], alpha: -targetStep, beta: 1)
+        case .outputStep:
+            // ĥᴸ = hᴸ − α e, then ĥᴸ⁻¹ = hᴸ⁻¹ + gᴸ⁻¹(ĥᴸ) − gᴸ⁻¹(hᴸ) (TP: gᴸ⁻¹(ĥᴸ)).
+            let top = penultimate + 1
+            target[top].copyElements(from: workspace.activities[top])
+            target[top].add(workspace.credits[top], scaledBy: -targetStep)
+            topDown.reconstruct(layer: penultimate, from: target[top], network: network, preActivation: &scratch[penultimate],
+                                into: &target[penultimate], backend: backend)
+            if difference {
+                topDown.reconstruct(layer: penultimate, from: workspace.activities[top], network: network,
+                                    preActivation: &scratch[penultimate], into: &reconstruction[penultimate], backend: backend)
+                target[penultimate].addDifference(workspace.activities[penultimate], reconstruction[penultimate])
+            }
         case .label:
             // ĥᴸ⁻¹ = hᴸ⁻¹ + gᴸ⁻¹(y) − gᴸ⁻¹(hᴸ), hᴸ the probabilities softmax(aᴸ) = e + y under cross-entropy.
             let top = penultimate + 1
@@ -136,11 +151,14 @@ public struct TargetPropagationSettings: RuleSettings {
         case gradientStep = "gradient-step"
         /// The label as the output's target (SDTP, Bartunov et al.).
         case label
+        /// A gradient step on the output, `ĥᴸ = hᴸ − α e`, sent to the penultimate layer through
+        /// learned top-down weights too (Meulemans et al. 2020's DTP and DRL).
+        case outputStep = "output-step"
     }
 
     /// DTP (with the difference correction) or plain TP.
     public var difference: Bool
-    /// The gradient step (TP, DTP, DRL) or the label (SDTP).
+    /// The gradient step on the penultimate layer (TP, DTP, DRL) or on the output, or the label (SDTP).
     public var topTarget: TopTarget
     /// `α`, the step of the penultimate target.
     public var targetStep: Float
@@ -196,12 +214,17 @@ public struct TargetPropagationSettings: RuleSettings {
             RuleOption(name: "target-step", field: "targetStep", valueName: "alpha",
                        help: "α: the penultimate layer's target is h − α ∂L/∂h (default dtp and drl 0.1, tp 4; sdtp has none).") {
                 (settings: inout Self, text: String) throws(ConfigurationError) in
-                guard settings.topTarget == .gradientStep else {
+                guard settings.topTarget != .label else {
                     throw .invalid(field: "--target-step", value: text, expected: "no target step with sdtp: its top target is the label")
                 }
                 guard let step = Float(text) else { throw .invalid(field: "--target-step", value: text, expected: "a positive step α") }
                 settings.targetStep = step
             },
+            .value("top-target", field: "topTarget", valueName: "gradient-step|output-step",
+                   help: "Where the chain of targets starts: a gradient step on the penultimate layer (Lee et al., the default) or "
+                       + "on the output, sent down through learned top-down weights from there (Meulemans et al.'s DTP and DRL).",
+                   expected: "gradient-step or output-step (sdtp's top target is the label)",
+                   parse: { TopTarget(rawValue: $0).flatMap { $0 == .label ? nil : $0 } }, set: { $0.topTarget = $1 }),
         ] + TopDownSettings.options(\.topDown, when: "")
     }
 
@@ -224,8 +247,8 @@ public struct TargetPropagationSettings: RuleSettings {
     public func forwardWeightsLearn(inEpoch epoch: Int) -> Bool { topDown.forwardWeightsLearn(inEpoch: epoch) }
 
     public func makeRule(for network: Network, loss: Loss, random: inout RandomSource) -> any LearningRule {
-        // The targets start at the penultimate layer (a gradient step) or at the output (the label).
-        let chainTop = topTarget == .label ? network.depth - 1 : network.depth - 2
+        // The targets start at the penultimate layer (a gradient step) or at the output (a step there, or the label).
+        let chainTop = topTarget == .gradientStep ? network.depth - 2 : network.depth - 1
         return TargetPropagation(difference: difference, topTarget: topTarget, targetStep: targetStep,
                                  topDown: topDown.make(for: network, chainTop: chainTop,
                                                        readsProbabilities: topTarget == .label && loss == .crossEntropy, random: &random),
