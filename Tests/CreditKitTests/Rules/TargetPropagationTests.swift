@@ -92,6 +92,8 @@ struct TargetPropagationTests {
         try cli.applyOptions(["--top-target", "output-step"])
         #expect(cli == RuleSpec(TargetPropagationSettings(topTarget: .outputStep, topDown: TopDownSettings(noise: 0.06, loss: .difference))))
         #expect(throws: ConfigurationError.self) { try cli.applyOptions(["--top-target", "label"]) }
+        var sdtp = RuleSpec(argument: "sdtp")!
+        #expect(throws: ConfigurationError.self) { try sdtp.applyOptions(["--top-target", "output-step"]) }
     }
 
     /// The Gauss–Newton changes against an independent computation on a linear net, where

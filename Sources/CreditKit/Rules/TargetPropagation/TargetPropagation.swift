@@ -220,11 +220,18 @@ public struct TargetPropagationSettings: RuleSettings {
                 guard let step = Float(text) else { throw .invalid(field: "--target-step", value: text, expected: "a positive step α") }
                 settings.targetStep = step
             },
-            .value("top-target", field: "topTarget", valueName: "gradient-step|output-step",
-                   help: "Where the chain of targets starts: a gradient step on the penultimate layer (Lee et al., the default) or "
-                       + "on the output, sent down through learned top-down weights from there (Meulemans et al.'s DTP and DRL).",
-                   expected: "gradient-step or output-step (sdtp's top target is the label)",
-                   parse: { TopTarget(rawValue: $0).flatMap { $0 == .label ? nil : $0 } }, set: { $0.topTarget = $1 }),
+            RuleOption(name: "top-target", field: "topTarget", valueName: "gradient-step|output-step",
+                       help: "Where the chain of targets starts: a gradient step on the penultimate layer (Lee et al., the default) "
+                           + "or on the output, sent down through learned top-down weights from there (Meulemans et al.'s DTP and DRL).") {
+                (settings: inout Self, text: String) throws(ConfigurationError) in
+                guard settings.topTarget != .label else {
+                    throw .invalid(field: "--top-target", value: text, expected: "no other top target with sdtp: its top target is the label")
+                }
+                guard let top = TopTarget(rawValue: text), top != .label else {
+                    throw .invalid(field: "--top-target", value: text, expected: "gradient-step or output-step")
+                }
+                settings.topTarget = top
+            },
         ] + TopDownSettings.options(\.topDown, when: "")
     }
 
