@@ -23,7 +23,7 @@ public struct TargetPropagation: LearningRule {
     public let difference: Bool
     /// Where the chain of targets starts.
     public let topTarget: TargetPropagationSettings.TopTarget
-    /// `α`, the step of the penultimate target (unused by SDTP).
+    /// `α`, the step of the first target (the penultimate layer's, or with the output step the output's).(unused by SDTP).
     public let targetStep: Float
     /// The learned top-down weights `gᵢ`.
     public internal(set) var topDown: LearnedTopDown
@@ -160,7 +160,7 @@ public struct TargetPropagationSettings: RuleSettings {
     public var difference: Bool
     /// The gradient step on the penultimate layer (TP, DTP, DRL) or on the output, or the label (SDTP).
     public var topTarget: TopTarget
-    /// `α`, the step of the penultimate target.
+    /// `α`, the step of the first target (the penultimate layer's, or with the output step the output's).
     public var targetStep: Float
     /// How the top-down weights learn.
     public var topDown: TopDownSettings
@@ -212,7 +212,8 @@ public struct TargetPropagationSettings: RuleSettings {
     public static var options: [RuleOption<Self>] {
         [
             RuleOption(name: "target-step", field: "targetStep", valueName: "alpha",
-                       help: "α: the penultimate layer's target is h − α ∂L/∂h (default dtp and drl 0.1, tp 4; sdtp has none).") {
+                       help: "α: the penultimate layer's target is h − α ∂L/∂h (with --top-target output-step the output's, h − α e; "
+                           + "default dtp and drl 0.1, tp 4; sdtp has none).") {
                 (settings: inout Self, text: String) throws(ConfigurationError) in
                 guard settings.topTarget != .label else {
                     throw .invalid(field: "--target-step", value: text, expected: "no target step with sdtp: its top target is the label")
