@@ -23,7 +23,7 @@ public struct TargetPropagation: LearningRule {
     public let difference: Bool
     /// Where the chain of targets starts.
     public let topTarget: TargetPropagationSettings.TopTarget
-    /// `α`, the step of the first target (the penultimate layer's, or with the output step the output's).(unused by SDTP).
+    /// `α`, the step of the first target (unused by SDTP).
     public let targetStep: Float
     /// The learned top-down weights `gᵢ`.
     public internal(set) var topDown: LearnedTopDown
