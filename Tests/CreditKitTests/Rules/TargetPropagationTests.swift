@@ -22,6 +22,17 @@ struct TargetPropagationTests {
         return Matrix(rows: n, columns: n) { r, c in Float(a[r][n + c]) }
     }
 
+    /// Sets `g_ℓ` to the exact inverse of the linear map of layer ℓ + 1: `g(h) = W⁻¹(h − b)`, i.e.
+    /// `G = W⁻¹`, `c = −W⁻¹b`.
+    static func setExactInverse(_ topDown: inout LearnedTopDown, layer ℓ: Int, of network: Network) {
+        let above = network.layers[ℓ + 1]
+        let inverse = inverse(above.weights)
+        topDown.weights[ℓ] = inverse
+        topDown.biases[ℓ] = Matrix(rows: 1, columns: above.inputs) { _, i in
+            -(0..<above.outputs).reduce(Float(0)) { $0 + inverse[i, $1] * above.biases[0, $1] }
+        }
+    }
+
     /// On a linear network of invertible square layers, top-down weights set to the exact inverses
     /// (`g(h) = W⁻¹(h − b)`) give targets that the network maps forward exactly onto the next
     /// layer's targets: `Wⁱ⁺¹ ĥⁱ + bⁱ⁺¹ = ĥⁱ⁺¹`.
@@ -30,13 +41,8 @@ struct TargetPropagationTests {
         var network = Network(architecture: Architecture(sizes: [5, 5, 5, 5, 3], hiddenActivation: .identity), initializer: .xavier, random: &random)
         for ℓ in 0..<3 { network.layers[ℓ].biases = randomMatrix(1, 5, &random, scale: 0.1) }
         var topDown = LearnedTopDown(network: network, learningRate: 0.01, noise: 0.1, random: &random)
-        for ℓ in 0..<2 {  // g_ℓ inverts layer ℓ+1 (the hidden layers' maps; the output layer's is not square)
-            let inverse = Self.inverse(network.layers[ℓ + 1].weights)
-            topDown.weights[ℓ] = inverse
-            var c = Matrix(rows: 1, columns: 5)
-            for i in 0..<5 { c[0, i] = -(0..<5).reduce(Float(0)) { $0 + inverse[i, $1] * network.layers[ℓ + 1].biases[0, $1] } }
-            topDown.biases[ℓ] = c
-        }
+        // g_ℓ inverts layer ℓ+1 (the hidden layers' maps; the output layer's is not square).
+        for ℓ in 0..<2 { Self.setExactInverse(&topDown, layer: ℓ, of: network) }
         var rule = TargetPropagation(difference: true, targetStep: 0.1, topDown: topDown, learnsTopDown: { _ in true })
         var workspace = Workspace(architecture: network.architecture, batchSize: 8)
         workspace.input = randomMatrix(8, 5, &random)
@@ -67,13 +73,7 @@ struct TargetPropagationTests {
         var network = Network(architecture: Architecture(sizes: [4, 4, 4, 4], hiddenActivation: .identity), initializer: .xavier, random: &random)
         for ℓ in 0..<3 { network.layers[ℓ].biases = randomMatrix(1, 4, &random, scale: 0.1) }
         var topDown = LearnedTopDown(network: network, learningRate: 0.01, noise: 0.1, chainTop: 2, random: &random)
-        for ℓ in 0..<2 {  // g_ℓ inverts layer ℓ+1; g₁ reads the output
-            let inverse = Self.inverse(network.layers[ℓ + 1].weights)
-            topDown.weights[ℓ] = inverse
-            topDown.biases[ℓ] = Matrix(rows: 1, columns: 4) { _, i in
-                -(0..<4).reduce(Float(0)) { $0 + inverse[i, $1] * network.layers[ℓ + 1].biases[0, $1] }
-            }
-        }
+        for ℓ in 0..<2 { Self.setExactInverse(&topDown, layer: ℓ, of: network) }  // g₁ reads the output
         var rule = TargetPropagation(difference: true, topTarget: .outputStep, targetStep: 0.1, topDown: topDown, learnsTopDown: { _ in true })
         var workspace = Workspace(architecture: network.architecture, batchSize: 8)
         workspace.input = randomMatrix(8, 4, &random)
@@ -140,11 +140,7 @@ struct TargetPropagationTests {
                               initializer: .xavier, random: &random)
         network.layers[2].biases = randomMatrix(1, 5, &random, scale: 0.1)
         var topDown = LearnedTopDown(network: network, learningRate: 0.01, noise: 0.1, random: &random)
-        let inverse = Self.inverse(network.layers[2].weights)
-        topDown.weights[1] = inverse
-        var c = Matrix(rows: 1, columns: 5)
-        for i in 0..<5 { c[0, i] = -(0..<5).reduce(Float(0)) { $0 + inverse[i, $1] * network.layers[2].biases[0, $1] } }
-        topDown.biases[1] = c
+        Self.setExactInverse(&topDown, layer: 1, of: network)
         // g of a tanh layer is tanh(G h + c): undo it by making layer 1 (the penultimate) linear.
         network.layers[1].activation = .identity
         var rule = TargetPropagation(difference: true, topTarget: .label, targetStep: 1, topDown: topDown, learnsTopDown: { _ in true })
