@@ -136,13 +136,48 @@ struct ActivityDifferenceTests {
         #expect(topDown.state.map(\.name) == (optimizer == .sgd ? names : names + names.map { $0 + ".m" } + names.map { $0 + ".v" } + ["topDownSteps"]))
     }
 
+    /// `--top-step transpose`: the penultimate layer's credit is NGRAD-transpose's, bit for bit; the
+    /// layers below get theirs through the learned weights (so differ from it), and the learned
+    /// top step differs in the penultimate layer too.
+    @Test func theTransposeTopStepGivesThePenultimateLayerTheTransposesCredit() {
+        let network = Self.network([6, 10, 9, 8, 4], activation: .tanh)
+        let (input, target) = Self.batch(network)
+        var random = RandomSource(seed: 5)
+        let topDown = LearnedTopDown(network: network, learningRate: 0.01, noise: 0.1, random: &random)
+        let transposes = Self.credits(ActivityDifference(nudge: 1e-3, symmetric: false), network: network, input: input, target: target)
+        let topStep = Self.credits(ActivityDifference(nudge: 1e-3, symmetric: false, topDown: topDown, penultimateThroughTranspose: true),
+                                   network: network, input: input, target: target)
+        let learned = Self.credits(ActivityDifference(nudge: 1e-3, symmetric: false, topDown: topDown), network: network, input: input,
+                                   target: target)
+        #expect(topStep[2] == transposes[2])
+        #expect(learned[2] != transposes[2])
+        for ℓ in 0..<2 { #expect(relativeError(topStep[ℓ].elements.map(Double.init), transposes[ℓ].elements.map(Double.init)) > 0.1) }
+    }
+
     @Test func topDownOptionsWithTransposesAreRefused() {
         #expect {
             try TrainingConfiguration(hiddenLayers: [8], rule: RuleSpec(ActivityDifferenceSettings(topDown: TopDownSettings(schedule: .alternating)))).validate()
         } throws: { error in
             (error as? ConfigurationError)?.field == "rule.backward"
         }
+        #expect {
+            try TrainingConfiguration(hiddenLayers: [8], rule: RuleSpec(ActivityDifferenceSettings(topStep: .transpose))).validate()
+        } throws: { error in
+            (error as? ConfigurationError)?.field == "rule.backward"
+        }
         let settings = ActivityDifferenceSettings(backward: .learned, topDown: TopDownSettings(schedule: .alternating, pretrainEpochs: 2))
         #expect((1...6).map(settings.forwardWeightsLearn(inEpoch:)) == [false, false, false, true, false, true])
+    }
+
+    /// `--top-step` parses and is written; a configuration written before it existed reads as the learned step.
+    @Test func theTopStepIsReadAndWritten() throws {
+        var rule = RuleSpec(argument: "ngrad")!
+        try rule.applyOptions(["--backward", "learned", "--top-step", "transpose"])
+        #expect(rule == RuleSpec(ActivityDifferenceSettings(backward: .learned, topStep: .transpose)))
+        #expect(try JSONDecoder().decode(RuleSpec.self, from: JSONEncoder().encode(rule)) == rule)
+        #expect(throws: ConfigurationError.self) { try rule.applyOptions(["--top-step", "output"]) }
+        let old = #"{"name": "ngrad", "settings": {"nudge": 0.001, "nudgeMode": "one-sided", "backward": "learned", "#
+            + #""topDown": {"learningRate": 0.01, "noise": 0.1, "schedule": "parallel", "pretrainEpochs": 0}}}"#
+        #expect(try JSONDecoder().decode(RuleSpec.self, from: Data(old.utf8)) == RuleSpec(ActivityDifferenceSettings(backward: .learned)))
     }
 }

@@ -19,6 +19,9 @@ public struct ActivityDifference: LearningRule {
     public let symmetric: Bool
     /// Learned top-down weights in place of the forward weights' transposes (`nil`: transposes).
     public internal(set) var topDown: LearnedTopDown?
+    /// With learned top-down weights: whether the penultimate layer's change still comes through the
+    /// output weights' transpose (DTP's convention), the learned weights taking over below it.
+    public let penultimateThroughTranspose: Bool
     /// The schedule of the top-down weights' learning: which epochs learn them.
     let learnsTopDown: @Sendable (Int) -> Bool
     /// Whether the top-down weights learn in the current epoch.
@@ -31,11 +34,14 @@ public struct ActivityDifference: LearningRule {
     private var topDownShift = LayerScratch()
 
     /// The rule with output nudge `nudge` (one-sided, or symmetric), sending it down through the
-    /// forward weights' transposes, or through `topDown` learned in the epochs `learnsTopDown` says.
-    public init(nudge: Float, symmetric: Bool, topDown: LearnedTopDown? = nil, learnsTopDown: @escaping @Sendable (Int) -> Bool = { _ in true }) {
+    /// forward weights' transposes, or through `topDown` learned in the epochs `learnsTopDown` says
+    /// (below the penultimate layer only, if `penultimateThroughTranspose`).
+    public init(nudge: Float, symmetric: Bool, topDown: LearnedTopDown? = nil, penultimateThroughTranspose: Bool = false,
+                learnsTopDown: @escaping @Sendable (Int) -> Bool = { _ in true }) {
         self.nudge = nudge
         self.symmetric = symmetric
         self.topDown = topDown
+        self.penultimateThroughTranspose = penultimateThroughTranspose
         self.learnsTopDown = learnsTopDown
     }
 
@@ -94,41 +100,45 @@ public struct ActivityDifference: LearningRule {
                                     random: inout RandomSource) {
         let top = network.depth - 1
         change[top].copyElements(from: workspace.credits[top], scaledBy: -η)
-        if let topDown {
-            // The difference of two reconstructions, gₗ(hˡ⁺¹ + Δhˡ⁺¹) − gₗ(hˡ⁺¹), with shift Gₗ Δhˡ⁺¹.
-            for ℓ in stride(from: top - 1, through: 0, by: -1) {
-                topDown.reconstruct(layer: ℓ, from: workspace.activities[ℓ + 1], network: network, preActivation: &shifted[ℓ],
-                                    into: &nudgedActivity[ℓ], backend: backend)
-                backend.gemm(change[ℓ + 1], .none, topDown.weights[ℓ], .transposed, into: &topDownShift[ℓ])
-                let layer = network.layers[ℓ]
-                layer.activation.change(preActivation: shifted[ℓ], activity: nudgedActivity[ℓ], shift: topDownShift[ℓ],
-                                        into: &change[ℓ], positiveUnits: layer.positiveUnits)
-            }
-            return
-        }
         for ℓ in stride(from: top - 1, through: 0, by: -1) {
-            let layer = network.layers[ℓ]
-            backend.gemm(change[ℓ + 1], .none, network.layers[ℓ + 1].weights, .none, into: &shifted[ℓ])
-            guard let noise = layer.noise else {
-                layer.activation.change(preActivation: workspace.preActivations[ℓ], activity: workspace.activities[ℓ], shift: shifted[ℓ],
-                                        into: &change[ℓ], positiveUnits: layer.positiveUnits)
+            guard let topDown, !(penultimateThroughTranspose && ℓ == top - 1) else {
+                sendThroughTranspose(to: ℓ, network: network, workspace: workspace, backend: backend, random: &random)
                 continue
             }
-            if noise.kind == .dropout {
-                // The rate f(aⁱ) (the forward activity carries the mask), then the forward pass's mask
-                // where it had one (training); a noiseless pass (the probe) has none.
-                layer.activate(workspace.preActivations[ℓ], into: &nudgedActivity[ℓ])
-                layer.activation.change(preActivation: workspace.preActivations[ℓ], activity: nudgedActivity[ℓ], shift: shifted[ℓ],
-                                        into: &change[ℓ], positiveUnits: layer.positiveUnits)
-                if workspace.hasNoisyActivities {
-                    Self.keepMask(&change[ℓ], of: workspace.activities[ℓ], scale: 1 / (1 - noise.dropProbability))
-                }
-            } else {
-                shifted[ℓ].add(workspace.preActivations[ℓ], scaledBy: 1)
-                layer.activate(shifted[ℓ], into: &nudgedActivity[ℓ])
-                noise.apply(to: &nudgedActivity[ℓ], random: &random)
-                change[ℓ].setDifference(nudgedActivity[ℓ], workspace.activities[ℓ])
+            // The difference of two reconstructions, gₗ(hˡ⁺¹ + Δhˡ⁺¹) − gₗ(hˡ⁺¹), with shift Gₗ Δhˡ⁺¹.
+            topDown.reconstruct(layer: ℓ, from: workspace.activities[ℓ + 1], network: network, preActivation: &shifted[ℓ],
+                                into: &nudgedActivity[ℓ], backend: backend)
+            backend.gemm(change[ℓ + 1], .none, topDown.weights[ℓ], .transposed, into: &topDownShift[ℓ])
+            let layer = network.layers[ℓ]
+            layer.activation.change(preActivation: shifted[ℓ], activity: nudgedActivity[ℓ], shift: topDownShift[ℓ],
+                                    into: &change[ℓ], positiveUnits: layer.positiveUnits)
+        }
+    }
+
+    /// `Δhˡ = f_ℓ(aˡ + Δhˡ⁺¹ Wˡ⁺¹) − hˡ`: layer ℓ's change through the transpose of the weights above.
+    private mutating func sendThroughTranspose(to ℓ: Int, network: Network, workspace: Workspace, backend: LinearAlgebraBackend,
+                                               random: inout RandomSource) {
+        let layer = network.layers[ℓ]
+        backend.gemm(change[ℓ + 1], .none, network.layers[ℓ + 1].weights, .none, into: &shifted[ℓ])
+        guard let noise = layer.noise else {
+            layer.activation.change(preActivation: workspace.preActivations[ℓ], activity: workspace.activities[ℓ], shift: shifted[ℓ],
+                                    into: &change[ℓ], positiveUnits: layer.positiveUnits)
+            return
+        }
+        if noise.kind == .dropout {
+            // The rate f(aⁱ) (the forward activity carries the mask), then the forward pass's mask
+            // where it had one (training); a noiseless pass (the probe) has none.
+            layer.activate(workspace.preActivations[ℓ], into: &nudgedActivity[ℓ])
+            layer.activation.change(preActivation: workspace.preActivations[ℓ], activity: nudgedActivity[ℓ], shift: shifted[ℓ],
+                                    into: &change[ℓ], positiveUnits: layer.positiveUnits)
+            if workspace.hasNoisyActivities {
+                Self.keepMask(&change[ℓ], of: workspace.activities[ℓ], scale: 1 / (1 - noise.dropProbability))
             }
+        } else {
+            shifted[ℓ].add(workspace.preActivations[ℓ], scaledBy: 1)
+            layer.activate(shifted[ℓ], into: &nudgedActivity[ℓ])
+            noise.apply(to: &nudgedActivity[ℓ], random: &random)
+            change[ℓ].setDifference(nudgedActivity[ℓ], workspace.activities[ℓ])
         }
     }
 
@@ -143,7 +153,7 @@ public struct ActivityDifference: LearningRule {
     }
 }
 
-/// NGRAD's settings (`--rule ngrad`): the nudge and whether it is symmetric.
+/// NGRAD's settings (`--rule ngrad`): the nudge, whether it is symmetric, and what carries it down.
 public struct ActivityDifferenceSettings: RuleSettings {
     /// How the output is nudged: by `−η e` alone, or by `∓η e` with the central difference.
     public enum NudgeMode: String, Sendable, Codable, CaseIterable {
@@ -158,23 +168,48 @@ public struct ActivityDifferenceSettings: RuleSettings {
         case learned
     }
 
+    /// How the output's change reaches the penultimate layer when the top-down weights are learned.
+    public enum TopStep: String, Sendable, Codable, CaseIterable {
+        /// Through learned top-down weights, like every other layer's.
+        case learned
+        /// Through the output weights' transpose, as difference target propagation's gradient step
+        /// on the penultimate layer (Lee et al. 2015; Bartunov et al. 2018): a reconstruction of a
+        /// wide layer from the few output units is a poor carrier of the output's error.
+        case transpose
+    }
+
     /// `η`, the size of the output nudge.
     public var nudge: Float
     /// One-sided or symmetric.
     public var nudgeMode: NudgeMode
     /// Transposes or learned top-down weights.
     public var backward: Backward
+    /// With learned top-down weights, the penultimate layer's step.
+    public var topStep: TopStep
     /// How learned top-down weights learn.
     public var topDown: TopDownSettings
 
     /// The defaults: `η = 10⁻³`, one-sided — the credit is backprop's to about 0.1 %, however small
     /// the output error (the changes of activity are taken without cancellation) — through the transposes.
-    public init(nudge: Float = 1e-3, nudgeMode: NudgeMode = .oneSided, backward: Backward = .transpose,
+    public init(nudge: Float = 1e-3, nudgeMode: NudgeMode = .oneSided, backward: Backward = .transpose, topStep: TopStep = .learned,
                 topDown: TopDownSettings = TopDownSettings()) {
         self.nudge = nudge
         self.nudgeMode = nudgeMode
         self.backward = backward
+        self.topStep = topStep
         self.topDown = topDown
+    }
+
+    private enum CodingKeys: String, CodingKey { case nudge, nudgeMode, backward, topStep, topDown }
+
+    /// Reads `config.json`; one written before the top step could be chosen has none and meant the learned one.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(nudge: try container.decode(Float.self, forKey: .nudge),
+                  nudgeMode: try container.decode(NudgeMode.self, forKey: .nudgeMode),
+                  backward: try container.decode(Backward.self, forKey: .backward),
+                  topStep: try container.decodeIfPresent(TopStep.self, forKey: .topStep) ?? .learned,
+                  topDown: try container.decode(TopDownSettings.self, forKey: .topDown))
     }
 
     public init?(argument: String) {
@@ -197,13 +232,18 @@ public struct ActivityDifferenceSettings: RuleSettings {
                    help: "What carries the change down: the forward weights' transposes, or top-down weights learned as "
                        + "autoencoders of the layer below (difference target propagation's correction); default transpose.",
                    expected: "transpose or learned", parse: Backward.init(rawValue:)),
+            .value("top-step", \.topStep, field: "topStep", valueName: "learned|transpose",
+                   help: "With --backward learned: how the output's change reaches the penultimate layer: through learned "
+                       + "top-down weights like the other layers (default), or through the output weights' transpose, as DTP's "
+                       + "gradient step on the penultimate layer.",
+                   expected: "learned or transpose", parse: TopStep.init(rawValue:)),
         ] + TopDownSettings.options(\.topDown, when: "With --backward learned: ")
     }
 
     public func validate(_ context: RuleContext) throws(ConfigurationError) {
         guard nudge > 0, nudge.isFinite else { throw .invalid(field: "rule.nudge", value: "\(nudge)", expected: "a positive, finite nudge η") }
         try topDown.validate()
-        if backward == .transpose, topDown != TopDownSettings() {
+        if backward == .transpose, topDown != TopDownSettings() || topStep != .learned {
             throw .invalid(field: "rule.backward", value: "transpose",
                            expected: "--backward learned for the top-down weights' options (transposes learn nothing)")
         }
@@ -218,7 +258,7 @@ public struct ActivityDifferenceSettings: RuleSettings {
     public func makeRule(for network: Network, loss: Loss, random: inout RandomSource) -> any LearningRule {
         guard backward == .learned else { return ActivityDifference(nudge: nudge, symmetric: nudgeMode == .symmetric) }
         return ActivityDifference(nudge: nudge, symmetric: nudgeMode == .symmetric, topDown: topDown.make(for: network, chainTop: network.depth - 1, random: &random),
-                                  learnsTopDown: topDown.learnsInEpoch)
+                                  penultimateThroughTranspose: topStep == .transpose, learnsTopDown: topDown.learnsInEpoch)
     }
 }
 
