@@ -36,7 +36,8 @@ struct EligibilityTraces: OnlineGradient {
     /// The readout's gradient summed over the streams, `(O, H + 1)` (leaky readout only).
     private var readoutSum: Matrix
     /// The window's learning signals `L₁…L_k` and the running backward sum Λ, `(streams, H)` each,
-    /// then one stream's scaled slopes `(k, H)` and presynaptic rows `(k, I + H + 1)`: the
+    /// then every stream's scaled slopes `(streams·k, H)` and presynaptic rows `(streams·k, I + H + 1)`,
+    /// stream by stream (k rows each): the
     /// window-at-once form of leaky traces (sized by the first window).
     private var signals: [Matrix] = [], running: Matrix, slopes = Matrix(rows: 0, columns: 0), presynaptic = Matrix(rows: 0, columns: 0)
     /// `α γ^{k−τ}` for τ = 1 … k: each step's weight in the traces carried out of the window.
@@ -161,8 +162,8 @@ struct EligibilityTraces: OnlineGradient {
         let width = i + h + 1, γ = 1 - α, scale = 1 / Float(streams)
         if signals.count != k + 1 {
             signals = (0...k).map { _ in Matrix(rows: streams, columns: h) }
-            slopes = Matrix(rows: k, columns: h)
-            presynaptic = Matrix(rows: k, columns: width)
+            slopes = Matrix(rows: streams * k, columns: h)
+            presynaptic = Matrix(rows: streams * k, columns: width)
             stepWeights = Array(repeating: 0, count: k)
         }
         for τ in 1...k { stepWeights[τ - 1] = α * Float(pow(Double(γ), Double(k - τ))) }
@@ -194,42 +195,93 @@ struct EligibilityTraces: OnlineGradient {
         // The traces carried in, met by γΛ₁ (into `sum`); then carried on, one product per stream.
         let decay = Float(pow(Double(γ), Double(k)))
         sum.fill(0)
+        fillSlopesAndPresynaptic(window)
         for s in 0..<streams {
-            let lambda = running
-            traces[s].storage.withUnsafeBufferPointer { p in
-                lambda.storage.withUnsafeBufferPointer { λ in
-                    sum.storage.withUnsafeMutableBufferPointer { g in
-                        for u in 0..<h {
-                            let weight = γ * λ[s * h + u], row = u * width
-                            guard weight != 0 else { continue }
-                            for n in row..<(row + width) { g[n] += weight * p[n] }
-                        }
+            addCarriedIn(stream: s, weights: running, factor: γ)
+            slopes.storage.withUnsafeBufferPointer { c in
+                presynaptic.storage.withUnsafeBufferPointer { z in
+                    traces[s].storage.withUnsafeMutableBufferPointer { p in
+                        backend.gemm(transA: .transposed, transB: .none, m: h, n: width, k: k, alpha: 1,
+                                     a: c.baseAddress! + s * k * h, lda: h, b: z.baseAddress! + s * k * width, ldb: width,
+                                     beta: decay, c: p.baseAddress!, ldc: width)
                     }
                 }
             }
-            slopes.storage.withUnsafeMutableBufferPointer { c in
-                presynaptic.storage.withUnsafeMutableBufferPointer { z in
-                    for τ in 1...k {
-                        let weight = stepWeights[τ - 1]
-                        window.rates[τ].storage.withUnsafeBufferPointer { r in
-                            for u in 0..<h { c[(τ - 1) * h + u] = weight * (1 - r[s * h + u] * r[s * h + u]) }
-                        }
-                        window.inputs[τ].storage.withUnsafeBufferPointer { x in
-                            for n in 0..<i { z[(τ - 1) * width + n] = x[s * i + n] }
-                        }
-                        window.states[τ - 1].storage.withUnsafeBufferPointer { before in
-                            for v in 0..<h { z[(τ - 1) * width + i + v] = before[s * h + v] }
-                        }
-                        z[(τ - 1) * width + i + h] = 1
-                    }
-                }
-            }
-            backend.gemm(slopes, .transposed, presynaptic, .none, into: &traces[s], alpha: 1, beta: decay)
         }
-        for u in 0..<h {
-            for c in 0..<i { gradients[0][u, c] += scale * sum[u, c] }
-            for v in 0..<h { gradients[1][u, v] += scale * sum[u, i + v] }
-            gradients[2][0, u] += scale * sum[u, i + h]
+        addSum(scale: scale, into: &gradients)
+    }
+
+    /// `sum[u] += factor · λ[s, u] · P₀[u]` for stream s's carried-in traces. Pointers and wrapping
+    /// index arithmetic, so that the rows vectorize.
+    private mutating func addCarriedIn(stream s: Int, weights lambda: Matrix, factor: Float) {
+        let width = inputs &+ hidden &+ 1, h = hidden
+        traces[s].storage.withUnsafeBufferPointer { p in
+            lambda.storage.withUnsafeBufferPointer { λ in
+                sum.storage.withUnsafeMutableBufferPointer { g in
+                    for u in 0..<h {
+                        let weight = factor * λ[s &* h &+ u]
+                        guard weight != 0 else { continue }
+                        let (source, target) = (p.baseAddress! + u &* width, g.baseAddress! + u &* width)
+                        for n in 0..<width { target[n] += weight * source[n] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `∇ += scale · sum`, the trace's columns `[x, h₋₁, 1]` split into the gradients of `W_in`,
+    /// `W_rec` and `b`.
+    private func addSum(scale: Float, into gradients: inout [Matrix]) {
+        let (h, i) = (hidden, inputs)
+        let width = i &+ h &+ 1
+        sum.storage.withUnsafeBufferPointer { g in
+            gradients[0].storage.withUnsafeMutableBufferPointer { input in
+                for u in 0..<h {
+                    let (source, target) = (g.baseAddress! + u &* width, input.baseAddress! + u &* i)
+                    for c in 0..<i { target[c] += scale * source[c] }
+                }
+            }
+            gradients[1].storage.withUnsafeMutableBufferPointer { recurrent in
+                for u in 0..<h {
+                    let (source, target) = (g.baseAddress! + (u &* width &+ i), recurrent.baseAddress! + u &* h)
+                    for v in 0..<h { target[v] += scale * source[v] }
+                }
+            }
+            gradients[2].storage.withUnsafeMutableBufferPointer { bias in
+                for u in 0..<h { bias[u] += scale * g[u &* width &+ i &+ h] }
+            }
+        }
+    }
+
+    /// Every stream's scaled slopes `α γ^{k−τ} (1 − r_τ²)` into `slopes` and presynaptic rows
+    /// `[x_τ, h_{τ−1}, 1]` into `presynaptic` (row `s·k + τ − 1`): the factors of the traces each
+    /// stream carries on. Step by step, so that each step's matrices are opened once.
+    private mutating func fillSlopesAndPresynaptic(_ window: RecurrentWindow) {
+        let (h, i, k, streams) = (hidden, inputs, window.steps, window.streams)
+        let width = i &+ h &+ 1
+        stepWeights.withUnsafeBufferPointer { stepWeights in
+            slopes.storage.withUnsafeMutableBufferPointer { slopeBuffer in
+                presynaptic.storage.withUnsafeMutableBufferPointer { presynapticBuffer in
+                    for τ in 1...k {
+                        let weight = stepWeights[τ &- 1]
+                        window.rates[τ].storage.withUnsafeBufferPointer { rates in
+                            window.inputs[τ].storage.withUnsafeBufferPointer { x in
+                                window.states[τ &- 1].storage.withUnsafeBufferPointer { before in
+                                    for s in 0..<streams {
+                                        let row = s &* k &+ (τ &- 1)
+                                        let (c, z, r) = (slopeBuffer.baseAddress! + row &* h, presynapticBuffer.baseAddress! + row &* width,
+                                                         rates.baseAddress! + s &* h)
+                                        for u in 0..<h { c[u] = weight * (1 - r[u] * r[u]) }
+                                        z.update(from: x.baseAddress! + s &* i, count: i)
+                                        (z + i).update(from: before.baseAddress! + s &* h, count: h)
+                                        z[i &+ h] = 1
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
