@@ -37,8 +37,7 @@ struct EligibilityTraces: OnlineGradient {
     private var readoutSum: Matrix
     /// The window's learning signals `L₁…L_k` and the running backward sum Λ, `(streams, H)` each,
     /// then every stream's scaled slopes `(streams·k, H)` and presynaptic rows `(streams·k, I + H + 1)`,
-    /// stream by stream (k rows each): the
-    /// window-at-once form of leaky traces (sized by the first window).
+    /// k rows per stream: the window-at-once form of leaky traces (sized by the first window).
     private var signals: [Matrix] = [], running: Matrix, slopes = Matrix(rows: 0, columns: 0), presynaptic = Matrix(rows: 0, columns: 0)
     /// `α γ^{k−τ}` for τ = 1 … k: each step's weight in the traces carried out of the window.
     private var stepWeights: [Float] = []
@@ -160,7 +159,9 @@ struct EligibilityTraces: OnlineGradient {
                                            backend: LinearAlgebraBackend) {
         let (k, h, i, streams) = (window.steps, hidden, inputs, window.streams)
         let width = i + h + 1, γ = 1 - α, scale = 1 / Float(streams)
-        if signals.count != k + 1 {
+        // The traces' products below take raw pointers into `slopes` and `presynaptic`.
+        precondition(streams == traces.count, "a window of \(streams) streams for traces of \(traces.count)")
+        if signals.count != k + 1 || slopes.rows != streams * k {
             signals = (0...k).map { _ in Matrix(rows: streams, columns: h) }
             slopes = Matrix(rows: streams * k, columns: h)
             presynaptic = Matrix(rows: streams * k, columns: width)
