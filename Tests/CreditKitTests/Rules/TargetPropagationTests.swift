@@ -33,6 +33,20 @@ struct TargetPropagationTests {
         }
     }
 
+    /// `rule`'s credit on one batch of `rows` random inputs with one-hot targets cycling through the
+    /// classes: the forward pass, the output error under `loss`, then the rule.
+    static func assignCredit(_ rule: inout TargetPropagation, network: Network, rows: Int, loss: Loss = .crossEntropy,
+                             random: inout RandomSource) -> Workspace {
+        let (inputs, classes) = (network.architecture.sizes.first!, network.architecture.sizes.last!)
+        var workspace = Workspace(architecture: network.architecture, batchSize: rows)
+        workspace.input = randomMatrix(rows, inputs, &random)
+        workspace.target = Matrix(rows: rows, columns: classes) { r, c in c == r % classes ? 1 : 0 }
+        network.forward(&workspace, backend: .portable)
+        network.writeOutputError(loss: loss, into: &workspace)
+        rule.assignCredit(network: network, workspace: &workspace, backend: .portable, random: &random)
+        return workspace
+    }
+
     /// On a linear network of invertible square layers, top-down weights set to the exact inverses
     /// (`g(h) = W⁻¹(h − b)`) give targets that the network maps forward exactly onto the next
     /// layer's targets: `Wⁱ⁺¹ ĥⁱ + bⁱ⁺¹ = ĥⁱ⁺¹`.
@@ -44,12 +58,7 @@ struct TargetPropagationTests {
         // g_ℓ inverts layer ℓ+1 (the hidden layers' maps; the output layer's is not square).
         for ℓ in 0..<2 { Self.setExactInverse(&topDown, layer: ℓ, of: network) }
         var rule = TargetPropagation(difference: true, targetStep: 0.1, topDown: topDown, learnsTopDown: { _ in true })
-        var workspace = Workspace(architecture: network.architecture, batchSize: 8)
-        workspace.input = randomMatrix(8, 5, &random)
-        workspace.target = Matrix(rows: 8, columns: 3) { r, c in c == r % 3 ? 1 : 0 }
-        network.forward(&workspace, backend: .portable)
-        network.writeOutputError(loss: .crossEntropy, into: &workspace)
-        rule.assignCredit(network: network, workspace: &workspace, backend: .portable, random: &random)
+        let workspace = Self.assignCredit(&rule, network: network, rows: 8, random: &random)
         let targets = rule.targets
         for ℓ in 0..<2 {
             var pre = Matrix(rows: 8, columns: 5), mapped = Matrix(rows: 8, columns: 5)
@@ -75,12 +84,7 @@ struct TargetPropagationTests {
         var topDown = LearnedTopDown(network: network, learningRate: 0.01, noise: 0.1, chainTop: 2, random: &random)
         for ℓ in 0..<2 { Self.setExactInverse(&topDown, layer: ℓ, of: network) }  // g₁ reads the output
         var rule = TargetPropagation(difference: true, topTarget: .outputStep, targetStep: 0.1, topDown: topDown, learnsTopDown: { _ in true })
-        var workspace = Workspace(architecture: network.architecture, batchSize: 8)
-        workspace.input = randomMatrix(8, 4, &random)
-        workspace.target = Matrix(rows: 8, columns: 4) { r, c in c == r % 4 ? 1 : 0 }
-        network.forward(&workspace, backend: .portable)
-        network.writeOutputError(loss: .crossEntropy, into: &workspace)
-        rule.assignCredit(network: network, workspace: &workspace, backend: .portable, random: &random)
+        let workspace = Self.assignCredit(&rule, network: network, rows: 8, random: &random)
         var pre = Matrix(rows: 8, columns: 4), mapped = pre
         network.forward(layer: 2, from: rule.targets[1], preActivation: &pre, activity: &mapped, backend: .portable)
         let stepped = zip(workspace.activities[2].elements, workspace.credits[2].elements).map { $0 - 0.1 * $1 }
@@ -144,12 +148,7 @@ struct TargetPropagationTests {
         // g of a tanh layer is tanh(G h + c): undo it by making layer 1 (the penultimate) linear.
         network.layers[1].activation = .identity
         var rule = TargetPropagation(difference: true, topTarget: .label, targetStep: 1, topDown: topDown, learnsTopDown: { _ in true })
-        var workspace = Workspace(architecture: network.architecture, batchSize: 6)
-        workspace.input = randomMatrix(6, 4, &random)
-        workspace.target = Matrix(rows: 6, columns: 5) { r, c in c == r % 5 ? 1 : 0 }
-        network.forward(&workspace, backend: .portable)
-        network.writeOutputError(loss: .squaredError, into: &workspace)
-        rule.assignCredit(network: network, workspace: &workspace, backend: .portable, random: &random)
+        let workspace = Self.assignCredit(&rule, network: network, rows: 6, loss: .squaredError, random: &random)
         var pre = Matrix(rows: 6, columns: 5), mapped = Matrix(rows: 6, columns: 5)
         network.forward(layer: 2, from: rule.targets[1], preActivation: &pre, activity: &mapped, backend: .portable)
         let difference = zip(mapped.elements, workspace.target.elements).map { Double(abs($0 - $1)) }.max()!

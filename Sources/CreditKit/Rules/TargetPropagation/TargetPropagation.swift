@@ -59,17 +59,10 @@ public struct TargetPropagation: LearningRule {
             backend.gemm(workspace.credits[penultimate + 1], .none, network.layers[penultimate + 1].weights, .none,
                          into: &target[penultimate], alpha: -targetStep, beta: 1)
         case .outputStep:
-            // ĥᴸ = hᴸ − α e, then ĥᴸ⁻¹ = hᴸ⁻¹ + gᴸ⁻¹(ĥᴸ) − gᴸ⁻¹(hᴸ) (TP: gᴸ⁻¹(ĥᴸ)).
+            // ĥᴸ = hᴸ − α e; the chain below starts from it, at the penultimate layer.
             let top = penultimate + 1
             target[top].copyElements(from: workspace.activities[top])
             target[top].add(workspace.credits[top], scaledBy: -targetStep)
-            topDown.reconstruct(layer: penultimate, from: target[top], network: network, preActivation: &scratch[penultimate],
-                                into: &target[penultimate], backend: backend)
-            if difference {
-                topDown.reconstruct(layer: penultimate, from: workspace.activities[top], network: network,
-                                    preActivation: &scratch[penultimate], into: &reconstruction[penultimate], backend: backend)
-                target[penultimate].addDifference(workspace.activities[penultimate], reconstruction[penultimate])
-            }
         case .label:
             // ĥᴸ⁻¹ = hᴸ⁻¹ + gᴸ⁻¹(y) − gᴸ⁻¹(hᴸ), hᴸ the probabilities softmax(aᴸ) = e + y under cross-entropy.
             let top = penultimate + 1
@@ -85,7 +78,7 @@ public struct TargetPropagation: LearningRule {
                                 preActivation: &scratch[penultimate], into: &reconstruction[penultimate], backend: backend)
             target[penultimate].addDifference(workspace.activities[penultimate], reconstruction[penultimate])
         }
-        for ℓ in stride(from: penultimate - 1, through: 0, by: -1) {
+        for ℓ in stride(from: topTarget == .outputStep ? penultimate : penultimate - 1, through: 0, by: -1) {
             topDown.reconstruct(layer: ℓ, from: target[ℓ + 1], network: network, preActivation: &scratch[ℓ], into: &target[ℓ],
                                 backend: backend)
             if difference {
