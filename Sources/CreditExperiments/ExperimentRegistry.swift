@@ -183,7 +183,8 @@ public enum ExperimentRegistry {
     /// random search per rule for up to 500 epochs), with BP, FA, DFA, DTP in parallel and
     /// alternating (top-down weights pre-trained for one epoch), SDTP, DRL, and NGRAD through the
     /// transposes and through learned top-down weights (everywhere, or below the penultimate layer,
-    /// which gets its change through the output weights' transpose as in DTP).
+    /// which gets its change through the output weights' transpose as in DTP; as the difference of
+    /// two reconstructions, or around each layer's forward pre-activation).
     static var bartunovMNIST: Experiment { bartunov(on: .mnist) }
 
     /// The same net and rules on Fashion-MNIST (no paper values), with the recipe it was first
@@ -213,6 +214,11 @@ public enum ExperimentRegistry {
         // with the parallel defaults 2.57 %.
         let ngradTopTranspose = ActivityDifferenceSettings(backward: .learned, topStep: .transpose,
                                                            topDown: mnist ? searchedDTP.topDown : alternating)
+        // NGRAD through learned weights at every step, each layer's change taken around its own forward
+        // pre-activation, f(a + GΔh) − f(a), rather than as the difference of two reconstructions (whose slope
+        // is taken where the reconstruction puts the unit); the parallel defaults. Measured on MNIST at 60
+        // epochs: 2.16 % (best 2.08); on DTP-alternating's settings 2.17 % (2.11).
+        let ngradAroundForward = ActivityDifferenceSettings(backward: .learned, learnedChange: .aroundForward)
         // DRL on DTP-alternating's schedule, with Meulemans et al.'s σ and their chain, which starts at the
         // output: from the penultimate layer its targets were no closer to Gauss–Newton's than DTP's.
         let differenceReconstruction = TopDownSettings(noise: 0.06, schedule: .alternating, pretrainEpochs: 1, loss: .difference)
@@ -229,8 +235,9 @@ public enum ExperimentRegistry {
                 + "Bartunov's), its chain starting at the output as theirs, run on DTP-alternating's schedule. DTP-alternating on MNIST uses the settings a two-stage random search "
                 + "found (σ 0.6, α 0.13, top-down step 0.0093, Adam decay 0.96: 2.15 % final, 2.07 % best at 100 epochs; the "
                 + "defaults gave 2.65 %); NGRAD-learned-top-transpose (the penultimate layer's change through the output weights' "
-                + "transpose, as DTP's gradient step; learned weights below) runs on DTP-alternating's schedule and settings; the "
-                + "other rules keep the defaults.",
+                + "transpose, as DTP's gradient step; learned weights below) runs on DTP-alternating's schedule and settings; "
+                + "NGRAD-learned-around-forward learns every step and takes each layer's change around its own forward "
+                + "pre-activation, f(a + GΔh) − f(a); it and the other rules keep the defaults.",
             runs: [
                 run("bp", .backprop, paper: 1.48),
                 run("fa", .feedbackAlignment, paper: 1.85),
@@ -244,6 +251,7 @@ public enum ExperimentRegistry {
                 run("ngrad-transpose", .activityDifference, paper: nil),
                 run("ngrad-learned", RuleSpec(ActivityDifferenceSettings(backward: .learned)), paper: nil),
                 run("ngrad-learned-top-transpose", RuleSpec(ngradTopTranspose), paper: nil, decay: mnist ? 0.96 : nil),
+                run("ngrad-learned-around-forward", RuleSpec(ngradAroundForward), paper: nil),
             ],
             defaultEpochs: 60, reconstructions: false)
     }

@@ -8,7 +8,7 @@ extension ExperimentRegistry {
     static var murrayPeriodic: Experiment {
         // The notebook's step: η = 0.03 on the gradient of the mean over the trial's 100 steps; ours
         // sums over the steps, so the same step is 0.03 / 100. The notebook has no e-prop, and
-        // e-prop's learning signal goes through W_out (or a B drawn like it), which starts about 70
+        // e-prop's learning signal goes through W_out (or a B drawn like it), which starts over 100
         // times smaller than RFLO's N(0, 1) B: at the notebook's step it barely moves W_rec (1.0·10⁻²,
         // little better than the readout alone, 1.7·10⁻²). Symmetric e-prop's step comes from a
         // search over seeds (on the trial's mean): 0.3 → 0.7–3.0·10⁻⁴, 0.5 → 1.2–2.2·10⁻⁴, 0.7 →
@@ -41,7 +41,7 @@ extension ExperimentRegistry {
                 + "at each trial's start; target sin(2πt/100) + ½sin(4πt/100) + ¼sin(8πt/100) over 100-step trials with no input; "
                 + "plain SGD at the notebook's step (0.03 on the trial's mean loss) for BPTT and RFLO, one update per trial, 100 epochs "
                 + "of 100 trials. RFLO's B ~ N(0, 1) as in the notebook; e-prop random draws B like W_out. The notebook has no e-prop: "
-                + "its learning signal through W_out starts about 70 times weaker than RFLO's, so symmetric e-prop's step was searched "
+                + "its learning signal through W_out starts over 100 times weaker than RFLO's, so symmetric e-prop's step was searched "
                 + "over seeds (0.5 on the trial's mean); random e-prop keeps the notebook's, since larger steps than it make W_out "
                 + "diverge on some seeds. The figure is the test loss, ½·mean "
                 + "squared error per step.",

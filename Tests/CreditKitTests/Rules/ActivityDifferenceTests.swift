@@ -154,6 +154,27 @@ struct ActivityDifferenceTests {
         for ℓ in 0..<2 { #expect(relativeError(topStep[ℓ].elements.map(Double.init), transposes[ℓ].elements.map(Double.init)) > 0.1) }
     }
 
+    /// `--learned-change around-forward` with top-down weights equal to the transposes is
+    /// NGRAD-transpose; the difference of reconstructions through the same weights is not (the
+    /// slope is taken where the reconstruction puts each unit, not at its own pre-activation).
+    @Test func theChangeAroundTheForwardDriveThroughTransposedWeightsIsTheTransposesRule() {
+        let network = Self.network([6, 10, 9, 8, 4], activation: .tanh)
+        let (input, target) = Self.batch(network)
+        var random = RandomSource(seed: 5)
+        var topDown = LearnedTopDown(network: network, learningRate: 0.01, noise: 0.1, random: &random)
+        for ℓ in topDown.weights.indices { topDown.weights[ℓ] = network.layers[ℓ + 1].weights.transposed }
+        let transposes = Self.credits(ActivityDifference(nudge: 1e-3, symmetric: false), network: network, input: input, target: target)
+        let aroundForward = Self.credits(ActivityDifference(nudge: 1e-3, symmetric: false, topDown: topDown, changeAroundForward: true),
+                                         network: network, input: input, target: target)
+        let reconstructions = Self.credits(ActivityDifference(nudge: 1e-3, symmetric: false, topDown: topDown), network: network,
+                                           input: input, target: target)
+        for ℓ in transposes.indices {
+            let exact = transposes[ℓ].elements.map(Double.init)
+            #expect(relativeError(aroundForward[ℓ].elements.map(Double.init), exact) < 1e-5, "layer \(ℓ + 1)")
+            #expect(relativeError(reconstructions[ℓ].elements.map(Double.init), exact) > 0.05, "layer \(ℓ + 1)")
+        }
+    }
+
     @Test func topDownOptionsWithTransposesAreRefused() {
         #expect {
             try TrainingConfiguration(hiddenLayers: [8], rule: RuleSpec(ActivityDifferenceSettings(topDown: TopDownSettings(schedule: .alternating)))).validate()
@@ -165,17 +186,24 @@ struct ActivityDifferenceTests {
         } throws: { error in
             (error as? ConfigurationError)?.field == "rule.backward"
         }
+        #expect {
+            try TrainingConfiguration(hiddenLayers: [8], rule: RuleSpec(ActivityDifferenceSettings(learnedChange: .aroundForward))).validate()
+        } throws: { error in
+            (error as? ConfigurationError)?.field == "rule.backward"
+        }
         let settings = ActivityDifferenceSettings(backward: .learned, topDown: TopDownSettings(schedule: .alternating, pretrainEpochs: 2))
         #expect((1...6).map(settings.forwardWeightsLearn(inEpoch:)) == [false, false, false, true, false, true])
     }
 
-    /// `--top-step` parses and is written; a configuration written before it existed reads as the learned step.
-    @Test func theTopStepIsReadAndWritten() throws {
+    /// `--top-step` and `--learned-change` parse and are written; a configuration written before
+    /// they existed reads as the learned step and the difference of reconstructions.
+    @Test func theTopStepAndTheLearnedChangeAreReadAndWritten() throws {
         var rule = RuleSpec(argument: "ngrad")!
-        try rule.applyOptions(["--backward", "learned", "--top-step", "transpose"])
-        #expect(rule == RuleSpec(ActivityDifferenceSettings(backward: .learned, topStep: .transpose)))
+        try rule.applyOptions(["--backward", "learned", "--top-step", "transpose", "--learned-change", "around-forward"])
+        #expect(rule == RuleSpec(ActivityDifferenceSettings(backward: .learned, topStep: .transpose, learnedChange: .aroundForward)))
         #expect(try JSONDecoder().decode(RuleSpec.self, from: JSONEncoder().encode(rule)) == rule)
         #expect(throws: ConfigurationError.self) { try rule.applyOptions(["--top-step", "output"]) }
+        #expect(throws: ConfigurationError.self) { try rule.applyOptions(["--learned-change", "sideways"]) }
         let old = #"{"name": "ngrad", "settings": {"nudge": 0.001, "nudgeMode": "one-sided", "backward": "learned", "#
             + #""topDown": {"learningRate": 0.01, "noise": 0.1, "schedule": "parallel", "pretrainEpochs": 0}}}"#
         #expect(try JSONDecoder().decode(RuleSpec.self, from: Data(old.utf8)) == RuleSpec(ActivityDifferenceSettings(backward: .learned)))

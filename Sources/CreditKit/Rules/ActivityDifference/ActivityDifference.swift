@@ -22,6 +22,10 @@ public struct ActivityDifference: LearningRule {
     /// With learned top-down weights: whether the penultimate layer's change still comes through the
     /// output weights' transpose (DTP's convention), the learned weights taking over below it.
     public let penultimateThroughTranspose: Bool
+    /// With learned top-down weights: whether a layer's change is taken around its own forward
+    /// pre-activation, `fₗ(aˡ + GₗΔhˡ⁺¹) − fₗ(aˡ)` (`Gₗ` in `(Wˡ⁺¹)ᵀ`'s place), rather than as the
+    /// difference of two reconstructions.
+    public let changeAroundForward: Bool
     /// The schedule of the top-down weights' learning: which epochs learn them.
     let learnsTopDown: @Sendable (Int) -> Bool
     /// Whether the top-down weights learn in the current epoch.
@@ -35,13 +39,15 @@ public struct ActivityDifference: LearningRule {
 
     /// The rule with output nudge `nudge` (one-sided, or symmetric), sending it down through the
     /// forward weights' transposes, or through `topDown` learned in the epochs `learnsTopDown` says
-    /// (below the penultimate layer only, if `penultimateThroughTranspose`).
+    /// (below the penultimate layer only, if `penultimateThroughTranspose`; around each layer's
+    /// forward pre-activation if `changeAroundForward`).
     public init(nudge: Float, symmetric: Bool, topDown: LearnedTopDown? = nil, penultimateThroughTranspose: Bool = false,
-                learnsTopDown: @escaping @Sendable (Int) -> Bool = { _ in true }) {
+                changeAroundForward: Bool = false, learnsTopDown: @escaping @Sendable (Int) -> Bool = { _ in true }) {
         self.nudge = nudge
         self.symmetric = symmetric
         self.topDown = topDown
         self.penultimateThroughTranspose = penultimateThroughTranspose
+        self.changeAroundForward = changeAroundForward
         self.learnsTopDown = learnsTopDown
     }
 
@@ -102,7 +108,15 @@ public struct ActivityDifference: LearningRule {
         change[top].copyElements(from: workspace.credits[top], scaledBy: -η)
         for ℓ in stride(from: top - 1, through: 0, by: -1) {
             guard let topDown, !(penultimateThroughTranspose && ℓ == top - 1) else {
-                sendThroughTranspose(to: ℓ, network: network, workspace: workspace, backend: backend, random: &random)
+                // The shift (Wˡ⁺¹)ᵀΔhˡ⁺¹, as rows: Δhˡ⁺¹ Wˡ⁺¹.
+                backend.gemm(change[ℓ + 1], .none, network.layers[ℓ + 1].weights, .none, into: &shifted[ℓ])
+                changeAroundOwnDrive(of: ℓ, network: network, workspace: workspace, random: &random)
+                continue
+            }
+            if changeAroundForward {
+                // The shift GₗΔhˡ⁺¹ of the unit's own drive.
+                backend.gemm(change[ℓ + 1], .none, topDown.weights[ℓ], .transposed, into: &shifted[ℓ])
+                changeAroundOwnDrive(of: ℓ, network: network, workspace: workspace, random: &random)
                 continue
             }
             // The difference of two reconstructions, gₗ(hˡ⁺¹ + Δhˡ⁺¹) − gₗ(hˡ⁺¹), with shift Gₗ Δhˡ⁺¹.
@@ -115,11 +129,10 @@ public struct ActivityDifference: LearningRule {
         }
     }
 
-    /// `Δhˡ = f_ℓ(aˡ + Δhˡ⁺¹ Wˡ⁺¹) − hˡ`: layer ℓ's change through the transpose of the weights above.
-    private mutating func sendThroughTranspose(to ℓ: Int, network: Network, workspace: Workspace, backend: LinearAlgebraBackend,
-                                               random: inout RandomSource) {
+    /// `Δhˡ = f_ℓ(aˡ + δ) − hˡ` for the top-down shift `δ` already in `shifted[ℓ]`: layer ℓ's change
+    /// around its forward pre-activation (through the transposes, `δ = (Wˡ⁺¹)ᵀΔhˡ⁺¹`).
+    private mutating func changeAroundOwnDrive(of ℓ: Int, network: Network, workspace: Workspace, random: inout RandomSource) {
         let layer = network.layers[ℓ]
-        backend.gemm(change[ℓ + 1], .none, network.layers[ℓ + 1].weights, .none, into: &shifted[ℓ])
         guard let noise = layer.noise else {
             layer.activation.change(preActivation: workspace.preActivations[ℓ], activity: workspace.activities[ℓ], shift: shifted[ℓ],
                                     into: &change[ℓ], positiveUnits: layer.positiveUnits)
@@ -178,6 +191,17 @@ public struct ActivityDifferenceSettings: RuleSettings {
         case transpose
     }
 
+    /// How learned top-down weights turn the change above into a layer's change.
+    public enum LearnedChange: String, Sendable, Codable, CaseIterable {
+        /// The difference of two reconstructions, `gₗ(hˡ⁺¹ + Δhˡ⁺¹) − gₗ(hˡ⁺¹)`: difference target
+        /// propagation's correction, the slope taken where the reconstruction puts the unit.
+        case reconstructions
+        /// `fₗ(aˡ + GₗΔhˡ⁺¹) − fₗ(aˡ)`: the transposes' rule with `Gₗ` in `(Wˡ⁺¹)ᵀ`'s place. The top-down
+        /// drive moves the unit from its own forward operating point, which is where the
+        /// reconstruction would put it if it were perfect (the appendix's "perfect autoencoder").
+        case aroundForward = "around-forward"
+    }
+
     /// `η`, the size of the output nudge.
     public var nudge: Float
     /// One-sided or symmetric.
@@ -186,29 +210,34 @@ public struct ActivityDifferenceSettings: RuleSettings {
     public var backward: Backward
     /// With learned top-down weights, the penultimate layer's step.
     public var topStep: TopStep
+    /// With learned top-down weights, how a layer's change is formed.
+    public var learnedChange: LearnedChange
     /// How learned top-down weights learn.
     public var topDown: TopDownSettings
 
     /// The defaults: `η = 10⁻³`, one-sided — the credit is backprop's to about 0.1 %, however small
     /// the output error (the changes of activity are taken without cancellation) — through the transposes.
     public init(nudge: Float = 1e-3, nudgeMode: NudgeMode = .oneSided, backward: Backward = .transpose, topStep: TopStep = .learned,
-                topDown: TopDownSettings = TopDownSettings()) {
+                learnedChange: LearnedChange = .reconstructions, topDown: TopDownSettings = TopDownSettings()) {
         self.nudge = nudge
         self.nudgeMode = nudgeMode
         self.backward = backward
         self.topStep = topStep
+        self.learnedChange = learnedChange
         self.topDown = topDown
     }
 
-    private enum CodingKeys: String, CodingKey { case nudge, nudgeMode, backward, topStep, topDown }
+    private enum CodingKeys: String, CodingKey { case nudge, nudgeMode, backward, topStep, learnedChange, topDown }
 
-    /// Reads `config.json`; one written before the top step could be chosen has none and meant the learned one.
+    /// Reads `config.json`; one written before the top step or the learned change could be chosen
+    /// has neither and meant the learned top step and the difference of reconstructions.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(nudge: try container.decode(Float.self, forKey: .nudge),
                   nudgeMode: try container.decode(NudgeMode.self, forKey: .nudgeMode),
                   backward: try container.decode(Backward.self, forKey: .backward),
                   topStep: try container.decodeIfPresent(TopStep.self, forKey: .topStep) ?? .learned,
+                  learnedChange: try container.decodeIfPresent(LearnedChange.self, forKey: .learnedChange) ?? .reconstructions,
                   topDown: try container.decode(TopDownSettings.self, forKey: .topDown))
     }
 
@@ -237,13 +266,18 @@ public struct ActivityDifferenceSettings: RuleSettings {
                        + "top-down weights like the other layers (default), or through the output weights' transpose, as DTP's "
                        + "gradient step on the penultimate layer.",
                    expected: "learned or transpose", parse: TopStep.init(rawValue:)),
+            .value("learned-change", \.learnedChange, field: "learnedChange", valueName: "reconstructions|around-forward",
+                   help: "With --backward learned: a layer's change as the difference of two reconstructions, "
+                       + "g(h + Δh) − g(h) (DTP's correction; default), or around the unit's own forward pre-activation, "
+                       + "f(a + G Δh) − f(a), as the transposes do with G in Wᵀ's place.",
+                   expected: "reconstructions or around-forward", parse: LearnedChange.init(rawValue:)),
         ] + TopDownSettings.options(\.topDown, when: "With --backward learned: ")
     }
 
     public func validate(_ context: RuleContext) throws(ConfigurationError) {
         guard nudge > 0, nudge.isFinite else { throw .invalid(field: "rule.nudge", value: "\(nudge)", expected: "a positive, finite nudge η") }
         try topDown.validate()
-        if backward == .transpose, topDown != TopDownSettings() || topStep != .learned {
+        if backward == .transpose, topDown != TopDownSettings() || topStep != .learned || learnedChange != .reconstructions {
             throw .invalid(field: "rule.backward", value: "transpose",
                            expected: "--backward learned for the top-down weights' options (transposes learn nothing)")
         }
@@ -258,7 +292,8 @@ public struct ActivityDifferenceSettings: RuleSettings {
     public func makeRule(for network: Network, loss: Loss, random: inout RandomSource) -> any LearningRule {
         guard backward == .learned else { return ActivityDifference(nudge: nudge, symmetric: nudgeMode == .symmetric) }
         return ActivityDifference(nudge: nudge, symmetric: nudgeMode == .symmetric, topDown: topDown.make(for: network, chainTop: network.depth - 1, random: &random),
-                                  penultimateThroughTranspose: topStep == .transpose, learnsTopDown: topDown.learnsInEpoch)
+                                  penultimateThroughTranspose: topStep == .transpose, changeAroundForward: learnedChange == .aroundForward,
+                                  learnsTopDown: topDown.learnsInEpoch)
     }
 }
 
