@@ -259,7 +259,7 @@ public struct ActivityDifferenceSettings: RuleSettings {
                    expected: "one-sided or symmetric", parse: NudgeMode.init(rawValue:)),
             .value("backward", \.backward, valueName: "transpose|learned",
                    help: "What carries the change down: the forward weights' transposes, or top-down weights learned as "
-                       + "autoencoders of the layer below (difference target propagation's correction); default transpose.",
+                       + "autoencoders of the layer below (--top-step and --learned-change say how they carry it); default transpose.",
                    expected: "transpose or learned", parse: Backward.init(rawValue:)),
             .value("top-step", \.topStep, field: "topStep", valueName: "learned|transpose",
                    help: "With --backward learned: how the output's change reaches the penultimate layer: through learned "
