@@ -107,25 +107,25 @@ public struct ActivityDifference: LearningRule {
         let top = network.depth - 1
         change[top].copyElements(from: workspace.credits[top], scaledBy: -η)
         for ℓ in stride(from: top - 1, through: 0, by: -1) {
-            guard let topDown, !(penultimateThroughTranspose && ℓ == top - 1) else {
-                // The shift (Wˡ⁺¹)ᵀΔhˡ⁺¹, as rows: Δhˡ⁺¹ Wˡ⁺¹.
+            // The learned weights carry the change into layer ℓ, unless the top step goes through the transpose.
+            let learned = penultimateThroughTranspose && ℓ == top - 1 ? nil : topDown
+            if let learned, !changeAroundForward {
+                // The difference of two reconstructions, gₗ(hˡ⁺¹ + Δhˡ⁺¹) − gₗ(hˡ⁺¹), with shift Gₗ Δhˡ⁺¹.
+                learned.reconstruct(layer: ℓ, from: workspace.activities[ℓ + 1], network: network, preActivation: &shifted[ℓ],
+                                    into: &nudgedActivity[ℓ], backend: backend)
+                backend.gemm(change[ℓ + 1], .none, learned.weights[ℓ], .transposed, into: &topDownShift[ℓ])
+                let layer = network.layers[ℓ]
+                layer.activation.change(preActivation: shifted[ℓ], activity: nudgedActivity[ℓ], shift: topDownShift[ℓ],
+                                        into: &change[ℓ], positiveUnits: layer.positiveUnits)
+                continue
+            }
+            // The shift of the unit's own drive: GₗΔhˡ⁺¹, or (Wˡ⁺¹)ᵀΔhˡ⁺¹ (as rows: Δhˡ⁺¹ Wˡ⁺¹).
+            if let learned {
+                backend.gemm(change[ℓ + 1], .none, learned.weights[ℓ], .transposed, into: &shifted[ℓ])
+            } else {
                 backend.gemm(change[ℓ + 1], .none, network.layers[ℓ + 1].weights, .none, into: &shifted[ℓ])
-                changeAroundOwnDrive(of: ℓ, network: network, workspace: workspace, random: &random)
-                continue
             }
-            if changeAroundForward {
-                // The shift GₗΔhˡ⁺¹ of the unit's own drive.
-                backend.gemm(change[ℓ + 1], .none, topDown.weights[ℓ], .transposed, into: &shifted[ℓ])
-                changeAroundOwnDrive(of: ℓ, network: network, workspace: workspace, random: &random)
-                continue
-            }
-            // The difference of two reconstructions, gₗ(hˡ⁺¹ + Δhˡ⁺¹) − gₗ(hˡ⁺¹), with shift Gₗ Δhˡ⁺¹.
-            topDown.reconstruct(layer: ℓ, from: workspace.activities[ℓ + 1], network: network, preActivation: &shifted[ℓ],
-                                into: &nudgedActivity[ℓ], backend: backend)
-            backend.gemm(change[ℓ + 1], .none, topDown.weights[ℓ], .transposed, into: &topDownShift[ℓ])
-            let layer = network.layers[ℓ]
-            layer.activation.change(preActivation: shifted[ℓ], activity: nudgedActivity[ℓ], shift: topDownShift[ℓ],
-                                    into: &change[ℓ], positiveUnits: layer.positiveUnits)
+            changeAroundOwnDrive(of: ℓ, network: network, workspace: workspace, random: &random)
         }
     }
 
