@@ -16,9 +16,12 @@ let package = Package(
     targets: [
         // zlib, for reading `.gz` datasets directly (MNIST ships as gzip-compressed IDX).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // AVX-512 and AVX2 twins of the elementwise kernels, bit-identical to the Swift ones (Swift has
+        // no per-function target attribute; the module itself is built for the baseline x86-64).
+        .target(name: "CVectorKernels"),
         .target(
             name: "CreditKit",
-            dependencies: ["CZlib"],
+            dependencies: ["CZlib", "CVectorKernels"],
             resources: [.copy("Resources/digits.csv.gz")]
         ),
         // The papers' experiments, the run session they share, their reports and charts.

@@ -114,6 +114,8 @@ public struct Dataset: Sendable {
                         bytes.withUnsafeBufferPointer { source in
                             for (row, example) in indices.enumerated() {
                                 let s = source.baseAddress! + example * width, d = x.baseAddress! + row * width
+                                if VectorKernels.bytesToFloats(s, d, width, scale: scale, gain: standardized ? gain.baseAddress : nil,
+                                                               offset: standardized ? offset.baseAddress : nil) { continue }
                                 if standardized {
                                     for c in 0..<width { d[c] = (Float(s[c]) * scale) * gain[c] + offset[c] }
                                 } else {

@@ -70,6 +70,7 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
             preActivation.storage.withUnsafeBufferPointer { a in
                 activity.storage.withUnsafeBufferPointer { h in
                     let g = g.baseAddress!, a = a.baseAddress!, h = h.baseAddress!
+                    if VectorKernels.scaleBySlope(of: self, g, activity: h, count) { return }
                     switch self {
                     case .tanh: Self.scale(g, by: h, count) { 1 - $0 * $0 }
                     case .sigmoid: Self.scale(g, by: h, count) { $0 * (1 - $0) }
@@ -249,11 +250,13 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
 
     private static let tanhChunk: Parallel.ChunkKernel = { context, lower, upper in
         let (x, y) = context.assumingMemoryBound(to: MapOperands.self).pointee
+        if VectorKernels.tanh(x + lower, y + lower, upper - lower) { return }
         map(x + lower, y + lower, upper - lower, VectorMath.tanh)
     }
 
     private static let sigmoidChunk: Parallel.ChunkKernel = { context, lower, upper in
         let (x, y) = context.assumingMemoryBound(to: MapOperands.self).pointee
+        if VectorKernels.sigmoid(x + lower, y + lower, upper - lower) { return }
         map(x + lower, y + lower, upper - lower, VectorMath.sigmoid)
     }
 

@@ -178,6 +178,7 @@ public struct Optimizer: Sendable, Equatable {
                     Parallel.forEachChunk(count, context: operands) { context, lower, upper in
                         typealias Operands = (parameter: UnsafeMutablePointer<Float>, velocity: UnsafeMutablePointer<Float>, momentum: Float)
                         let (p, v, mu) = context.assumingMemoryBound(to: Operands.self).pointee
+                        if VectorKernels.addVelocityAndDecay(p + lower, v + lower, momentum: mu, upper - lower) { return }
                         var i = lower
                         while i + 8 <= upper {
                             let velocity = load8(v + i)

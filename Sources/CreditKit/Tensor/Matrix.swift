@@ -149,6 +149,7 @@ extension Matrix {
         storage.withUnsafeBufferPointer { source in
             result.storage.withUnsafeMutableBufferPointer { target in
                 let t = target.baseAddress!, s = source.baseAddress!
+                if VectorKernels.sumRows(s, rows: rows, columns: columns, scale: scale, into: t) { return }
                 t.update(repeating: 0, count: columns)
                 for r in 0..<rows {
                     let row = s + r * columns

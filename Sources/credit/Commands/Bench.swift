@@ -57,7 +57,8 @@ struct Bench: ParsableCommand {
         let flopsPerStep = shapes.reduce(0) { $0 + $1.flops }
 
         Console.status("\(trainer.architecture), rule \(trainer.rule.name), batch \(batch), \(configuration.optimizer.rawValue); "
-                       + "GEMM: \(backend.name)\(backend.coreType.map { " (\($0))" } ?? ""), threads \(backend.threads.map(String.init) ?? "?")")
+                       + "GEMM: \(backend.name)\(backend.coreType.map { " (\($0))" } ?? ""), threads \(backend.threads.map(String.init) ?? "?"); "
+                       + "elementwise: \(VectorKernels.level == .baseline ? "portable" : VectorKernels.level.description)")
         for s in 0..<max(steps / 5, 3) { trainer.model.step(batchIndices(s), random: &random) }  // warm-up
         // Alternate the two measurements so that the machine's noise falls on both alike.
         let replay = GEMMReplay(shapes, backend: backend)

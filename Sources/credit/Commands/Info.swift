@@ -27,8 +27,10 @@ struct Info: ParsableCommand {
         Console.out("core type:  \(backend.coreType ?? (backend.isPortable ? "portable SIMD8 kernel" : "not reported"))")
         Console.out("threads:    \(backend.threads.map(String.init) ?? "not reported")")
         for note in backend.notes { Console.out("note:       \(note)") }
+        Console.out("elementwise: \(VectorKernels.description)")
         for line in HeldBackBLAS.report(backend) { Console.out(line) }
         Console.out("select with CREDITKIT_BLAS=auto|openblas|mkl|blis|system|accelerate|none|/path/to/lib.so")
+        Console.out("        and CREDITKIT_VECTOR_KERNELS=auto|avx512|avx2|portable")
         Console.out("")
         let locator = DataLocator(explicitRoot: dataRoot)
         Console.out("data search path:")

@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+@testable import CreditKit
+
+/// The AVX-512 and AVX2 twins return the portable Swift kernels' bits, lane for lane, on every
+/// level this CPU has (a CPU without one skips it; the portable path itself runs in every test
+/// of the suite under `CREDITKIT_VECTOR_KERNELS=portable`, as `.ci/run`'s second pass does).
+@Suite("Vector kernels: AVX-512 and AVX2 twins of the portable ones")
+struct VectorKernelTests {
+    static let levels: [CPUFeatures.VectorClass] = [.avx2, .avx512]
+    static let available = CPUFeatures.current().vectorClass
+
+    /// Values across exp's range and past it, the clamps' edges, signed zeros, subnormals,
+    /// infinities and NaN; an odd count, so that every kernel runs its tail.
+    static let inputs: [Float] = {
+        var values: [Float] = [0, -0, Float.leastNormalMagnitude / 3, -Float.leastNonzeroMagnitude, 1e-9, -1e-9, 44.15, 44.16, -43.65, -43.66, 88.3, 88.31, -87.3, -87.31,
+                               1000, -1000, .infinity, -.infinity, .nan, .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
+        var random = RandomSource(seed: 11)
+        for _ in 0..<1000 { values.append(random.uniform(-12, 12)) }
+        for _ in 0..<200 { values.append(random.uniform(-100, 100)) }
+        return values + [0.25, -0.25, 3]  // 1224 values: 76 blocks of 16 and 8 over
+    }()
+
+    /// The first few indices where two arrays' bits differ (a short failure message, not two arrays).
+    static func mismatches(_ a: [Float], _ b: [Float]) -> [Int] {
+        precondition(a.count == b.count)
+        return Array(a.indices.filter { a[$0].bitPattern != b[$0].bitPattern }.prefix(5))
+    }
+
+    static func applied(_ kernel: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Bool, to x: [Float]) -> [Float] {
+        var y = [Float](repeating: -7, count: x.count)
+        let ran = x.withUnsafeBufferPointer { x in y.withUnsafeMutableBufferPointer { kernel(x.baseAddress!, $0.baseAddress!, x.count) } }
+        #expect(ran, "the level did not run its kernel")
+        return y
+    }
+
+    @Test(arguments: levels)
+    func tanhAndSigmoidMatchThePortableBits(level: CPUFeatures.VectorClass) throws {
+        try #require(level <= Self.available, "this CPU lacks \(level)")
+        let x = Self.inputs
+        let tanh = Self.applied({ VectorKernels.tanh($0, $1, $2, level: level) }, to: x)
+        let sigmoid = Self.applied({ VectorKernels.sigmoid($0, $1, $2, level: level) }, to: x)
+        #expect(Self.mismatches(tanh, x.map { VectorMath.tanh($0) }) == [])
+        #expect(Self.mismatches(sigmoid, x.map { VectorMath.sigmoid($0) }) == [])
+        // Short counts: every tail length, and a kernel that writes past its count would show here.
+        for count in 1..<20 {
+            let short = Array(x[100..<(100 + count)])
+            #expect(Self.mismatches(Self.applied({ VectorKernels.tanh($0, $1, $2, level: level) }, to: short),
+                    short.map { VectorMath.tanh($0) }) == [])
+        }
+    }
+
+    @Test(arguments: levels)
+    func velocityAndSlopesMatchThePortableBits(level: CPUFeatures.VectorClass) throws {
+        try #require(level <= Self.available, "this CPU lacks \(level)")
+        var random = RandomSource(seed: 3)
+        let count = 1037
+        let (p0, v0) = ((0..<count).map { _ in random.uniform(-1, 1) }, (0..<count).map { _ in random.uniform(-0.01, 0.01) })
+        var (p, v) = (p0, v0)
+        let ran = p.withUnsafeMutableBufferPointer { p in
+            v.withUnsafeMutableBufferPointer { VectorKernels.addVelocityAndDecay(p.baseAddress!, $0.baseAddress!, momentum: 0.9, count, level: level) }
+        }
+        #expect(ran)
+        #expect(Self.mismatches(p, zip(p0, v0).map { $0 + $1 }) == [])
+        #expect(Self.mismatches(v, v0.map { 0.9 * $0 }) == [])
+
+        let h = Self.inputs.map { VectorMath.tanh($0) }
+        for activation in [Activation.tanh, .sigmoid] {
+            var g = p0 + p0[..<(h.count - count)]
+            let expected = zip(g, h).map { g, h in activation == .tanh ? g * (1 - h * h) : g * (h * (1 - h)) }
+            let ran = g.withUnsafeMutableBufferPointer { g in
+                h.withUnsafeBufferPointer { VectorKernels.scaleBySlope(of: activation, g.baseAddress!, activity: $0.baseAddress!, g.count, level: level) }
+            }
+            #expect(ran)
+            #expect(Self.mismatches(g, expected) == [], "\(activation)")
+        }
+        let relu = p.withUnsafeMutableBufferPointer { VectorKernels.scaleBySlope(of: .relu, $0.baseAddress!, activity: h, 8, level: level) }
+        #expect(!relu, "only tanh and sigmoid have twins")
+    }
+
+    @Test(arguments: levels)
+    func rowSumsAndByteFeaturesMatchThePortableBits(level: CPUFeatures.VectorClass) throws {
+        try #require(level <= Self.available, "this CPU lacks \(level)")
+        var random = RandomSource(seed: 5)
+        for (rows, columns) in [(128, 800), (3, 7), (5, 131), (1, 16)] {
+            let x = (0..<(rows * columns)).map { _ in random.uniform(-1, 1) }
+            var expected = [Float](repeating: 0, count: columns)
+            for r in 0..<rows { for c in 0..<columns { expected[c] += x[r * columns + c] } }
+            expected = expected.map { $0 * 0.0078125 }
+            var sums = [Float](repeating: .nan, count: columns + 1)
+            let ran = x.withUnsafeBufferPointer { x in
+                sums.withUnsafeMutableBufferPointer { VectorKernels.sumRows(x.baseAddress!, rows: rows, columns: columns, scale: 0.0078125, into: $0.baseAddress!, level: level) }
+            }
+            #expect(ran)
+            #expect(Self.mismatches(Array(sums[..<columns]), expected) == [], "\(rows)×\(columns)")
+            #expect(sums[columns].isNaN, "wrote past the row")
+        }
+
+        let bytes = (0..<789).map { UInt8($0 * 37 % 256) }
+        let gain = (0..<789).map { _ in random.uniform(0.5, 2) }, offset = (0..<789).map { _ in random.uniform(-1, 1) }
+        for standardized in [false, true] {
+            var y = [Float](repeating: .nan, count: 790)
+            let ran = bytes.withUnsafeBufferPointer { b in
+                y.withUnsafeMutableBufferPointer { y in
+                    gain.withUnsafeBufferPointer { g in
+                        offset.withUnsafeBufferPointer { o in
+                            VectorKernels.bytesToFloats(b.baseAddress!, y.baseAddress!, 789, scale: 1.0 / 255, gain: standardized ? g.baseAddress : nil,
+                                                        offset: standardized ? o.baseAddress : nil, level: level)
+                        }
+                    }
+                }
+            }
+            #expect(ran)
+            let expected = bytes.indices.map { i in
+                standardized ? (Float(bytes[i]) * (1.0 / 255)) * gain[i] + offset[i] : Float(bytes[i]) * (1.0 / 255)
+            }
+            #expect(Self.mismatches(Array(y[..<789]), expected) == [], "standardized: \(standardized)")
+            #expect(y[789].isNaN, "wrote past the example")
+        }
+    }
+
+    @Test func theLevelIsChosenFromTheRequestAndCappedByTheCPU() throws {
+        #expect(try VectorKernels.select(request: nil, available: .avx2) == .avx2)
+        #expect(try VectorKernels.select(request: "auto", available: .avx512) == .avx512)
+        #expect(try VectorKernels.select(request: "portable", available: .avx512) == .baseline)
+        #expect(try VectorKernels.select(request: "AVX2", available: .avx512) == .avx2)
+        #expect(try VectorKernels.select(request: "avx512", available: .avx2) == .avx2, "never wider than the CPU")
+        #expect(throws: VectorKernels.UnknownLevel.self) { try VectorKernels.select(request: "sse9", available: .avx2) }
+        let ran = withUnsafeTemporaryAllocation(of: Float.self, capacity: 1) { VectorKernels.tanh([1], $0.baseAddress!, 1, level: .baseline) }
+        #expect(!ran, "the portable level runs in Swift")
+    }
+}
