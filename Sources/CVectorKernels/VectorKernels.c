@@ -128,6 +128,22 @@ AVX512 void ck_bytes_to_floats_avx512(const unsigned char *bytes, float *y, long
     }
 }
 
+AVX512 void ck_adam_avx512(float *p, const float *g, float *m, float *v, long count, float b1, float c1, float b2, float c2,
+                           float stepSize, float epsilon) {
+    const __m512 B1 = _mm512_set1_ps(b1), C1 = _mm512_set1_ps(c1), B2 = _mm512_set1_ps(b2), C2 = _mm512_set1_ps(c2);
+    const __m512 step = _mm512_set1_ps(stepSize), eps = _mm512_set1_ps(epsilon);
+    for (long i = 0; i < count; i += 16) {
+        __mmask16 lanes = count - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - i)) - 1);
+        __m512 gi = _mm512_maskz_loadu_ps(lanes, g + i);
+        __m512 mi = _mm512_add_ps(_mm512_mul_ps(B1, _mm512_maskz_loadu_ps(lanes, m + i)), _mm512_mul_ps(C1, gi));
+        __m512 vi = _mm512_add_ps(_mm512_mul_ps(B2, _mm512_maskz_loadu_ps(lanes, v + i)), _mm512_mul_ps(_mm512_mul_ps(C2, gi), gi));
+        _mm512_mask_storeu_ps(m + i, lanes, mi);
+        _mm512_mask_storeu_ps(v + i, lanes, vi);
+        __m512 change = _mm512_div_ps(_mm512_mul_ps(step, mi), _mm512_add_ps(_mm512_sqrt_ps(vi), eps));
+        _mm512_mask_storeu_ps(p + i, lanes, _mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, p + i), change));
+    }
+}
+
 // MARK: AVX2
 
 static inline AVX2 __m256 exp_avx2(__m256 x) {
@@ -239,6 +255,27 @@ AVX2 void ck_bytes_to_floats_avx2(const unsigned char *bytes, float *y, long cou
     }
 }
 
+AVX2 void ck_adam_avx2(float *p, const float *g, float *m, float *v, long count, float b1, float c1, float b2, float c2,
+                       float stepSize, float epsilon) {
+    const __m256 B1 = _mm256_set1_ps(b1), C1 = _mm256_set1_ps(c1), B2 = _mm256_set1_ps(b2), C2 = _mm256_set1_ps(c2);
+    const __m256 step = _mm256_set1_ps(stepSize), eps = _mm256_set1_ps(epsilon);
+    long i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 gi = _mm256_loadu_ps(g + i);
+        __m256 mi = _mm256_add_ps(_mm256_mul_ps(B1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(C1, gi));
+        __m256 vi = _mm256_add_ps(_mm256_mul_ps(B2, _mm256_loadu_ps(v + i)), _mm256_mul_ps(_mm256_mul_ps(C2, gi), gi));
+        _mm256_storeu_ps(m + i, mi);
+        _mm256_storeu_ps(v + i, vi);
+        __m256 change = _mm256_div_ps(_mm256_mul_ps(step, mi), _mm256_add_ps(_mm256_sqrt_ps(vi), eps));
+        _mm256_storeu_ps(p + i, _mm256_sub_ps(_mm256_loadu_ps(p + i), change));
+    }
+    for (; i < count; i++) {
+        m[i] = b1 * m[i] + c1 * g[i];
+        v[i] = b2 * v[i] + c2 * g[i] * g[i];
+        p[i] -= stepSize * m[i] / (__builtin_sqrtf(v[i]) + epsilon);
+    }
+}
+
 #else
 
 // Other architectures never select these variants (VectorKernels.level stays portable); the
@@ -257,5 +294,11 @@ void ck_sum_rows_avx512(const float *x, long rows, long columns, float scale, fl
 void ck_sum_rows_avx2(const float *x, long rows, long columns, float scale, float *sums) { (void)x; (void)rows; (void)columns; (void)scale; (void)sums; }
 void ck_bytes_to_floats_avx512(const unsigned char *bytes, float *y, long count, float scale, const float *gain, const float *offset) { (void)bytes; (void)y; (void)count; (void)scale; (void)gain; (void)offset; }
 void ck_bytes_to_floats_avx2(const unsigned char *bytes, float *y, long count, float scale, const float *gain, const float *offset) { (void)bytes; (void)y; (void)count; (void)scale; (void)gain; (void)offset; }
+void ck_adam_avx512(float *p, const float *g, float *m, float *v, long count, float b1, float c1, float b2, float c2, float stepSize, float epsilon) {
+    (void)p; (void)g; (void)m; (void)v; (void)count; (void)b1; (void)c1; (void)b2; (void)c2; (void)stepSize; (void)epsilon;
+}
+void ck_adam_avx2(float *p, const float *g, float *m, float *v, long count, float b1, float c1, float b2, float c2, float stepSize, float epsilon) {
+    (void)p; (void)g; (void)m; (void)v; (void)count; (void)b1; (void)c1; (void)b2; (void)c2; (void)stepSize; (void)epsilon;
+}
 
 #endif

@@ -43,6 +43,13 @@ void ck_sum_rows_avx2(const float *x, long rows, long columns, float scale, floa
 void ck_bytes_to_floats_avx512(const unsigned char *bytes, float *y, long count, float scale, const float *gain, const float *offset);
 void ck_bytes_to_floats_avx2(const unsigned char *bytes, float *y, long count, float scale, const float *gain, const float *offset);
 
+/// Adam's step: m = b1·m + c1·g, v = b2·v + (c2·g)·g, p −= (stepSize·m)/(√v + epsilon), where c1 and
+/// c2 are 1 − b1 and 1 − b2 as the caller rounded them.
+void ck_adam_avx512(float *p, const float *g, float *m, float *v, long count, float b1, float c1, float b2, float c2,
+                    float stepSize, float epsilon);
+void ck_adam_avx2(float *p, const float *g, float *m, float *v, long count, float b1, float c1, float b2, float c2,
+                  float stepSize, float epsilon);
+
 #ifdef __cplusplus
 }
 #endif

@@ -147,6 +147,8 @@ public struct Optimizer: Sendable, Equatable {
                     firstMoments[slot].storage.withUnsafeMutableBufferPointer { m in
                         secondMoments[slot].storage.withUnsafeMutableBufferPointer { v in
                             let p = p.baseAddress!, g = g.baseAddress!, m = m.baseAddress!, v = v.baseAddress!
+                            if VectorKernels.adam(p, gradient: g, m: m, v: v, count, b1: b1, c1: 1 - b1, b2: b2, c2: 1 - b2,
+                                                  stepSize: stepSize, epsilon: eps) { return }
                             Self.forEachBlock(count) { i in
                                 let gi = load8(g + i)
                                 let mi = b1 * load8(m + i) + (1 - b1) * gi

@@ -131,4 +131,18 @@ public enum VectorKernels {
         }
         return true
     }
+
+    /// Adam's step over `count` parameters (`c1 = 1 − β₁`, `c2 = 1 − β₂` as the caller rounded them),
+    /// as `tanh`.
+    @inline(__always)
+    static func adam(_ p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
+                     v: UnsafeMutablePointer<Float>, _ count: Int, b1: Float, c1: Float, b2: Float, c2: Float, stepSize: Float,
+                     epsilon: Float, level: CPUFeatures.VectorClass = level) -> Bool {
+        switch level {
+        case .avx512: ck_adam_avx512(p, g, m, v, count, b1, c1, b2, c2, stepSize, epsilon)
+        case .avx2: ck_adam_avx2(p, g, m, v, count, b1, c1, b2, c2, stepSize, epsilon)
+        case .baseline: return false
+        }
+        return true
+    }
 }

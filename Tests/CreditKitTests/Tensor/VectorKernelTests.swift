@@ -119,6 +119,32 @@ struct VectorKernelTests {
         }
     }
 
+    @Test(arguments: levels)
+    func adamMatchesThePortableBits(level: CPUFeatures.VectorClass) throws {
+        try #require(level <= Self.available, "this CPU lacks \(level)")
+        var random = RandomSource(seed: 9)
+        let count = 1045
+        let g = (0..<count).map { _ in random.uniform(-1, 1) * (random.uniform(0, 1) < 0.1 ? 1e-6 : 0.05) }
+        var (p, m, v) = ((0..<count).map { _ in random.uniform(-1, 1) }, (0..<count).map { _ in random.uniform(-0.01, 0.01) },
+                         (0..<count).map { _ in random.uniform(0, 1e-4) })
+        let (b1, b2, eps, stepSize): (Float, Float, Float, Float) = (0.9, 0.999, 1e-8, 0.00123)
+        let expectedM = zip(m, g).map { b1 * $0 + (1 - b1) * $1 }
+        let expectedV = zip(v, g).map { b2 * $0 + (1 - b2) * $1 * $1 }
+        let expectedP = p.indices.map { p[$0] - stepSize * expectedM[$0] / (expectedV[$0].squareRoot() + eps) }
+        let ran = p.withUnsafeMutableBufferPointer { p in
+            m.withUnsafeMutableBufferPointer { m in
+                v.withUnsafeMutableBufferPointer { v in
+                    VectorKernels.adam(p.baseAddress!, gradient: g, m: m.baseAddress!, v: v.baseAddress!, count, b1: b1, c1: 1 - b1,
+                                       b2: b2, c2: 1 - b2, stepSize: stepSize, epsilon: eps, level: level)
+                }
+            }
+        }
+        #expect(ran)
+        #expect(Self.mismatches(m, expectedM) == [])
+        #expect(Self.mismatches(v, expectedV) == [])
+        #expect(Self.mismatches(p, expectedP) == [])
+    }
+
     @Test func theLevelIsChosenFromTheRequestAndCappedByTheCPU() throws {
         #expect(try VectorKernels.select(request: nil, available: .avx2) == .avx2)
         #expect(try VectorKernels.select(request: "auto", available: .avx512) == .avx512)
