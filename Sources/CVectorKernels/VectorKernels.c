@@ -272,7 +272,7 @@ AVX2 void ck_adam_avx2(float *p, const float *g, float *m, float *v, long count,
     for (; i < count; i++) {
         m[i] = b1 * m[i] + c1 * g[i];
         v[i] = b2 * v[i] + c2 * g[i] * g[i];
-        p[i] -= stepSize * m[i] / (__builtin_sqrtf(v[i]) + epsilon);
+        p[i] -= stepSize * m[i] / (_mm_cvtss_f32(_mm_sqrt_ss(_mm_set_ss(v[i]))) + epsilon);
     }
 }
 
