@@ -5,10 +5,10 @@ import Foundation
 /// portable Swift ones, or their AVX-512 / AVX2 twins in the `CVectorKernels` C target.
 ///
 /// The Swift module is compiled for the baseline x86-64, where `SIMD8<Float>` becomes pairs of SSE
-/// instructions; on a 784-800-800-10 step at batch 128 those passes took about a quarter of the
-/// step beside the products. The twins do the same IEEE operations lane by lane, without fused
-/// multiply-adds, so every level returns the same bits (the tests compare them) and a run's numbers
-/// do not depend on which one the CPU selects.
+/// instructions: on a 784-800-800-10 step at batch 128 the passes outside the matrix products took
+/// 0.8–1.2 ms, most of it tanh and the momentum pass. The twins do the same IEEE operations lane by
+/// lane, without fused multiply-adds, so every level returns the same bits (the tests compare them)
+/// and a run's numbers do not depend on which one the CPU selects.
 ///
 /// Chosen once per process: the widest level the CPU has (``CPUFeatures/vectorClass``), or the
 /// one named by `CREDITKIT_VECTOR_KERNELS` (`auto`, `avx512`, `avx2`, `portable`), never wider
@@ -16,8 +16,9 @@ import Foundation
 public enum VectorKernels {
     /// The level in use.
     public static let level: CPUFeatures.VectorClass = {
-        let request = ProcessInfo.processInfo.environment["CREDITKIT_VECTOR_KERNELS"]
-        return (try? select(request: request, available: CPUFeatures.current().vectorClass)) ?? CPUFeatures.current().vectorClass
+        let (request, cpu) = (ProcessInfo.processInfo.environment["CREDITKIT_VECTOR_KERNELS"], CPUFeatures.current().vectorClass)
+        // An unknown request falls back to `auto` (`description` says so).
+        return (try? select(request: request, available: cpu)) ?? (try? select(request: nil, available: cpu)) ?? .baseline
     }()
 
     /// What `credit info` shows: the level, and why if it is not the CPU's widest.
