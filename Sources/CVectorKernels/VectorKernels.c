@@ -82,7 +82,6 @@ AVX512 void ck_add_velocity_and_decay_avx512(float *p, float *v, float momentum,
 #define SCALE_BY_SLOPE_AVX512(name, slope)                                               \
     AVX512 void name(float *g, const float *h, long count) {                            \
         const __m512 one = _mm512_set1_ps(1.0f);                                        \
-        (void)one;                                                                      \
         long i = 0;                                                                     \
         for (; i + 16 <= count; i += 16) {                                              \
             __m512 x = _mm512_loadu_ps(h + i);                                          \
