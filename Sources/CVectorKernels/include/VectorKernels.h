@@ -43,6 +43,15 @@ void ck_sum_rows_avx2(const float *x, long rows, long columns, float scale, floa
 void ck_bytes_to_floats_avx512(const unsigned char *bytes, float *y, long count, float scale, const float *gain, const float *offset);
 void ck_bytes_to_floats_avx2(const unsigned char *bytes, float *y, long count, float scale, const float *gain, const float *offset);
 
+/// NGRAD's change of activity for a shift of the pre-activation, without cancellation:
+/// d = (scale·u)·((1 − t)(1 + t)) / (1 + t·u), where t = h, u = tanhRelative(δ), scale = 1 (tanh) or
+/// t = 2h − 1, u = tanhRelative(δ/2), scale = 1/2 (sigmoid); lanes whose denominator is below 1/4
+/// take f(a + δ) − h instead.
+void ck_change_tanh_avx512(const float *a, const float *h, const float *shift, float *change, long count);
+void ck_change_tanh_avx2(const float *a, const float *h, const float *shift, float *change, long count);
+void ck_change_sigmoid_avx512(const float *a, const float *h, const float *shift, float *change, long count);
+void ck_change_sigmoid_avx2(const float *a, const float *h, const float *shift, float *change, long count);
+
 /// Adam's step: m = b1·m + c1·g, v = b2·v + (c2·g)·g, p −= (stepSize·m)/(√v + epsilon), where c1 and
 /// c2 are 1 − b1 and 1 − b2 as the caller rounded them.
 void ck_adam_avx512(float *p, const float *g, float *m, float *v, long count, float b1, float c1, float b2, float c2,

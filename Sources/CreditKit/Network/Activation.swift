@@ -140,6 +140,8 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
 
     private static let changeChunk: Parallel.ChunkKernel = { context, lower, upper in
         let o = context.assumingMemoryBound(to: ChangeOperands.self).pointee
+        if VectorKernels.change(of: o.activation, preActivation: o.a + lower, activity: o.h + lower, shift: o.shift + lower,
+                                into: o.change + lower, upper - lower) { return }
         var i = lower
         while i < upper {
             let lanes = min(8, upper - i)
@@ -155,9 +157,10 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// Eight lanes of ``change(preActivation:activity:shift:into:positiveUnits:)``.
+    /// Eight lanes of ``change(preActivation:activity:shift:into:positiveUnits:)`` (the portable
+    /// kernel; internal so that the tests can hold the C twins to it).
     @inline(__always)
-    private func change(_ a: SIMD8<Float>, _ h: SIMD8<Float>, _ δ: SIMD8<Float>) -> SIMD8<Float> {
+    func change(_ a: SIMD8<Float>, _ h: SIMD8<Float>, _ δ: SIMD8<Float>) -> SIMD8<Float> {
         switch self {
         case .tanh, .sigmoid:
             // With T the tanh of the (half) pre-activation and u of the (half) shift:

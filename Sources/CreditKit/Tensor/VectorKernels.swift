@@ -146,4 +146,19 @@ public enum VectorKernels {
         }
         return true
     }
+
+    /// NGRAD's change of activity `Δh` for a shift of the pre-activation (tanh and sigmoid), as `tanh`.
+    @inline(__always)
+    static func change(of activation: Activation, preActivation a: UnsafePointer<Float>, activity h: UnsafePointer<Float>,
+                       shift: UnsafePointer<Float>, into change: UnsafeMutablePointer<Float>, _ count: Int,
+                       level: CPUFeatures.VectorClass = level) -> Bool {
+        switch (activation, level) {
+        case (.tanh, .avx512): ck_change_tanh_avx512(a, h, shift, change, count)
+        case (.tanh, .avx2): ck_change_tanh_avx2(a, h, shift, change, count)
+        case (.sigmoid, .avx512): ck_change_sigmoid_avx512(a, h, shift, change, count)
+        case (.sigmoid, .avx2): ck_change_sigmoid_avx2(a, h, shift, change, count)
+        default: return false
+        }
+        return true
+    }
 }

@@ -119,6 +119,41 @@ struct VectorKernelTests {
         }
     }
 
+    /// NGRAD's change of activity, over shifts from 10⁻⁹ to 15 and activities near both
+    /// saturations, where the quotient's denominator falls below 1/4 and the difference stands in.
+    @Test(arguments: levels)
+    func activityChangesMatchThePortableBits(level: CPUFeatures.VectorClass) throws {
+        try #require(level <= Self.available, "this CPU lacks \(level)")
+        var random = RandomSource(seed: 13)
+        let count = 2003
+        let a = (0..<count).map { i in i % 7 == 0 ? random.uniform(-9, 9) : random.uniform(-3, 3) }
+        let shift = (0..<count).map { i -> Float in
+            let magnitude = Float(Foundation.pow(10, Double(random.uniform(-9, 1.2))))
+            return (i % 2 == 0 ? 1 : -1) * magnitude
+        }
+        for activation in [Activation.tanh, .sigmoid] {
+            let h = a.map { activation.value($0) }
+            var expected = [Float](repeating: 0, count: count)
+            for i in stride(from: 0, to: count, by: 8) {
+                var (av, hv, sv) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+                for t in 0..<min(8, count - i) { (av[t], hv[t], sv[t]) = (a[i + t], h[i + t], shift[i + t]) }
+                let d = activation.change(av, hv, sv)
+                for t in 0..<min(8, count - i) { expected[i + t] = d[t] }
+            }
+            var change = [Float](repeating: .nan, count: count + 1)
+            let ran = change.withUnsafeMutableBufferPointer { out in
+                VectorKernels.change(of: activation, preActivation: a, activity: h, shift: shift, into: out.baseAddress!, count, level: level)
+            }
+            #expect(ran)
+            #expect(Self.mismatches(Array(change[..<count]), expected) == [], "\(activation)")
+            #expect(change[count].isNaN, "wrote past the end")
+            let saturated = zip(h, shift).filter { h, δ in
+                activation == .tanh ? 1 + h * VectorMath.tanh(δ) < 0.25 : 1 + (2 * h - 1) * VectorMath.tanh(δ / 2) < 0.25
+            }.count
+            #expect(saturated > 0, "no lane took the direct difference")
+        }
+    }
+
     @Test(arguments: levels)
     func adamMatchesThePortableBits(level: CPUFeatures.VectorClass) throws {
         try #require(level <= Self.available, "this CPU lacks \(level)")
