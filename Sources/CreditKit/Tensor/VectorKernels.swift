@@ -60,105 +60,87 @@ public enum VectorKernels {
         #endif
     }
 
-    /// `y = tanh(x)` over `count` elements at `level`; `false` if that level is the portable one,
-    /// which the caller runs itself.
+    /// Runs `avx512` or `avx2` as `level` says and returns `true`; `false` at the portable level,
+    /// whose Swift kernel the caller runs itself.
+    @inline(__always)
+    private static func run(at level: CPUFeatures.VectorClass, avx512: () -> Void, avx2: () -> Void) -> Bool {
+        switch level {
+        case .avx512: avx512()
+        case .avx2: avx2()
+        case .baseline: return false
+        }
+        return true
+    }
+
+    /// `y = tanh(x)` over `count` elements, as `run`.
     @inline(__always)
     static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int, level: CPUFeatures.VectorClass = level) -> Bool {
-        switch level {
-        case .avx512: ck_tanh_avx512(x, y, count)
-        case .avx2: ck_tanh_avx2(x, y, count)
-        case .baseline: return false
-        }
-        return true
+        run(at: level, avx512: { ck_tanh_avx512(x, y, count) }, avx2: { ck_tanh_avx2(x, y, count) })
     }
 
-    /// `y = σ(x)`, as `tanh`.
+    /// `y = σ(x)`, as `run`.
     @inline(__always)
     static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int, level: CPUFeatures.VectorClass = level) -> Bool {
-        switch level {
-        case .avx512: ck_sigmoid_avx512(x, y, count)
-        case .avx2: ck_sigmoid_avx2(x, y, count)
-        case .baseline: return false
-        }
-        return true
+        run(at: level, avx512: { ck_sigmoid_avx512(x, y, count) }, avx2: { ck_sigmoid_avx2(x, y, count) })
     }
 
-    /// `p += v`, then `v *= μ`, as `tanh`.
+    /// `p += v`, then `v *= μ`, as `run`.
     @inline(__always)
     static func addVelocityAndDecay(_ p: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, momentum: Float, _ count: Int,
                                     level: CPUFeatures.VectorClass = level) -> Bool {
-        switch level {
-        case .avx512: ck_add_velocity_and_decay_avx512(p, v, momentum, count)
-        case .avx2: ck_add_velocity_and_decay_avx2(p, v, momentum, count)
-        case .baseline: return false
-        }
-        return true
+        run(at: level, avx512: { ck_add_velocity_and_decay_avx512(p, v, momentum, count) },
+            avx2: { ck_add_velocity_and_decay_avx2(p, v, momentum, count) })
     }
 
-    /// `g *= 1 − h²` (tanh) or `g *= h(1 − h)` (sigmoid), as `tanh`.
+    /// `g *= 1 − h²` (tanh) or `g *= h(1 − h)` (sigmoid), as `run`; other activations are left to Swift.
     @inline(__always)
     static func scaleBySlope(of activation: Activation, _ g: UnsafeMutablePointer<Float>, activity h: UnsafePointer<Float>, _ count: Int,
                              level: CPUFeatures.VectorClass = level) -> Bool {
-        switch (activation, level) {
-        case (.tanh, .avx512): ck_scale_by_tanh_slope_avx512(g, h, count)
-        case (.tanh, .avx2): ck_scale_by_tanh_slope_avx2(g, h, count)
-        case (.sigmoid, .avx512): ck_scale_by_sigmoid_slope_avx512(g, h, count)
-        case (.sigmoid, .avx2): ck_scale_by_sigmoid_slope_avx2(g, h, count)
-        default: return false
+        switch activation {
+        case .tanh: run(at: level, avx512: { ck_scale_by_tanh_slope_avx512(g, h, count) }, avx2: { ck_scale_by_tanh_slope_avx2(g, h, count) })
+        case .sigmoid:
+            run(at: level, avx512: { ck_scale_by_sigmoid_slope_avx512(g, h, count) }, avx2: { ck_scale_by_sigmoid_slope_avx2(g, h, count) })
+        default: false
         }
-        return true
     }
 
-    /// `sums[c] = scale · Σ_r x[r, c]`, the rows added in order, as `tanh`.
+    /// `sums[c] = scale · Σ_r x[r, c]`, the rows added in order, as `run`.
     @inline(__always)
     static func sumRows(_ x: UnsafePointer<Float>, rows: Int, columns: Int, scale: Float, into sums: UnsafeMutablePointer<Float>,
                         level: CPUFeatures.VectorClass = level) -> Bool {
-        switch level {
-        case .avx512: ck_sum_rows_avx512(x, rows, columns, scale, sums)
-        case .avx2: ck_sum_rows_avx2(x, rows, columns, scale, sums)
-        case .baseline: return false
-        }
-        return true
+        run(at: level, avx512: { ck_sum_rows_avx512(x, rows, columns, scale, sums) },
+            avx2: { ck_sum_rows_avx2(x, rows, columns, scale, sums) })
     }
 
-    /// `y = float(bytes) · scale`, then `· gain + offset` if `gain` is given, as `tanh`.
+    /// `y = float(bytes) · scale`, then `· gain + offset` if `gain` is given, as `run`.
     @inline(__always)
     static func bytesToFloats(_ bytes: UnsafePointer<UInt8>, _ y: UnsafeMutablePointer<Float>, _ count: Int, scale: Float,
                               gain: UnsafePointer<Float>?, offset: UnsafePointer<Float>?, level: CPUFeatures.VectorClass = level) -> Bool {
-        switch level {
-        case .avx512: ck_bytes_to_floats_avx512(bytes, y, count, scale, gain, offset)
-        case .avx2: ck_bytes_to_floats_avx2(bytes, y, count, scale, gain, offset)
-        case .baseline: return false
-        }
-        return true
+        run(at: level, avx512: { ck_bytes_to_floats_avx512(bytes, y, count, scale, gain, offset) },
+            avx2: { ck_bytes_to_floats_avx2(bytes, y, count, scale, gain, offset) })
     }
 
     /// Adam's step over `count` parameters (`c1 = 1 − β₁`, `c2 = 1 − β₂` as the caller rounded them),
-    /// as `tanh`.
+    /// as `run`.
     @inline(__always)
     static func adam(_ p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
                      v: UnsafeMutablePointer<Float>, _ count: Int, b1: Float, c1: Float, b2: Float, c2: Float, stepSize: Float,
                      epsilon: Float, level: CPUFeatures.VectorClass = level) -> Bool {
-        switch level {
-        case .avx512: ck_adam_avx512(p, g, m, v, count, b1, c1, b2, c2, stepSize, epsilon)
-        case .avx2: ck_adam_avx2(p, g, m, v, count, b1, c1, b2, c2, stepSize, epsilon)
-        case .baseline: return false
-        }
-        return true
+        run(at: level, avx512: { ck_adam_avx512(p, g, m, v, count, b1, c1, b2, c2, stepSize, epsilon) },
+            avx2: { ck_adam_avx2(p, g, m, v, count, b1, c1, b2, c2, stepSize, epsilon) })
     }
 
-    /// NGRAD's change of activity `Δh` for a shift of the pre-activation (tanh and sigmoid), as `tanh`.
+    /// NGRAD's change of activity `Δh` for a shift of the pre-activation (tanh and sigmoid), as `run`.
     @inline(__always)
     static func change(of activation: Activation, preActivation a: UnsafePointer<Float>, activity h: UnsafePointer<Float>,
                        shift: UnsafePointer<Float>, into change: UnsafeMutablePointer<Float>, _ count: Int,
                        level: CPUFeatures.VectorClass = level) -> Bool {
-        switch (activation, level) {
-        case (.tanh, .avx512): ck_change_tanh_avx512(a, h, shift, change, count)
-        case (.tanh, .avx2): ck_change_tanh_avx2(a, h, shift, change, count)
-        case (.sigmoid, .avx512): ck_change_sigmoid_avx512(a, h, shift, change, count)
-        case (.sigmoid, .avx2): ck_change_sigmoid_avx2(a, h, shift, change, count)
-        default: return false
+        switch activation {
+        case .tanh: run(at: level, avx512: { ck_change_tanh_avx512(a, h, shift, change, count) },
+                        avx2: { ck_change_tanh_avx2(a, h, shift, change, count) })
+        case .sigmoid: run(at: level, avx512: { ck_change_sigmoid_avx512(a, h, shift, change, count) },
+                           avx2: { ck_change_sigmoid_avx2(a, h, shift, change, count) })
+        default: false
         }
-        return true
     }
 }
