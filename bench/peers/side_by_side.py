@@ -10,6 +10,7 @@ all three alike. A peer that is not installed shows as "—".
     pip install "jax[cpu]"; pip install torch --index-url https://download.pytorch.org/whl/cpu
     python3 bench/peers/side_by_side.py                       # BLAS and peers choose their threads
     python3 bench/peers/side_by_side.py --threads 1 --rules bp,fa,dfa
+    python3 bench/peers/side_by_side.py --blas openblas,mkl   # CreditKit on each library, interleaved
 
 `--threads N` sets OPENBLAS_NUM_THREADS for CreditKit, torch.set_num_threads for PyTorch, and
 XLA's intra-op thread count for JAX. MNIST must be findable by `credit` (../shared/data, --data).
@@ -54,6 +55,8 @@ def main():
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--rules", default="bp")
     parser.add_argument("--data", default=None, help="a data root for credit (--data)")
+    parser.add_argument("--blas", default=None,
+                        help="comma-separated CREDITKIT_BLAS values (openblas, mkl, a path): CreditKit runs on each, one column each")
     args = parser.parse_args()
     env = dict(os.environ)
     if args.threads:
@@ -62,27 +65,35 @@ def main():
                             + f" intra_op_parallelism_threads={args.threads}").strip()
     threads = ["--threads", str(args.threads)] if args.threads else []
     data = ["--data", args.data] if args.data else []
+    backends = args.blas.split(",") if args.blas else [None]
     rows = []
     for w, name in enumerate(NAMES):
         for rule in args.rules.split(","):
-            credit, torch, jax = [], [], []
+            credit, torch, jax = [[] for _ in backends], [], []
             for _ in range(args.rounds):
-                credit.append(rate([args.credit, "bench", "--dataset", "mnist", "--rule", rule, "--steps", str(args.steps), "--repeats", "5"]
-                                   + CREDIT_FLAGS[w] + data, r"^training step", env))
+                for b, backend in enumerate(backends):
+                    credit_env = dict(env, CREDITKIT_BLAS=backend) if backend else env
+                    credit[b].append(rate([args.credit, "bench", "--dataset", "mnist", "--rule", rule, "--steps", str(args.steps),
+                                           "--repeats", "5"] + CREDIT_FLAGS[w] + data, r"^training step", credit_env))
                 if rule == "bp":
                     torch.append(rate([sys.executable, os.path.join(HERE, "pytorch_mlp.py"), "--workload", str(w), "--steps", str(args.steps),
                                        "--repeats", "5"] + threads, re.escape(name), env))
                 jax.append(rate([sys.executable, os.path.join(HERE, "jax_mlp.py"), "--workload", str(w), "--rules", rule,
                                  "--steps", str(args.steps), "--repeats", "5"], re.escape(name + ", " + rule), env))
             med = lambda xs: statistics.median([x for x in xs if x]) if any(xs) else None
-            rows.append((name, rule, med(credit), med(torch), med(jax)))
+            rows.append((name, rule, [med(c) for c in credit], med(torch), med(jax)))
             print(f"  measured {name}, {rule}", file=sys.stderr, flush=True)
     show = lambda x: f"{x:,.0f}" if x else "—"
     ratio = lambda a, b: f"{a / b:.2f}×" if a and b else "—"
-    print(f"{'workload':36s} {'rule':5s} {'CreditKit':>11s} {'PyTorch':>11s} {'JAX':>11s} {'vs PyTorch':>11s} {'vs JAX':>8s}   (samples/s, median of {args.rounds})")
-    for name, rule, c, t, j in rows:
-        print(f"{name:36s} {rule:5s} {show(c):>11s} {show(t):>11s} {show(j):>11s} {ratio(c, t):>11s} {ratio(c, j):>8s}")
-
+    # "CreditKit", or one column per library: "CK openblas", "CK mkl_rt" (a path's file name without lib… .so…).
+    short = lambda b: re.sub(r"^lib|\.so.*$", "", os.path.basename(b))
+    labels = [f"CK {short(b)}" if b else "CreditKit" for b in backends]
+    ratios = [("vs PyTorch", "vs JAX")] if len(backends) == 1 else [(f"{short(b)}/PT", f"{short(b)}/JAX") for b in backends]
+    print(f"{'workload':36s} {'rule':5s} " + " ".join(f"{l:>12s}" for l in labels + ["PyTorch", "JAX"])
+          + "".join(f" {t:>12s} {j:>12s}" for t, j in ratios) + f"   (samples/s, median of {args.rounds})")
+    for name, rule, cs, t, j in rows:
+        print(f"{name:36s} {rule:5s} " + " ".join(f"{show(x):>12s}" for x in cs + [t, j])
+              + "".join(f" {ratio(c, t):>12s} {ratio(c, j):>12s}" for c in cs))
 
 if __name__ == "__main__":
     main()

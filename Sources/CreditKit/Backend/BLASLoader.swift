@@ -19,7 +19,7 @@ enum BLASLoader {
         #else
         return [
             Candidate(kind: .openBLAS, files: ["libopenblas.so.0", "libopenblas.so"]),
-            Candidate(kind: .mkl, files: ["libmkl_rt.so.2", "libmkl_rt.so"]),
+            Candidate(kind: .mkl, files: ["libmkl_rt.so.3", "libmkl_rt.so.2", "libmkl_rt.so"]),
             Candidate(kind: .blis, files: ["libblis.so.4", "libblis.so"]),
             Candidate(kind: .systemBLAS, files: ["libblas.so.3"]),
         ]
@@ -52,14 +52,19 @@ enum BLASLoader {
         default:
             candidates = [Candidate(kind: .custom, files: [request])]
         }
+        let environment = ProcessInfo.processInfo.environment
         for candidate in candidates {
-            for file in candidate.files {
+            for file in candidate.files.flatMap({ locations(of: $0, environment: environment) }) {
                 switch open(file, kind: candidate.kind) {
                 case .success(let backend):
-                    let threading = backend.kind == .openBLAS && setsTimeout
-                        ? ["OPENBLAS_THREAD_TIMEOUT=\(openBLASThreadTimeout): idle OpenBLAS threads sleep after 2^\(openBLASThreadTimeout) cycles "
-                           + "instead of spinning for 2^28; products under \(CBLASFunctions.singleThreadedBelow) multiply-adds run on one thread"]
-                        : []
+                    var threading: [String] = []
+                    if backend.kind == .openBLAS && setsTimeout {
+                        threading.append("OPENBLAS_THREAD_TIMEOUT=\(openBLASThreadTimeout): idle OpenBLAS threads sleep after "
+                                         + "2^\(openBLASThreadTimeout) cycles instead of spinning for 2^28")
+                    }
+                    if backend.sgemmFunctions?.controlsThreads == true {
+                        threading.append("products under \(CBLASFunctions.singleThreadedBelow) multiply-adds run on one thread")
+                    }
                     return backend.with(notes: notes + threading + backend.notes)
                 case .failure(let reason):
                     notes.append("\(file): \(reason)")
@@ -71,6 +76,18 @@ enum BLASLoader {
         }
         notes.append("no BLAS library loaded; using the portable Swift kernel")
         return LinearAlgebraBackend.portable.with(notes: notes)
+    }
+
+    /// Where to look for a library named without a directory: the loader's own search path
+    /// first, then the `lib` directories of an active conda or Python environment and of
+    /// `MKLROOT`, where `conda install mkl` and `pip install mkl` put `libmkl_rt` (off the
+    /// loader's path unless `LD_LIBRARY_PATH` names them). Only files that exist are listed.
+    static func locations(of file: String, environment: [String: String],
+                          exists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }) -> [String] {
+        guard !file.contains("/") else { return [file] }
+        let prefixes = [environment["CONDA_PREFIX"].map { "\($0)/lib" }, environment["VIRTUAL_ENV"].map { "\($0)/lib" },
+                        environment["MKLROOT"].map { "\($0)/lib" }, environment["MKLROOT"].map { "\($0)/lib/intel64" }]
+        return [file] + prefixes.compactMap { $0 }.filter { !$0.isEmpty }.map { "\($0)/\(file)" }.filter(exists)
     }
 
     private struct LoadFailure: Error, CustomStringConvertible {
@@ -106,13 +123,18 @@ enum BLASLoader {
             return .failure(LoadFailure(description: "has no cblas_sgemm"))
         }
         let threads = threadCount(handle)
+        let setThreads = (dlsym(handle, "openblas_set_num_threads") ?? dlsym(handle, "MKL_Set_Num_Threads"))
+            .map { unsafeBitCast($0, to: CBLASFunctions.SetThreads.self) }
         let functions = CBLASFunctions(sgemm: unsafeBitCast(symbol, to: CBLASFunctions.SGEMM.self),
-                                       setThreads: dlsym(handle, "openblas_set_num_threads").map { unsafeBitCast($0, to: CBLASFunctions.SetThreads.self) },
-                                       threads: threads)
-        let resolvedKind: LinearAlgebraBackend.Kind = (kind == .systemBLAS && coreName(handle) != nil) ? .openBLAS : kind
+                                       setThreads: setThreads, threads: threads)
+        // A library named by path, or the system's libblas.so.3, is known by what it exports.
+        var resolvedKind = kind
+        if kind == .systemBLAS || kind == .custom {
+            if coreName(handle) != nil { resolvedKind = .openBLAS } else if mklVersion(handle) != nil { resolvedKind = .mkl }
+        }
         return .success(LinearAlgebraBackend(
             kind: resolvedKind, libraryPath: resolvedPath(handle, symbol: symbol) ?? file,
-            configuration: configuration(handle), coreType: coreName(handle), threads: threads,
+            configuration: configuration(handle) ?? mklVersion(handle), coreType: coreName(handle), threads: threads,
             notes: notes, sgemm: functions))
     }
 
@@ -135,6 +157,17 @@ enum BLASLoader {
 
     private static func configuration(_ handle: UnsafeMutableRawPointer) -> String? {
         string(handle, "openblas_get_config")
+    }
+
+    /// MKL's own description of its build (`MKL_Get_Version_String`), e.g. "Intel(R) oneAPI Math
+    /// Kernel Library Version 2026.2-Product Build …".
+    private static func mklVersion(_ handle: UnsafeMutableRawPointer) -> String? {
+        typealias VersionString = @convention(c) (UnsafeMutablePointer<CChar>?, Int32) -> Void
+        guard let symbol = dlsym(handle, "MKL_Get_Version_String") else { return nil }
+        var buffer = [CChar](repeating: 0, count: 256)
+        unsafeBitCast(symbol, to: VersionString.self)(&buffer, Int32(buffer.count - 1))
+        let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return text.trimmingCharacters(in: .whitespaces)
     }
 
     private static func threadCount(_ handle: UnsafeMutableRawPointer) -> Int? {

@@ -12,7 +12,8 @@ import Foundation
 /// `CREDITKIT_BLAS`:
 ///
 /// - unset or `auto`: the first of OpenBLAS, MKL, BLIS, the system `libblas.so.3` (Linux) or
-///   Accelerate (macOS) that loads, else the portable kernel;
+///   Accelerate (macOS) that loads, else the portable kernel (a bare library name is also looked
+///   for in the `lib` directories of `$CONDA_PREFIX`, `$VIRTUAL_ENV` and `$MKLROOT`);
 /// - `openblas`, `mkl`, `blis`, `system`, `accelerate`: only that library (portable if it fails);
 /// - `none` or `portable`: the portable Swift kernel;
 /// - a path to a shared library exporting `cblas_sgemm`.
@@ -193,8 +194,11 @@ struct CBLASFunctions: @unchecked Sendable {
     static let singleThreadedBelow = 1 << 22
 
     let sgemm: SGEMM
-    /// `openblas_set_num_threads` and the library's thread count, when it has more than one.
+    /// `openblas_set_num_threads` (or MKL's `MKL_Set_Num_Threads`) and the library's thread
+    /// count, when it has more than one.
     private let threadControl: (set: SetThreads, threads: Int32)?
+    /// Whether small products are sent to one thread.
+    var controlsThreads: Bool { threadControl != nil }
 
     init(sgemm: SGEMM, setThreads: SetThreads? = nil, threads: Int? = nil) {
         self.sgemm = sgemm
@@ -222,7 +226,7 @@ struct CBLASFunctions: @unchecked Sendable {
     }
 }
 
-/// The thread count last given to OpenBLAS, behind the lock every threaded-library product takes.
+/// The thread count last given to the library (OpenBLAS or MKL), behind the lock every threaded-library product takes.
 final class ThreadSetting: @unchecked Sendable {
     static let shared = ThreadSetting()
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
@@ -230,7 +234,7 @@ final class ThreadSetting: @unchecked Sendable {
 
     private init() { pthread_mutex_init(lock, nil) }
 
-    /// Takes the lock and gives OpenBLAS `wanted` threads if it has another count; the product
+    /// Takes the lock and gives the library `wanted` threads if it has another count; the product
     /// runs before ``release()``.
     @inline(__always)
     func acquire(_ wanted: Int32, set: CBLASFunctions.SetThreads) {

@@ -1,5 +1,6 @@
 import Testing
 @testable import CreditKit
+import Foundation
 
 @Suite("BLAS loading and the OpenBLAS core type")
 struct BackendSelectionTests {
@@ -45,5 +46,26 @@ struct BackendSelectionTests {
         let missing = BLASLoader.load(request: "/nonexistent/libnothing.so")
         #expect(missing.isPortable)
         #expect(missing.notes.contains { $0.contains("/nonexistent/libnothing.so") })
+    }
+
+    @Test func libraryNamesAreAlsoLookedForInCondaPythonAndMKLEnvironments() {
+        let environment = ["CONDA_PREFIX": "/opt/conda/envs/lab", "VIRTUAL_ENV": "/home/u/venv", "MKLROOT": "/opt/intel/mkl"]
+        let present: Set = ["/opt/conda/envs/lab/lib/libmkl_rt.so.3", "/opt/intel/mkl/lib/intel64/libmkl_rt.so.3"]
+        let found = BLASLoader.locations(of: "libmkl_rt.so.3", environment: environment, exists: present.contains)
+        // The loader's own search path first, then the environments' lib directories that hold the file.
+        #expect(found == ["libmkl_rt.so.3", "/opt/conda/envs/lab/lib/libmkl_rt.so.3", "/opt/intel/mkl/lib/intel64/libmkl_rt.so.3"])
+        #expect(BLASLoader.locations(of: "libmkl_rt.so.3", environment: [:], exists: { _ in true }) == ["libmkl_rt.so.3"])
+        // A path is taken as given.
+        #expect(BLASLoader.locations(of: "/opt/x/libblas.so", environment: environment, exists: { _ in true }) == ["/opt/x/libblas.so"])
+    }
+
+    @Test func aLibraryNamedByPathIsKnownByWhatItExports() throws {
+        // OpenBLAS named by its path (CREDITKIT_BLAS=/path) is recognised as OpenBLAS, not "custom":
+        // its thread control and core-type check then apply. Runs where Debian's OpenBLAS is installed.
+        let path = "/usr/lib/x86_64-linux-gnu/libopenblas.so.0"
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let backend = BLASLoader.load(request: path)
+        #expect(backend.kind == .openBLAS)
+        #expect(backend.coreType != nil)
     }
 }
