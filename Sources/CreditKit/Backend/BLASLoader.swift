@@ -123,6 +123,8 @@ enum BLASLoader {
             return .failure(LoadFailure(description: "has no cblas_sgemm"))
         }
         let threads = threadCount(handle)
+        // MKL's C entry point; its lowercase `mkl_set_num_threads` symbol is the Fortran one, which
+        // takes a pointer.
         let setThreads = (dlsym(handle, "openblas_set_num_threads") ?? dlsym(handle, "MKL_Set_Num_Threads"))
             .map { unsafeBitCast($0, to: CBLASFunctions.SetThreads.self) }
         let functions = CBLASFunctions(sgemm: unsafeBitCast(symbol, to: CBLASFunctions.SGEMM.self),

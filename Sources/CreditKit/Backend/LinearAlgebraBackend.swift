@@ -226,7 +226,8 @@ struct CBLASFunctions: @unchecked Sendable {
     }
 }
 
-/// The thread count last given to the library (OpenBLAS or MKL), behind the lock every threaded-library product takes.
+/// The thread count last given to the library (OpenBLAS or MKL), behind the lock every
+/// threaded-library product takes.
 final class ThreadSetting: @unchecked Sendable {
     static let shared = ThreadSetting()
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)

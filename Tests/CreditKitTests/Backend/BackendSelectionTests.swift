@@ -60,9 +60,9 @@ struct BackendSelectionTests {
     }
 
     @Test func aLibraryNamedByPathIsKnownByWhatItExports() throws {
-        // OpenBLAS named by its path (CREDITKIT_BLAS=/path) is recognised as OpenBLAS, not "custom":
-        // its thread control and core-type check then apply. Runs where the process already uses
-        // OpenBLAS, so that loading it again sets no environment variable while other tests run.
+        // OpenBLAS named by its path (CREDITKIT_BLAS=/path) is recognised as OpenBLAS, not "custom",
+        // so `credit info` and `credit bench` name it. Runs where the process already uses OpenBLAS,
+        // so that loading it again sets no environment variable while other tests run.
         guard LinearAlgebraBackend.shared.kind == .openBLAS, let path = LinearAlgebraBackend.shared.libraryPath else { return }
         let backend = BLASLoader.load(request: path)
         #expect(backend.kind == .openBLAS)
