@@ -95,5 +95,6 @@ def main():
         print(f"{name:36s} {rule:5s} " + " ".join(f"{show(x):>12s}" for x in cs + [t, j])
               + "".join(f" {ratio(c, t):>12s} {ratio(c, j):>12s}" for c in cs))
 
+
 if __name__ == "__main__":
     main()
