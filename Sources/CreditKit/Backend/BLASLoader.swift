@@ -85,9 +85,10 @@ enum BLASLoader {
     static func locations(of file: String, environment: [String: String],
                           exists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }) -> [String] {
         guard !file.contains("/") else { return [file] }
-        let prefixes = [environment["CONDA_PREFIX"].map { "\($0)/lib" }, environment["VIRTUAL_ENV"].map { "\($0)/lib" },
-                        environment["MKLROOT"].map { "\($0)/lib" }, environment["MKLROOT"].map { "\($0)/lib/intel64" }]
-        return [file] + prefixes.compactMap { $0 }.filter { !$0.isEmpty }.map { "\($0)/\(file)" }.filter(exists)
+        let set = { (name: String) in environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        let directories = ["CONDA_PREFIX", "VIRTUAL_ENV", "MKLROOT"].compactMap(set).map { "\($0)/lib" }
+            + [set("MKLROOT")].compactMap { $0 }.map { "\($0)/lib/intel64" }
+        return [file] + directories.map { "\($0)/\(file)" }.filter(exists)
     }
 
     private struct LoadFailure: Error, CustomStringConvertible {
@@ -130,13 +131,14 @@ enum BLASLoader {
         let functions = CBLASFunctions(sgemm: unsafeBitCast(symbol, to: CBLASFunctions.SGEMM.self),
                                        setThreads: setThreads, threads: threads)
         // A library named by path, or the system's libblas.so.3, is known by what it exports.
+        let (core, mkl) = (coreName(handle), mklVersion(handle))
         var resolvedKind = kind
         if kind == .systemBLAS || kind == .custom {
-            if coreName(handle) != nil { resolvedKind = .openBLAS } else if mklVersion(handle) != nil { resolvedKind = .mkl }
+            if core != nil { resolvedKind = .openBLAS } else if mkl != nil { resolvedKind = .mkl }
         }
         return .success(LinearAlgebraBackend(
             kind: resolvedKind, libraryPath: resolvedPath(handle, symbol: symbol) ?? file,
-            configuration: configuration(handle) ?? mklVersion(handle), coreType: coreName(handle), threads: threads,
+            configuration: configuration(handle) ?? mkl, coreType: core, threads: threads,
             notes: notes, sgemm: functions))
     }
 

@@ -55,6 +55,9 @@ struct BackendSelectionTests {
         // The loader's own search path first, then the environments' lib directories that hold the file.
         #expect(found == ["libmkl_rt.so.3", "/opt/conda/envs/lab/lib/libmkl_rt.so.3", "/opt/intel/mkl/lib/intel64/libmkl_rt.so.3"])
         #expect(BLASLoader.locations(of: "libmkl_rt.so.3", environment: [:], exists: { _ in true }) == ["libmkl_rt.so.3"])
+        // An empty variable names no directory (not "/lib").
+        #expect(BLASLoader.locations(of: "libmkl_rt.so.3", environment: ["CONDA_PREFIX": "", "MKLROOT": ""], exists: { _ in true })
+                == ["libmkl_rt.so.3"])
         // A path is taken as given.
         #expect(BLASLoader.locations(of: "/opt/x/libblas.so", environment: environment, exists: { _ in true }) == ["/opt/x/libblas.so"])
     }
